@@ -1,0 +1,12 @@
+// The adapters that ship with toolgate. The gateway core knows none of them
+// by name; this list is the one place that does.
+#include "adapters/script/script_adapter.h"
+#include "toolgate/adapter.h"
+
+namespace toolgate {
+
+void register_builtin_adapters(AdapterRegistry& registry) {
+  registry.add("script", std::make_unique<ScriptAdapter>());
+}
+
+}  // namespace toolgate

@@ -1,0 +1,51 @@
+// Adapters turn a configured source into Tools, and a call into a WorkOrder.
+// They are translators: no I/O on the call path, no sockets, no secrets in
+// anything but the WorkOrder handed to the worker.
+//
+//   class MyAdapter : public Adapter { ... };
+//   registry.add("mine", std::make_unique<MyAdapter>());
+//   const Adapter* a = registry.find("mine");
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "toolgate/catalog.h"
+#include "toolgate/config.h"
+#include "toolgate/work.h"
+
+namespace toolgate {
+
+struct LoadContext {
+  const Config& config;
+  const SourceConfig& source;
+};
+
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  // Tools of one source, named as the source names them (the catalog adds
+  // prefixes). Throws ConfigError with file:line:col.
+  virtual std::vector<Tool> load(const LoadContext& ctx) const = 0;
+  // Translates validated arguments into a WorkOrder. Pure.
+  virtual Result<WorkOrder> prepare(const Tool& tool, const json& args) const = 0;
+  // Turns a worker's result into a CallToolResult. Only called for
+  // Outcome::ok and Outcome::tool_error; the gateway words the others.
+  virtual json render(const Tool& tool, const WorkResult& result) const = 0;
+};
+
+class AdapterRegistry {
+ public:
+  void add(const std::string& type, std::unique_ptr<Adapter> adapter);
+  const Adapter* find(const std::string& type) const;
+
+ private:
+  std::map<std::string, std::unique_ptr<Adapter>> adapters_;
+};
+
+// Registers every adapter that ships with toolgate (adapters/builtin.cc).
+void register_builtin_adapters(AdapterRegistry& registry);
+
+}  // namespace toolgate

@@ -1,0 +1,60 @@
+// The catalog: an immutable snapshot of every tool, built from a Config.
+// A reload builds a new snapshot and swaps it in atomically; calls in flight
+// keep the snapshot (and the Tool objects) they started with.
+//
+//   auto cat = Catalog::build(*cfg, registry);   // throws ConfigError
+//   const Tool* t = cat->find("notes__add_note");
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "toolgate/json_limits.h"
+#include "toolgate/schema_validator.h"
+#include "toolgate/work.h"
+
+namespace toolgate {
+
+class Adapter;
+class AdapterRegistry;
+struct Config;
+
+struct Tool {
+  std::string name;        // final catalog name, ^[A-Za-z0-9_-]{1,64}$
+  std::string source;      // the source it came from
+  std::string local_name;  // the name inside its source
+  std::string title;
+  std::string description;
+  json input_schema;               // always an object schema
+  json output_schema;              // null when the tool declares none
+  json annotations;                // object or null; untrusted hints
+  json route;                      // adapter-private: how to run it
+  Limits limits;
+  std::string pointer;             // JSON pointer of its config, for errors
+  std::shared_ptr<const SchemaValidator> input_validator;
+  std::shared_ptr<const SchemaValidator> output_validator;  // null without output_schema
+  const Adapter* adapter = nullptr;
+
+  // The MCP Tool object for tools/list.
+  json to_mcp() const;
+};
+
+class Catalog {
+ public:
+  static std::shared_ptr<const Catalog> build(const Config& cfg, const AdapterRegistry& registry);
+
+  const std::vector<std::shared_ptr<const Tool>>& tools() const { return tools_; }
+  const Tool* find(const std::string& name) const;
+  std::shared_ptr<const Tool> find_shared(const std::string& name) const;
+  // Digest of what clients see; equal digests mean no list_changed is due.
+  const std::string& digest() const { return digest_; }
+
+ private:
+  std::vector<std::shared_ptr<const Tool>> tools_;
+  std::unordered_map<std::string, size_t> index_;
+  std::string digest_;
+};
+
+}  // namespace toolgate

@@ -1,0 +1,75 @@
+// The gateway's configuration: loaded once per (re)load into an immutable
+// Config, validated against schemas/config.schema.json (compiled into the
+// binary), with ${ENV} and ${file:path} references expanded.
+//
+//   auto cfg = load_config("toolgate.yaml");   // throws ConfigError "file:line:col: ..."
+//   cfg->server.listen_port ...
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "toolgate/work.h"
+#include "toolgate/yaml_json.h"
+
+namespace toolgate {
+
+enum class PrefixMode { always, never, on_collision };
+
+struct ServerConfig {
+  std::string transport = "http";  // "http" | "stdio"
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8765;
+  std::vector<std::string> allowed_origins;  // globs; empty = only localhost origins
+  std::vector<std::string> allowed_hosts;    // extra Host globs
+  size_t max_body_bytes = 4 << 20;
+  size_t max_json_depth = 64;
+  size_t page_size = 100;
+  uint64_t session_idle_timeout_ms = 30 * 60 * 1000;
+  size_t max_sessions = 10000;
+  int http_threads = 64;
+  std::string log_level = "info";
+  uint64_t client_request_timeout_ms = 60000;  // server-to-client requests
+};
+
+struct WorkersConfig {
+  std::string mode = "per_call";
+  Limits defaults;           // per-tool settings override these
+  int max_concurrent = 16;
+  std::string worker_path;   // empty = toolgate-worker next to the gateway binary
+};
+
+struct SourceConfig {
+  std::string name;
+  std::string type;
+  PrefixMode prefix = PrefixMode::always;
+  std::string pointer;  // JSON pointer of this source in the config document
+  json raw;             // the source's own keys, for its adapter
+};
+
+struct Config {
+  std::string path;
+  YamlDoc doc;  // for file:line:col of any key
+  ServerConfig server;
+  WorkersConfig workers;
+  std::vector<SourceConfig> sources;
+  std::vector<std::string> secrets;  // expanded secret values, for redaction
+
+  // "file:line:col" of the value at a JSON pointer.
+  std::string where(const std::string& pointer) const { return doc.where(pointer); }
+};
+
+// Loads, expands and validates a config file. Throws ConfigError.
+std::shared_ptr<const Config> load_config(const std::string& path);
+// Same, from text (tests).
+std::shared_ptr<const Config> parse_config(const std::string& text, const std::string& file);
+
+// The config JSON Schema, as compiled into the binary.
+const std::string& config_schema_text();
+
+// Parses "host:port" / "[v6]:port". False on a malformed value.
+bool parse_listen(const std::string& s, std::string* host, uint16_t* port);
+
+}  // namespace toolgate

@@ -1,0 +1,49 @@
+// Result<T>: the request path's error channel. Codes are JSON-RPC codes so an
+// Error can become a protocol error without translation.
+//
+//   Result<int> parse_port(std::string_view s);
+//   auto r = parse_port("80");
+//   if (!r) return r.error();
+//   use(*r);
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace toolgate {
+
+namespace rpc {
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+// Implementation-defined range (-32000..-32099).
+inline constexpr int kRequestTimeout = -32001;
+inline constexpr int kRequestCancelled = -32800;
+}  // namespace rpc
+
+struct Error {
+  int code = rpc::kInternalError;
+  std::string message;
+};
+
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(Error e) : v_(std::move(e)) {}
+
+  explicit operator bool() const { return v_.index() == 0; }
+  T& operator*() { return std::get<0>(v_); }
+  const T& operator*() const { return std::get<0>(v_); }
+  T* operator->() { return &std::get<0>(v_); }
+  const T* operator->() const { return &std::get<0>(v_); }
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+}  // namespace toolgate

@@ -1,0 +1,70 @@
+// The gateway's shared state: the current config and catalog snapshots, the
+// policy, the worker pool and the live sessions. Transports hold a Server&.
+//
+//   Server server(load_config(path), registry);       // throws ConfigError
+//   auto session = server.create_session({"local", {"admin"}});
+//   server.reload();   // on SIGHUP: swap snapshots, notify list_changed
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "toolgate/adapter.h"
+#include "toolgate/catalog.h"
+#include "toolgate/config.h"
+#include "toolgate/policy.h"
+#include "toolgate/session.h"
+#include "toolgate/worker_pool.h"
+
+namespace toolgate {
+
+class Server {
+ public:
+  Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registry);
+
+  std::shared_ptr<const Config> config() const;
+  std::shared_ptr<const Catalog> catalog() const;
+  const Policy& policy() const { return *policy_; }
+  WorkerPool& pool() { return pool_; }
+  const AdapterRegistry& registry() const { return registry_; }
+
+  // Re-reads the config file. On success the new snapshots replace the old
+  // ones atomically (calls in flight keep theirs) and, if the tool list
+  // changed, every session gets notifications/tools/list_changed. On
+  // failure the old config stays and the error ("file:line:col: ...") is
+  // returned.
+  std::string reload();
+
+  std::shared_ptr<Session> create_session(Caller caller);
+  std::shared_ptr<Session> find_session(const std::string& id);
+  bool end_session(const std::string& id);
+  size_t session_count();
+  // Ends sessions idle for longer than server.session_idle_timeout_ms.
+  size_t expire_idle_sessions();
+  void for_each_session(const std::function<void(Session&)>& fn);
+
+ private:
+  const AdapterRegistry& registry_;
+  mutable std::mutex snap_mu_;
+  std::shared_ptr<const Config> config_;
+  std::shared_ptr<const Catalog> catalog_;
+  std::unique_ptr<Policy> policy_;
+  WorkerPool pool_;
+
+  std::mutex sessions_mu_;
+  std::map<std::string, std::shared_ptr<Session>> sessions_;
+};
+
+// Handles a tools/call request (tools_call.cc). Returns nothing when the
+// call was cancelled: the client gets no response.
+std::optional<json> handle_tools_call(Server& server, Session& session, const json& id,
+                                      const json& params, Outbound* stream,
+                                      const CancelToken& cancel);
+
+// A cryptographically random session id: 32 hex characters (128 bits).
+std::string random_session_id();
+
+}  // namespace toolgate

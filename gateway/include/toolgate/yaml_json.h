@@ -1,0 +1,46 @@
+// YAML to JSON, remembering where every value came from, so that errors
+// found later (schema validation, adapters) can say file:line:col.
+//
+//   auto doc = load_yaml_file("toolgate.yaml");     // throws ConfigError
+//   doc.where("/sources/0/tools/1/command")          // "toolgate.yaml:12:18"
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "toolgate/json_limits.h"
+
+namespace toolgate {
+
+// A configuration problem, already formatted as "file:line:col: message".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Mark {
+  int line = 0;  // 1-based
+  int col = 0;   // 1-based
+};
+
+struct YamlDoc {
+  std::string file;
+  json value;
+  std::map<std::string, Mark> marks;  // JSON pointer -> position
+
+  // "file:line:col" of the value at `pointer`, or of its nearest ancestor.
+  std::string where(const std::string& pointer) const;
+  [[noreturn]] void fail(const std::string& pointer, const std::string& message) const;
+};
+
+// Parses YAML text. Plain scalars get JSON types (null, bool, int, float,
+// string); quoted scalars stay strings. Anchors/aliases are resolved;
+// documents nested deeper than 64 levels are rejected.
+YamlDoc parse_yaml(const std::string& text, const std::string& file);
+YamlDoc load_yaml_file(const std::string& path);
+
+// Escapes a key for use in a JSON pointer (RFC 6901).
+std::string pointer_escape(const std::string& key);
+
+}  // namespace toolgate

@@ -1,0 +1,265 @@
+#include "toolgate/cli.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "toolgate/adapter.h"
+#include "toolgate/log.h"
+#include "toolgate/server.h"
+#include "toolgate/transport.h"
+
+namespace toolgate {
+namespace {
+
+constexpr const char* kMainHelp =
+    "toolgate: an MCP gateway that checks, isolates and records every tool call.\n"
+    "\n"
+    "usage: toolgate <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve      serve MCP over Streamable HTTP or stdio\n"
+    "  validate   check a config file without serving\n"
+    "  tools      print the tool catalog a config produces\n"
+    "\n"
+    "options:\n"
+    "  --version  print the version\n"
+    "  --help     this text; `toolgate <command> --help` for a command\n";
+
+constexpr const char* kServeHelp =
+    "usage: toolgate serve -c FILE [--stdio | --listen HOST:PORT] [--log-level LEVEL]\n"
+    "\n"
+    "Serves the tools of FILE over MCP.\n"
+    "  -c, --config FILE     the config file (YAML)\n"
+    "  --stdio               newline-delimited JSON on stdin/stdout (logs go to stderr)\n"
+    "  --listen HOST:PORT    Streamable HTTP at http://HOST:PORT/mcp (default from the\n"
+    "                        config's server.listen, else 127.0.0.1:8765); port 0 picks\n"
+    "                        a free port and logs it\n"
+    "  --log-level LEVEL     debug | info | warning | error | off (default: info)\n"
+    "\n"
+    "Signals: SIGHUP reloads the config (a bad file is rejected and the old one\n"
+    "stays); SIGTERM and SIGINT stop the gateway and every worker.\n";
+
+constexpr const char* kValidateHelp =
+    "usage: toolgate validate -c FILE\n"
+    "\n"
+    "Checks FILE against the config schema, expands ${ENV} and ${file:...}\n"
+    "references and builds the catalog, without serving. Prints the problem as\n"
+    "file:line:col: message and exits 1 when the config is invalid.\n";
+
+constexpr const char* kToolsHelp =
+    "usage: toolgate tools -c FILE [--json]\n"
+    "\n"
+    "Prints the tools FILE produces: one line each, or with --json the exact\n"
+    "tools/list entries clients will see.\n";
+
+struct Args {
+  std::string command;
+  std::string config;
+  std::map<std::string, std::string> opts;  // --listen, --log-level
+  std::vector<std::string> flags;           // --stdio, --json, --help
+  std::string error;
+  bool has(const std::string& f) const {
+    for (auto& x : flags)
+      if (x == f) return true;
+    return false;
+  }
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  static const char* kValued[] = {"--listen", "--log-level"};
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    if (a.command.empty() && !s.empty() && s[0] != '-') {
+      a.command = s;
+    } else if (s == "-c" || s == "--config") {
+      if (i + 1 >= argc) a.error = s + " needs a file";
+      else a.config = argv[++i];
+    } else if (s.rfind("--config=", 0) == 0) {
+      a.config = s.substr(9);
+    } else if (s == "--stdio" || s == "--json" || s == "--help" || s == "-h" || s == "--version") {
+      a.flags.push_back(s == "-h" ? "--help" : s);
+    } else {
+      bool valued = false;
+      for (const char* v : kValued) {
+        if (s == v) {
+          valued = true;
+          if (i + 1 >= argc) a.error = s + " needs a value";
+          else a.opts[s] = argv[++i];
+        } else if (s.rfind(std::string(v) + "=", 0) == 0) {
+          valued = true;
+          a.opts[v] = s.substr(strlen(v) + 1);
+        }
+      }
+      if (!valued && a.error.empty()) a.error = "unknown option: " + s;
+    }
+  }
+  return a;
+}
+
+int usage_error(const std::string& msg, const char* help) {
+  std::fprintf(stderr, "toolgate: %s\n\n%s", msg.c_str(), help);
+  return 2;
+}
+
+std::shared_ptr<const Config> load_or_report(const std::string& path) {
+  try {
+    return load_config(path);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return nullptr;
+  }
+}
+
+int cmd_validate(const Args& a, const AdapterRegistry& reg) {
+  if (a.has("--help")) return std::printf("%s", kValidateHelp), 0;
+  if (a.config.empty()) return usage_error("validate needs -c FILE", kValidateHelp);
+  auto cfg = load_or_report(a.config);
+  if (!cfg) return 1;
+  try {
+    auto cat = Catalog::build(*cfg, reg);
+    std::printf("%s: ok (%zu sources, %zu tools)\n", a.config.c_str(), cfg->sources.size(),
+                cat->tools().size());
+    std::printf("warning: no policies are configured, so every call is allowed\n");
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_tools(const Args& a, const AdapterRegistry& reg) {
+  if (a.has("--help")) return std::printf("%s", kToolsHelp), 0;
+  if (a.config.empty()) return usage_error("tools needs -c FILE", kToolsHelp);
+  auto cfg = load_or_report(a.config);
+  if (!cfg) return 1;
+  try {
+    auto cat = Catalog::build(*cfg, reg);
+    if (a.has("--json")) {
+      json list = json::array();
+      for (auto& t : cat->tools()) list.push_back(t->to_mcp());
+      std::printf("%s\n", list.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+      return 0;
+    }
+    for (auto& t : cat->tools()) {
+      std::string desc = t->description.substr(0, 70);
+      std::printf("%-40s %-12s %s\n", t->name.c_str(), t->source.c_str(), desc.c_str());
+    }
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+// SIGHUP reloads, SIGTERM/SIGINT stop. All threads block these signals; one
+// thread takes them with sigwait, so handlers never run in odd contexts.
+void start_signal_thread(Server& server, Transport& transport, const sigset_t& set) {
+  std::thread([&server, &transport, set] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        log::info("SIGHUP: reloading the config");
+        server.reload();
+        continue;
+      }
+      log::info("stopping", {{"signal", sig}});
+      transport.stop();
+      return;
+    }
+  }).detach();
+}
+
+// Expires idle HTTP sessions and reaps processes orphaned by killed workers.
+void start_sweeper(Server& server) {
+  std::thread([&server] {
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      server.expire_idle_sessions();
+      server.pool().reap_orphans();
+    }
+  }).detach();
+}
+
+int cmd_serve(const Args& a, const AdapterRegistry& reg) {
+  if (a.has("--help")) return std::printf("%s", kServeHelp), 0;
+  if (a.config.empty()) return usage_error("serve needs -c FILE", kServeHelp);
+  if (a.has("--stdio") && a.opts.count("--listen")) {
+    return usage_error("--stdio and --listen exclude each other", kServeHelp);
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto cfg = load_or_report(a.config);
+  if (!cfg) return 1;
+  log::Level level;
+  std::string level_name = a.opts.count("--log-level") ? a.opts.at("--log-level") : cfg->server.log_level;
+  if (!log::parse_level(level_name, &level)) return usage_error("bad --log-level: " + level_name, kServeHelp);
+  log::set_level(level);
+
+  std::unique_ptr<Server> server;
+  try {
+    server = std::make_unique<Server>(cfg, reg);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  log::warn("no policies are configured: every call is allowed");
+  if (::access(server->pool().worker_path().c_str(), X_OK) != 0) {
+    log::error("worker binary not found; every call will fail",
+               {{"path", server->pool().worker_path()}});
+  }
+  bool stdio = a.has("--stdio") || (!a.opts.count("--listen") && cfg->server.transport == "stdio");
+  log::info("starting", {{"version", TOOLGATE_VERSION}, {"config", cfg->path},
+                         {"tools", server->catalog()->tools().size()},
+                         {"transport", stdio ? "stdio" : "http"}});
+  start_sweeper(*server);
+  if (stdio) {
+    StdioTransport t(*server, Caller{"local", {}});
+    start_signal_thread(*server, t, set);
+    return t.run();
+  }
+  std::string host = cfg->server.listen_host;
+  uint16_t port = cfg->server.listen_port;
+  if (a.opts.count("--listen") && !parse_listen(a.opts.at("--listen"), &host, &port)) {
+    return usage_error("bad --listen (expected HOST:PORT): " + a.opts.at("--listen"), kServeHelp);
+  }
+  HttpTransport t(*server, host, port);
+  if (!t.bind()) return 1;
+  start_signal_thread(*server, t, set);
+  return t.run();
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  Args a = parse_args(argc, argv);
+  if (a.command.empty()) {
+    if (a.has("--version")) return std::printf("toolgate %s\n", TOOLGATE_VERSION), 0;
+    if (a.has("--help")) return std::printf("%s", kMainHelp), 0;
+    return usage_error(a.error.empty() ? "no command given" : a.error, kMainHelp);
+  }
+  if (!a.error.empty()) return usage_error(a.error, kMainHelp);
+  AdapterRegistry reg;
+  register_builtin_adapters(reg);
+  if (a.command == "serve") return cmd_serve(a, reg);
+  if (a.command == "validate") return cmd_validate(a, reg);
+  if (a.command == "tools") return cmd_tools(a, reg);
+  if (a.command == "help") return std::printf("%s", kMainHelp), 0;
+  return usage_error("unknown command: " + a.command, kMainHelp);
+}
+
+}  // namespace toolgate

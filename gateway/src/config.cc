@@ -1,0 +1,124 @@
+#include "toolgate/config.h"
+
+#include "toolgate/expand.h"
+#include "toolgate/schema_validator.h"
+
+namespace toolgate {
+namespace {
+
+template <typename T>
+void get_to(const json& obj, const char* key, T* out) {
+  auto it = obj.find(key);
+  if (it != obj.end() && !it->is_null()) *out = it->template get<T>();
+}
+
+void read_limits(const json& obj, Limits* l) {
+  get_to(obj, "timeout_ms", &l->timeout_ms);
+  get_to(obj, "memory_mb", &l->memory_mb);
+  get_to(obj, "address_space_mb", &l->address_space_mb);
+  get_to(obj, "cpu_seconds", &l->cpu_seconds);
+  get_to(obj, "max_output_bytes", &l->max_output_bytes);
+  get_to(obj, "max_open_files", &l->max_open_files);
+  get_to(obj, "max_processes", &l->max_processes);
+  get_to(obj, "max_file_mb", &l->max_file_mb);
+}
+
+const SchemaValidator& config_validator() {
+  static const std::shared_ptr<const SchemaValidator> v = [] {
+    auto r = SchemaValidator::compile(json::parse(config_schema_text()));
+    if (!r) throw std::logic_error("built-in config schema is invalid: " + r.error().message);
+    return *r;
+  }();
+  return *v;
+}
+
+std::shared_ptr<const Config> build(YamlDoc doc) {
+  auto cfg = std::make_shared<Config>();
+  cfg->path = doc.file;
+  if (doc.value.is_null()) doc.fail("", "the config file is empty");
+  expand_references(doc, &cfg->secrets);
+  auto errors = config_validator().validate(doc.value);
+  if (!errors.empty()) {
+    std::string msg = doc.where(errors[0].pointer) + ": " +
+                      (errors[0].pointer.empty() ? "" : errors[0].pointer + ": ") +
+                      errors[0].message;
+    throw ConfigError(msg);
+  }
+  const json& root = doc.value;
+
+  if (auto s = root.find("server"); s != root.end() && s->is_object()) {
+    ServerConfig& sv = cfg->server;
+    get_to(*s, "transport", &sv.transport);
+    if (auto l = s->find("listen"); l != s->end()) {
+      if (!parse_listen(*l, &sv.listen_host, &sv.listen_port)) {
+        doc.fail("/server/listen", "expected HOST:PORT with a port from 0 to 65535");
+      }
+    }
+    get_to(*s, "allowed_origins", &sv.allowed_origins);
+    get_to(*s, "allowed_hosts", &sv.allowed_hosts);
+    get_to(*s, "max_body_bytes", &sv.max_body_bytes);
+    get_to(*s, "max_json_depth", &sv.max_json_depth);
+    get_to(*s, "page_size", &sv.page_size);
+    get_to(*s, "session_idle_timeout_ms", &sv.session_idle_timeout_ms);
+    get_to(*s, "max_sessions", &sv.max_sessions);
+    get_to(*s, "http_threads", &sv.http_threads);
+    get_to(*s, "log_level", &sv.log_level);
+    get_to(*s, "client_request_timeout_ms", &sv.client_request_timeout_ms);
+  }
+  if (auto w = root.find("workers"); w != root.end() && w->is_object()) {
+    get_to(*w, "mode", &cfg->workers.mode);
+    get_to(*w, "max_concurrent", &cfg->workers.max_concurrent);
+    get_to(*w, "worker_path", &cfg->workers.worker_path);
+    read_limits(*w, &cfg->workers.defaults);
+  }
+  const json& sources = root.at("sources");
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const json& s = sources[i];
+    SourceConfig sc;
+    sc.pointer = "/sources/" + std::to_string(i);
+    sc.name = s.at("name");
+    sc.type = s.at("type");
+    std::string prefix = s.value("prefix", "always");
+    sc.prefix = prefix == "never"          ? PrefixMode::never
+                : prefix == "on_collision" ? PrefixMode::on_collision
+                                           : PrefixMode::always;
+    sc.raw = s;
+    for (auto& other : cfg->sources) {
+      if (other.name == sc.name) {
+        doc.fail(sc.pointer + "/name", "duplicate source name '" + sc.name + "' (first defined at " +
+                                           doc.where(other.pointer + "/name") + ")");
+      }
+    }
+    cfg->sources.push_back(std::move(sc));
+  }
+  cfg->doc = std::move(doc);
+  return cfg;
+}
+
+}  // namespace
+
+bool parse_listen(const std::string& s, std::string* host, uint16_t* port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= s.size()) return false;
+  std::string h = s.substr(0, colon), p = s.substr(colon + 1);
+  if (h.front() == '[') {
+    if (h.back() != ']') return false;
+    h = h.substr(1, h.size() - 2);
+  }
+  if (p.find_first_not_of("0123456789") != std::string::npos || p.size() > 5) return false;
+  unsigned long v = std::stoul(p);
+  if (v > 65535) return false;  // 0: any free port (logged at startup)
+  *host = h;
+  *port = static_cast<uint16_t>(v);
+  return true;
+}
+
+std::shared_ptr<const Config> load_config(const std::string& path) {
+  return build(load_yaml_file(path));
+}
+
+std::shared_ptr<const Config> parse_config(const std::string& text, const std::string& file) {
+  return build(parse_yaml(text, file));
+}
+
+}  // namespace toolgate

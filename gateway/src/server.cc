@@ -1,0 +1,135 @@
+#include "toolgate/server.h"
+
+#include <openssl/rand.h>
+#include <sys/prctl.h>
+
+#include "toolgate/log.h"
+#include "toolgate/spawn.h"
+
+namespace toolgate {
+
+std::string random_session_id() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+Server::Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registry)
+    : registry_(registry),
+      config_(cfg),
+      catalog_(Catalog::build(*cfg, registry)),
+      policy_(std::make_unique<AllowAllPolicy>()),
+      pool_(cfg->workers.worker_path.empty() ? default_worker_path() : cfg->workers.worker_path,
+            cfg->workers.max_concurrent) {
+  // Orphans of killed workers are re-parented to us, so we can kill them.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+std::shared_ptr<const Config> Server::config() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return config_;
+}
+
+std::shared_ptr<const Catalog> Server::catalog() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return catalog_;
+}
+
+std::string Server::reload() {
+  std::shared_ptr<const Config> cfg;
+  std::shared_ptr<const Catalog> cat;
+  try {
+    cfg = load_config(config()->path);
+    cat = Catalog::build(*cfg, registry_);
+  } catch (const ConfigError& e) {
+    log::error("reload rejected; the previous config stays in force", {{"error", e.what()}});
+    return e.what();
+  }
+  bool changed;
+  {
+    std::lock_guard<std::mutex> lock(snap_mu_);
+    changed = cat->digest() != catalog_->digest();
+    if (cfg->workers.max_concurrent != config_->workers.max_concurrent ||
+        cfg->workers.worker_path != config_->workers.worker_path ||
+        cfg->server.listen_host != config_->server.listen_host ||
+        cfg->server.listen_port != config_->server.listen_port) {
+      log::warn("server.listen, workers.max_concurrent and workers.worker_path take effect on restart");
+    }
+    config_ = cfg;
+    catalog_ = cat;
+  }
+  log::info("config reloaded", {{"tools", cat->tools().size()}, {"tools_changed", changed}});
+  if (changed) {
+    for_each_session([](Session& s) {
+      if (s.initialized()) s.notify("notifications/tools/list_changed", nullptr, nullptr);
+    });
+  }
+  return "";
+}
+
+std::shared_ptr<Session> Server::create_session(Caller caller) {
+  auto s = std::make_shared<Session>(*this, random_session_id(), std::move(caller));
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  sessions_[s->id()] = s;
+  return s;
+}
+
+std::shared_ptr<Session> Server::find_session(const std::string& id) {
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+bool Server::end_session(const std::string& id) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return false;
+    s = it->second;
+    sessions_.erase(it);
+  }
+  s->close();
+  return true;
+}
+
+size_t Server::session_count() {
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  return sessions_.size();
+}
+
+size_t Server::expire_idle_sessions() {
+  auto limit = std::chrono::milliseconds(config()->server.session_idle_timeout_ms);
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<Session>> expired;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (now - it->second->last_active() > limit) {
+        expired.push_back(it->second);
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& s : expired) s->close();
+  return expired.size();
+}
+
+void Server::for_each_session(const std::function<void(Session&)>& fn) {
+  std::vector<std::shared_ptr<Session>> all;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    for (auto& [id, s] : sessions_) all.push_back(s);
+  }
+  for (auto& s : all) fn(*s);
+}
+
+}  // namespace toolgate

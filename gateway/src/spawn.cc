@@ -1,0 +1,76 @@
+#include "toolgate/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+
+namespace toolgate {
+
+std::string default_worker_path() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "toolgate-worker";
+  std::string self(buf, size_t(n));
+  auto slash = self.rfind('/');
+  return self.substr(0, slash + 1) + "toolgate-worker";
+}
+
+Result<SpawnedWorker> spawn_worker(const std::string& worker_path) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return Error{rpc::kInternalError, std::string("socketpair: ") + strerror(errno)};
+  }
+  int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  const char* path = worker_path.c_str();
+  char arg0[] = "toolgate-worker";
+  char* const argv[] = {arg0, nullptr};
+  char* const envp[] = {nullptr};
+
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int e = errno;
+    ::close(sv[0]);
+    ::close(sv[1]);
+    if (devnull >= 0) ::close(devnull);
+    return Error{rpc::kInternalError, std::string("fork: ") + strerror(e)};
+  }
+  if (pid == 0) {
+    // Child: async-signal-safe calls only.
+    ::setsid();                                // own session and process group
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);        // die with the gateway thread's process
+    if (::getppid() == 1) ::_exit(126);        // the gateway already died
+    if (devnull >= 0) {
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);
+    }
+    ::dup2(sv[1], 3);                          // dup2 clears CLOEXEC on fd 3
+    ::syscall(SYS_close_range, 4, ~0U, 0);     // nothing else leaks in
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execve(path, argv, envp);
+    ::_exit(127);
+  }
+  ::close(sv[1]);
+  if (devnull >= 0) ::close(devnull);
+  return SpawnedWorker{pid, sv[0]};
+}
+
+void kill_and_reap(pid_t pid) {
+  if (pid <= 0) return;
+  ::kill(-pid, SIGKILL);
+  ::kill(pid, SIGKILL);
+  int st;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace toolgate

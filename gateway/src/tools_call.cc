@@ -1,0 +1,160 @@
+// tools/call, end to end: catalog lookup, argument validation, policy,
+// adapter.prepare, worker, adapter.render, output checks.
+#include <string.h>
+
+#include <chrono>
+
+#include "toolgate/adapter.h"
+#include "toolgate/jsonrpc.h"
+#include "toolgate/log.h"
+#include "toolgate/server.h"
+
+namespace toolgate {
+namespace {
+
+json tool_error(const std::string& text) {
+  return {{"content", {{{"type", "text"}, {"text", text}}}}, {"isError", true}};
+}
+
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+// Words for the outcomes that the adapter does not render.
+std::string outcome_text(const WorkResult& r, const Limits& l) {
+  switch (r.outcome) {
+    case Outcome::timeout:
+      return "The tool timed out after " + std::to_string(l.timeout_ms) + " ms and was stopped.";
+    case Outcome::signaled:
+      return "The tool crashed (" + signal_name(r.signal) + ").";
+    case Outcome::over_memory:
+      return "The tool exceeded its memory limit of " + std::to_string(l.memory_mb) +
+             " MB and was stopped.";
+    case Outcome::over_output:
+      return "The tool's output exceeded the limit of " + std::to_string(l.max_output_bytes) +
+             " bytes; it was stopped and its output discarded.";
+    case Outcome::protocol_error:
+      return "The tool's worker failed: " + r.detail + ".";
+    case Outcome::spawn_failure: {
+      std::string t = "The tool could not be started";
+      if (!r.detail.empty()) t += ": " + r.detail;
+      if (!r.stderr_tail.empty()) t += ": " + r.stderr_tail;
+      return t;
+    }
+    case Outcome::cancelled:
+      return "The call was cancelled.";
+    case Outcome::ok:
+    case Outcome::tool_error:
+      break;
+  }
+  return "The tool failed.";
+}
+
+// Enforces outputSchema and the result size cap on what the adapter built.
+json check_result(const Tool& tool, json result) {
+  bool is_error = result.value("isError", false);
+  if (tool.output_validator && !is_error) {
+    auto sc = result.find("structuredContent");
+    if (sc == result.end()) {
+      return tool_error("The tool declares an outputSchema but returned no structured content.");
+    }
+    auto errors = tool.output_validator->validate(*sc);
+    if (!errors.empty()) {
+      return tool_error("The tool's output does not match its outputSchema: " +
+                        errors[0].to_string());
+    }
+  }
+  size_t cap = tool.limits.max_output_bytes * 2 + 65536;
+  if (dump_safe(result).size() > cap) {
+    return tool_error("The tool's result is larger than " + std::to_string(cap) + " bytes.");
+  }
+  return result;
+}
+
+}  // namespace
+
+std::optional<json> handle_tools_call(Server& server, Session& session, const json& id,
+                                      const json& params, Outbound* stream,
+                                      const CancelToken& cancel) {
+  auto name_it = params.find("name");
+  if (name_it == params.end() || !name_it->is_string()) {
+    return make_error(id, rpc::kInvalidParams, "params.name must be a string");
+  }
+  const std::string& name = name_it->get_ref<const std::string&>();
+  json args = json::object();
+  if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
+    if (!a->is_object()) return make_error(id, rpc::kInvalidParams, "params.arguments must be an object");
+    args = *a;
+  }
+  json progress_token;
+  if (auto m = params.find("_meta"); m != params.end() && m->is_object()) {
+    auto t = m->find("progressToken");
+    if (t != m->end() && (t->is_string() || t->is_number_integer())) progress_token = *t;
+  }
+
+  // The catalog snapshot (and the Tool) stay alive for the whole call even
+  // if a reload swaps in a new one meanwhile.
+  auto catalog = server.catalog();
+  std::shared_ptr<const Tool> tool = catalog->find_shared(name);
+  if (!tool) return make_error(id, rpc::kInvalidParams, "unknown tool: " + name);
+
+  auto errors = tool->input_validator->validate(args);
+  if (!errors.empty()) {
+    std::string text = "Invalid arguments for " + name + ":";
+    for (auto& e : errors) text += "\n- arguments" + (e.pointer.empty() ? "" : e.pointer) + ": " + e.message;
+    return make_result(id, tool_error(text));
+  }
+
+  Decision decision = server.policy().decide({session.caller(), *tool, args});
+  if (decision.effect != Effect::allow) {
+    std::string text = "Denied by policy rule '" + decision.rule_id + "'";
+    if (!decision.message.empty()) text += ": " + decision.message;
+    return make_result(id, tool_error(text));
+  }
+
+  auto order = tool->adapter->prepare(*tool, args);
+  if (!order) return make_result(id, tool_error(order.error().message));
+
+  auto started = std::chrono::steady_clock::now();
+  uint64_t progress = 0;
+  WorkerPool::Tick tick = nullptr;
+  if (!progress_token.is_null()) {
+    session.notify("notifications/progress",
+                   {{"progressToken", progress_token}, {"progress", progress}, {"message", "started"}},
+                   stream);
+    tick = [&](uint64_t elapsed_ms) {
+      session.notify("notifications/progress",
+                     {{"progressToken", progress_token},
+                      {"progress", ++progress},
+                      {"message", "running for " + std::to_string(elapsed_ms / 1000) + " s"}},
+                     stream);
+    };
+  }
+  session.log_to_client(McpLevel::debug, {{"event", "call"}, {"tool", name}}, stream);
+  WorkResult r = server.pool().run(*order, &cancel, tick);
+  uint64_t ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count());
+  json fields = {{"session", session.id()}, {"caller", session.caller().id}, {"tool", name},
+                 {"outcome", to_string(r.outcome)}, {"ms", ms}};
+  if (r.outcome == Outcome::cancelled) {
+    log::info("call cancelled", fields);
+    return std::nullopt;
+  }
+  json result;
+  if (r.outcome == Outcome::ok || r.outcome == Outcome::tool_error) {
+    result = check_result(*tool, tool->adapter->render(*tool, r));
+  } else {
+    result = tool_error(outcome_text(r, tool->limits));
+  }
+  bool ok = r.outcome == Outcome::ok;
+  log::write(ok ? log::Level::info : log::Level::warning, "call finished", fields);
+  session.log_to_client(ok ? McpLevel::info : McpLevel::warning,
+                        {{"event", "call_finished"}, {"tool", name},
+                         {"outcome", to_string(r.outcome)}, {"ms", ms}},
+                        stream);
+  return make_result(id, std::move(result));
+}
+
+}  // namespace toolgate

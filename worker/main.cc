@@ -1,0 +1,83 @@
+// toolgate-worker: the process that runs one tool call for the gateway.
+//
+// The gateway starts it with a socketpair on fd 3 and an empty environment.
+// It reads WorkOrder frames, runs each, and answers with one WorkResult frame
+// per order, until the gateway closes the socket. Untrusted bytes (tool
+// output) are parsed here, never in the gateway.
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "exec_runner.h"
+#include "toolgate/frame.h"
+#include "toolgate/work.h"
+
+using namespace toolgate;
+
+namespace {
+
+constexpr uint32_t kMaxOrderBytes = 64u << 20;
+
+int usage(int rc) {
+  std::fprintf(rc == 0 ? stdout : stderr,
+               "usage: toolgate-worker [--fd N]\n"
+               "Runs tool calls for the toolgate gateway; not meant to be started by hand.\n"
+               "  --fd N   the frame socket (default 3)\n");
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int fd = 3;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") return usage(0);
+    if (a == "--version") {
+      std::printf("toolgate-worker %s\n", TOOLGATE_VERSION);
+      return 0;
+    }
+    if (a == "--fd" && i + 1 < argc) {
+      fd = std::atoi(argv[++i]);
+      continue;
+    }
+    return usage(2);
+  }
+  // Orphans of a tool (double fork, setsid) are re-parented here, so the
+  // worker can find and kill them when the call ends.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  for (;;) {
+    FrameRead in = read_frame(fd, kMaxOrderBytes, -1);
+    if (in.status == FrameStatus::eof) return 0;
+    if (in.status != FrameStatus::ok) return 3;
+    WorkResult res;
+    auto doc = parse_bounded(in.payload, 64);
+    auto order = doc ? WorkOrder::from_json(*doc) : Result<WorkOrder>(doc.error());
+    if (!order) {
+      res.outcome = Outcome::protocol_error;
+      res.detail = "bad order: " + order.error().message;
+    } else {
+      res = worker::run_exec(*order);
+    }
+    std::string frame = dump_safe(res.to_json());
+    // Re-serialized JSON can outgrow the raw output (escapes); never send a
+    // frame the gateway would refuse.
+    uint64_t cap = order ? order->limits.max_output_bytes : 0;
+    if (frame.size() > cap * 2 + 65536) {
+      WorkResult big;
+      big.outcome = Outcome::over_output;
+      big.exit_code = res.exit_code;
+      big.duration_ms = res.duration_ms;
+      big.detail = "output too large after encoding";
+      frame = dump_safe(big.to_json());
+    }
+    if (!write_frame(fd, frame)) return 4;
+  }
+}

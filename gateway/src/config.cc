@@ -39,10 +39,18 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
   expand_references(doc, &cfg->secrets);
   auto errors = config_validator().validate(doc.value);
   if (!errors.empty()) {
-    std::string msg = doc.where(errors[0].pointer) + ": " +
-                      (errors[0].pointer.empty() ? "" : errors[0].pointer + ": ") +
-                      errors[0].message;
-    throw ConfigError(msg);
+    SchemaError e = errors[0];
+    // Point at an unknown key itself, not at the object holding it.
+    static const std::string kUnknown = "'properties' or 'additionalProperties' constraints: '";
+    std::string where = doc.where(e.pointer);
+    if (auto at = e.message.find(kUnknown); at != std::string::npos) {
+      std::string key = e.message.substr(at + kUnknown.size());
+      if (key.size() >= 2) key = key.substr(0, key.size() - 2);  // drop "'."
+      e.pointer += "/" + pointer_escape(key);
+      e.message = "unknown key '" + key + "'";
+      where = doc.where_key(e.pointer);
+    }
+    throw ConfigError(where + ": " + (e.pointer.empty() ? "" : e.pointer + ": ") + e.message);
   }
   const json& root = doc.value;
 

@@ -61,15 +61,14 @@ bool host_allowed(const ServerConfig& cfg, const std::string& host) {
 }
 
 // Browsers send Origin; a page on another origin must not drive the gateway.
+// Loopback origins are always accepted (they cannot be rebound); the config's
+// allowed_origins adds to them.
 bool origin_allowed(const ServerConfig& cfg, const std::string& origin) {
   if (origin.empty()) return true;  // not a browser
-  if (cfg.allowed_origins.empty()) {
-    for (const char* g : {"http://localhost", "http://localhost:*", "http://127.0.0.1",
-                          "http://127.0.0.1:*", "http://[::1]", "http://[::1]:*",
-                          "https://localhost", "https://localhost:*"}) {
-      if (glob_match(g, origin)) return true;
-    }
-    return false;
+  for (const char* g : {"http://localhost", "http://localhost:*", "http://127.0.0.1",
+                        "http://127.0.0.1:*", "http://[::1]", "http://[::1]:*",
+                        "https://localhost", "https://localhost:*", "https://127.0.0.1:*"}) {
+    if (glob_match(g, origin)) return true;
   }
   for (auto& g : cfg.allowed_origins)
     if (glob_match(g, origin)) return true;
@@ -126,19 +125,21 @@ void HttpTransport::install_routes() {
   // Serializes "is a GET stream open? if not, open one" across sessions.
   auto get_stream_mu = std::make_shared<std::mutex>();
 
-  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/healthz" || req.path == "/readyz") return httplib::Server::HandlerResponse::Unhandled;
+  // DNS-rebinding protection. Checked inside each /mcp handler rather than
+  // in a pre-routing hook: there the body has been read, so a rejected
+  // request doesn't leave its body on a keep-alive connection.
+  auto guard = [this](const httplib::Request& req, httplib::Response& res) {
     auto cfg = server_.config();
     if (!host_allowed(cfg->server, req.get_header_value("Host"))) {
       send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Host header not allowed");
-      return httplib::Server::HandlerResponse::Handled;
+      return false;
     }
     if (!origin_allowed(cfg->server, req.get_header_value("Origin"))) {
       send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Origin not allowed");
-      return httplib::Server::HandlerResponse::Handled;
+      return false;
     }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+    return true;
+  };
 
   http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, {{"status", "ok"}});
@@ -173,8 +174,9 @@ void HttpTransport::install_routes() {
     return false;
   };
 
-  http_->Post("/mcp", [this, session_of, version_ok](const httplib::Request& req,
-                                                      httplib::Response& res) {
+  http_->Post("/mcp", [this, guard, session_of, version_ok](const httplib::Request& req,
+                                                             httplib::Response& res) {
+    if (!guard(req, res)) return;
     auto cfg = server_.config();
     std::string ctype = req.get_header_value("Content-Type");
     if (ctype.find("application/json") == std::string::npos) {
@@ -260,8 +262,9 @@ void HttpTransport::install_routes() {
         });
   });
 
-  http_->Get("/mcp", [this, session_of, version_ok, get_stream_mu](
+  http_->Get("/mcp", [this, guard, session_of, version_ok, get_stream_mu](
                          const httplib::Request& req, httplib::Response& res) {
+    if (!guard(req, res)) return;
     if (!accepts(req, "text/event-stream")) {
       send_rpc_error(res, 406, nullptr, rpc::kInvalidRequest,
                      "Not Acceptable: Accept must include text/event-stream");
@@ -311,7 +314,9 @@ void HttpTransport::install_routes() {
         });
   });
 
-  http_->Delete("/mcp", [this, session_of](const httplib::Request& req, httplib::Response& res) {
+  http_->Delete("/mcp", [this, guard, session_of](const httplib::Request& req,
+                                                   httplib::Response& res) {
+    if (!guard(req, res)) return;
     auto session = session_of(req, res, nullptr);
     if (!session) return;
     server_.end_session(session->id());

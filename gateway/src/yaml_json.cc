@@ -74,6 +74,7 @@ void convert(const YAML::Node& n, const std::string& ptr, int depth, size_t* bud
           doc->marks[child] = Mark{kv.first.Mark().line + 1, kv.first.Mark().column + 1};
           doc->fail(child, "duplicate key '" + key + "'");
         }
+        doc->key_marks[child] = Mark{kv.first.Mark().line + 1, kv.first.Mark().column + 1};
         json v;
         convert(kv.second, child, depth + 1, budget, doc, &v);
         (*out)[key] = std::move(v);
@@ -110,6 +111,12 @@ std::string YamlDoc::where(const std::string& pointer) const {
     auto slash = p.rfind('/');
     p = slash == std::string::npos ? "" : p.substr(0, slash);
   }
+}
+
+std::string YamlDoc::where_key(const std::string& pointer) const {
+  auto it = key_marks.find(pointer);
+  if (it == key_marks.end()) return where(pointer);
+  return file + ":" + std::to_string(it->second.line) + ":" + std::to_string(it->second.col);
 }
 
 void YamlDoc::fail(const std::string& pointer, const std::string& message) const {

@@ -1,1 +1,237 @@
+// Tools that misbehave on purpose (tests/testcases/), run through the real
+// gateway over stdio. Each must end with its own outcome, the gateway must
+// keep answering, and no process of the tool may survive the call.
 #include <doctest/doctest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <future>
+#include <set>
+
+#include "harness.h"
+
+using namespace th;
+
+namespace {
+
+std::string tool_entry(const std::string& name, const std::string& cmd_json,
+                       const std::string& extra = "") {
+  return "      - name: " + name + "\n        command: " + cmd_json + "\n" + extra;
+}
+
+// A config with one source "t" holding the misbehaving tools. Each command
+// carries a unique marker argument so survivors can be found in /proc.
+std::string config(const std::string& marker) {
+  auto tc = [&](const std::string& n) { return "[\"" + testcase(n) + "\", \"" + marker + "\"]"; };
+  return "sources:\n  - name: t\n    type: script\n    tools:\n" +
+         tool_entry("sleep", tc("sleep_forever"), "        timeout_ms: 700\n") +
+         tool_entry("sleep_long", tc("sleep_forever"), "        timeout_ms: 60000\n") +
+         tool_entry("alloc", tc("alloc_forever"), "        memory_mb: 64\n") +
+         tool_entry("flood", tc("write_flood"), "        max_output_bytes: 65536\n") +
+         tool_entry("err_flood", tc("stderr_flood"), "        max_output_bytes: 65536\n") +
+         tool_entry("segv", tc("segfault")) +
+         tool_entry("forker", tc("fork_and_exit")) +
+         tool_entry("early_close", tc("close_stdout_early")) +
+         tool_entry("fail", "[sh, -c, \"echo broken pipe dream >&2; exit 3\", " + marker + "]") +
+         tool_entry("env", "[sh, -c, \"env | sort\", " + marker + "]",
+                    "        env: {GREETING: hello}\n        env_allow: [TOOLGATE_TEST_ALLOWED]\n") +
+         tool_entry("fds", "[sh, -c, \"ls /proc/self/fd | wc -l\", " + marker + "]") +
+         tool_entry("result", "[sh, -c, \"echo '{\\\"content\\\":[{\\\"type\\\":\\\"text\\\",\\\"text\\\":\\\"hi\\\"}],\\\"isError\\\":true}'\", " + marker + "]") +
+         tool_entry("bad_result", "[sh, -c, \"echo '{\\\"content\\\":[{\\\"type\\\":\\\"text\\\"}]}'\", " + marker + "]") +
+         tool_entry("missing", "[/nonexistent/tool-binary, " + marker + "]") +
+         tool_entry("echo", "[cat]", "        input_schema: {type: object}\n") +
+         "workers:\n  timeout_ms: 10000\n  max_concurrent: 8\n";
+}
+
+std::string text_of(const json& response) {
+  REQUIRE(response.contains("result"));
+  const json& content = response["result"]["content"];
+  REQUIRE(content.is_array());
+  REQUIRE(content.size() >= 1);
+  return content[0].value("text", "");
+}
+
+bool is_error(const json& response) { return response["result"].value("isError", false); }
+
+struct Fixture {
+  TempDir dir;
+  std::string marker = "tgmark" + std::to_string(getpid()) + "x" + std::to_string(rand());
+  std::unique_ptr<Gateway> gw;
+  Fixture() {
+    setenv("TOOLGATE_TEST_ALLOWED", "allowed-value", 1);
+    setenv("TOOLGATE_TEST_SECRET", "must-not-leak", 1);
+    gw = Gateway::stdio(dir.file("c.yaml", config(marker)));
+    gw->initialize();
+  }
+  // The gateway still answers, and nothing of the tool is left.
+  void check_healthy_and_clean() {
+    json pong = gw->roundtrip(request("ping", nullptr, "after"), 5000);
+    CHECK(pong["result"] == json::object());
+    CHECK(wait_no_procs_with(marker, 3000) == 0);
+    // Only the gateway's own threads remain: no worker, no tool, no zombie.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (count_descendants(gw->pid()) > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(count_descendants(gw->pid()) == 0);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a tool that never finishes times out and is killed") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__sleep"));
+  CHECK(is_error(r));
+  CHECK(text_of(r).find("timed out after 700 ms") != std::string::npos);
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("a tool that allocates without bound hits its memory cap") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__alloc"));
+  CHECK(is_error(r));
+  CHECK(text_of(r).find("memory limit of 64 MB") != std::string::npos);
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("a tool writing 1 GB to stdout is stopped at the output cap") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__flood"));
+  CHECK(is_error(r));
+  CHECK(text_of(r).find("exceeded the limit of 65536 bytes") != std::string::npos);
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("a tool flooding stderr is stopped at the output cap") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__err_flood"));
+  CHECK(is_error(r));
+  CHECK(text_of(r).find("exceeded the limit") != std::string::npos);
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("a segfaulting tool is reported as a crash") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__segv"));
+  CHECK(is_error(r));
+  CHECK(text_of(r).find("SIGSEGV") != std::string::npos);
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("children, setsid escapees and daemons of a tool do not survive the call") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__forker"));
+  CHECK_FALSE(is_error(r));
+  CHECK(r["result"]["structuredContent"]["forked"] == 3);
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("a tool that closes stdout early returns what it wrote") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__early_close"));
+  CHECK_FALSE(is_error(r));
+  CHECK(text_of(r) == "{\"partial\": ");
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("a non-zero exit is an error carrying the tail of stderr") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__fail"));
+  CHECK(is_error(r));
+  CHECK(text_of(r).find("exit status 3") != std::string::npos);
+  CHECK(text_of(r).find("broken pipe dream") != std::string::npos);
+}
+
+TEST_CASE("a tool whose command does not exist is a spawn failure, not a crash") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__missing"));
+  CHECK(is_error(r));
+  CHECK(text_of(r).find("could not be started") != std::string::npos);
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("a tool sees only its explicit environment") {
+  Fixture f;
+  std::string env = text_of(f.gw->roundtrip(call("t__env")));
+  CHECK(env.find("GREETING=hello") != std::string::npos);
+  CHECK(env.find("TOOLGATE_TEST_ALLOWED=allowed-value") != std::string::npos);
+  CHECK(env.find("TOOLGATE_TOOL=t__env") != std::string::npos);
+  CHECK(env.find("PATH=") != std::string::npos);
+  CHECK(env.find("must-not-leak") == std::string::npos);
+  CHECK(env.find("HOME=") == std::string::npos);
+}
+
+TEST_CASE("a tool inherits no file descriptors beyond stdin, stdout and stderr") {
+  Fixture f;
+  // `ls /proc/self/fd` lists 0, 1, 2 and the directory it is reading; the
+  // count is valid JSON, so it comes back as structured content.
+  CHECK(f.gw->roundtrip(call("t__fds"))["result"]["structuredContent"]["result"] == 4);
+}
+
+TEST_CASE("tool output: CallToolResult passes through, malformed ones are refused") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__result"));
+  CHECK(is_error(r));
+  CHECK(text_of(r) == "hi");
+  json bad = f.gw->roundtrip(call("t__bad_result"));
+  CHECK(is_error(bad));
+  CHECK(text_of(bad).find("malformed CallToolResult") != std::string::npos);
+}
+
+TEST_CASE("arguments reach the tool on stdin as JSON") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__echo", {{"a", 1}, {"b", "two"}}));
+  CHECK_FALSE(is_error(r));
+  CHECK(r["result"]["structuredContent"] == json({{"a", 1}, {"b", "two"}}));
+}
+
+TEST_CASE("the gateway answers other requests while a tool runs") {
+  Fixture f;
+  f.gw->send(call("t__sleep", json::object(), "slow"));
+  auto start = std::chrono::steady_clock::now();
+  json pong = f.gw->roundtrip(request("ping", nullptr, "quick"), 5000);
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(pong["result"] == json::object());
+  // The ping's answer came before the slow call's 700 ms timeout.
+  CHECK(took < std::chrono::milliseconds(600));
+  json slow = f.gw->roundtrip(request("ping", nullptr, "later"), 5000);
+  CHECK(slow.contains("result"));
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("notifications/cancelled kills the worker and suppresses the response") {
+  Fixture f;
+  f.gw->send(call("t__sleep_long", json::object(), "c1"));
+  // Wait until the tool runs, then cancel it.
+  for (int i = 0; i < 200 && count_procs_with(f.marker) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(count_procs_with(f.marker) > 0);
+  f.gw->send({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"},
+              {"params", {{"requestId", "c1"}, {"reason", "user"}}}});
+  CHECK(wait_no_procs_with(f.marker, 3000) == 0);
+  // The next answer is the ping's: the cancelled call got none.
+  f.gw->send(request("ping", nullptr, "p"));
+  auto m = f.gw->recv(5000);
+  REQUIRE(m);
+  CHECK((*m)["id"] == "p");
+  f.check_healthy_and_clean();
+}
+
+TEST_CASE("many concurrent calls of misbehaving tools leave the gateway healthy") {
+  Fixture f;
+  const char* tools[] = {"t__segv", "t__fail", "t__forker", "t__flood", "t__echo", "t__sleep"};
+  for (int i = 0; i < 12; ++i) f.gw->send(call(tools[i % 6], json::object(), i));
+  std::set<int> answered;
+  while (answered.size() < 12) {
+    auto m = f.gw->recv(15000);
+    REQUIRE(m);
+    if (m->contains("method")) continue;  // log notifications of failed calls
+    INFO("message: " << m->dump());
+    CHECK(m->contains("result"));
+    answered.insert((*m)["id"].get<int>());
+  }
+  CHECK(answered.size() == 12);
+  f.check_healthy_and_clean();
+}

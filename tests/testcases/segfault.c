@@ -1,1 +1,9 @@
-int main(void){return 0;}
+/* Testcase: crashes with SIGSEGV. Expected outcome: signaled. */
+#include <stdio.h>
+
+int main(void) {
+  volatile int* p = (int*)0;
+  fprintf(stderr, "about to crash\n");
+  *p = 42;
+  return 0;
+}

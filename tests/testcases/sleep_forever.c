@@ -1,1 +1,6 @@
-int main(void){return 0;}
+/* Testcase: never finishes. Expected outcome: timeout, nothing left behind. */
+#include <unistd.h>
+
+int main(void) {
+  for (;;) pause();
+}

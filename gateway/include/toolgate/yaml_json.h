@@ -27,10 +27,13 @@ struct Mark {
 struct YamlDoc {
   std::string file;
   json value;
-  std::map<std::string, Mark> marks;  // JSON pointer -> position
+  std::map<std::string, Mark> marks;      // JSON pointer -> position of the value
+  std::map<std::string, Mark> key_marks;  // JSON pointer -> position of its mapping key
 
   // "file:line:col" of the value at `pointer`, or of its nearest ancestor.
   std::string where(const std::string& pointer) const;
+  // Like where(), but at the key naming the value (for "unknown key").
+  std::string where_key(const std::string& pointer) const;
   [[noreturn]] void fail(const std::string& pointer, const std::string& message) const;
 };
 

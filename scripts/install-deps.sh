@@ -12,6 +12,10 @@ PACKAGES=(
   python3 procps ca-certificates
 )
 
+# The end-to-end tests run the official MCP tools from npm; Debian's nodejs
+# and npm are enough to install them (they bring their own node 22).
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

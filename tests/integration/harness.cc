@@ -306,6 +306,7 @@ std::vector<json> parse_sse(const std::string& body) {
 McpHttp::McpHttp(uint16_t port) : client("127.0.0.1", port) {
   client.set_read_timeout(30, 0);
   client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
 }
 
 static HttpReply to_reply(const httplib::Result& r) {

@@ -1,0 +1,62 @@
+# Shared helpers for the end-to-end tests that drive toolgate with the
+# official npm tools. Sourced, not run.
+set -euo pipefail
+
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+BUILD="${TOOLGATE_BUILD_DIR:-${ROOT}/build}"
+NPM_BIN="${ROOT}/tests/npm/node_modules/.bin"
+NODE22="${NPM_BIN}/node"
+
+# Exit 77 (ctest: skipped) when the npm tools are missing, except in CI,
+# where a missing tool is a failure.
+require_npm_tools() {
+  if [ ! -x "${NODE22}" ]; then
+    if [ "${CI:-}" = "true" ]; then
+      echo "npm test tools missing: run scripts/install-npm-tools.sh" >&2
+      exit 1
+    fi
+    echo "SKIP: npm test tools not installed (scripts/install-npm-tools.sh)" >&2
+    exit 77
+  fi
+}
+
+WORKDIR="$(mktemp -d /tmp/toolgate-e2e-XXXXXX)"
+GW_PID=""
+cleanup() {
+  if [ -n "${GW_PID}" ]; then kill "${GW_PID}" 2>/dev/null || true; wait "${GW_PID}" 2>/dev/null || true; fi
+  rm -rf "${WORKDIR}"
+}
+trap cleanup EXIT
+
+# A small config with script tools, written to $WORKDIR/config.yaml.
+write_config() {
+  cat >"${WORKDIR}/config.yaml" <<YAML
+sources:
+  - name: demo
+    type: script
+    tools:
+      - name: echo
+        description: Echo the arguments back as structured content.
+        command: [cat]
+        input_schema: {type: object, properties: {message: {type: string}}, required: [message]}
+        annotations: {readOnlyHint: true}
+      - name: fail
+        description: Always fails.
+        command: [sh, -c, "echo nope >&2; exit 1"]
+YAML
+}
+
+# Starts the gateway on a free loopback port; sets GW_PID and GW_URL.
+start_http_gateway() {
+  "${BUILD}/toolgate" serve -c "${WORKDIR}/config.yaml" --listen 127.0.0.1:0 \
+    2>"${WORKDIR}/gateway.log" &
+  GW_PID=$!
+  for _ in $(seq 1 200); do
+    if grep -q '"listening"' "${WORKDIR}/gateway.log" 2>/dev/null; then break; fi
+    sleep 0.05
+  done
+  local port
+  port="$(grep -o 'http://127.0.0.1:[0-9]*' "${WORKDIR}/gateway.log" | head -1 | sed 's/.*://')"
+  [ -n "${port}" ] || { echo "gateway did not start:" >&2; cat "${WORKDIR}/gateway.log" >&2; exit 1; }
+  GW_URL="http://127.0.0.1:${port}/mcp"
+}

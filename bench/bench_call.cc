@@ -156,7 +156,8 @@ std::vector<double> bench_http(const std::string& bin, const std::string& cfg, i
     if (n <= 0) std::exit(1);
     log.append(buf, size_t(n));
     auto p = log.find("http://127.0.0.1:");
-    if (p != std::string::npos && log.find("/mcp", p) != std::string::npos) port = atoi(log.c_str() + p + 17);
+    if (p != std::string::npos && log.find("/mcp", p) != std::string::npos)
+      port = atoi(log.c_str() + p + 17);
   }
   httplib::Client cli("127.0.0.1", port);
   cli.set_keep_alive(true);
@@ -185,8 +186,10 @@ std::vector<double> bench_http(const std::string& bin, const std::string& cfg, i
 int main(int argc, char** argv) {
   int calls = 300;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "--smoke")) calls = 10;
-    else if (!strcmp(argv[i], "--calls") && i + 1 < argc) calls = atoi(argv[++i]);
+    if (!strcmp(argv[i], "--smoke"))
+      calls = 10;
+    else if (!strcmp(argv[i], "--calls") && i + 1 < argc)
+      calls = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--help")) {
       std::printf("usage: bench_call [--calls N] [--smoke]\n");
       return 0;
@@ -236,8 +239,9 @@ int main(int argc, char** argv) {
   row("toolgate stdio", stdio);
   row("toolgate http (keep-alive, JSON)", http);
   Stats w = stats(spawn), s = stats(stdio), h = stats(http);
-  std::printf("summary: worker spawn costs %.3f ms over a bare exec (p50); stdio p50 %.3f ms "
-              "(%.1fx base), http p50 %.3f ms (%.1fx base)\n",
-              w.p50 - b.p50, s.p50, s.p50 / b.p50, h.p50, h.p50 / b.p50);
+  std::printf(
+      "summary: worker spawn costs %.3f ms over a bare exec (p50); stdio p50 %.3f ms "
+      "(%.1fx base), http p50 %.3f ms (%.1fx base)\n",
+      w.p50 - b.p50, s.p50, s.p50 / b.p50, h.p50, h.p50 / b.p50);
   return 0;
 }

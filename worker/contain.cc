@@ -52,10 +52,10 @@ int contain_tool_process(const Limits& l, const ChildFds& fds, const char* cwd,
   uint64_t cpu = l.cpu_seconds ? l.cpu_seconds : (l.timeout_ms + 999) / 1000 + 1;
   uint64_t as = l.address_space_mb ? l.address_space_mb
                                    : (l.memory_mb * 8ull < 4096 ? 4096 : l.memory_mb * 8ull);
-#define STEP(name, expr)     \
-  if ((rc = (expr)) != 0) {  \
-    *failed_step = name;     \
-    return rc;               \
+#define STEP(name, expr)    \
+  if ((rc = (expr)) != 0) { \
+    *failed_step = name;    \
+    return rc;              \
   }
   // 1. Own process group, so the worker can kill the tool and its children at once.
   STEP("setpgid", ::setpgid(0, 0) == 0 ? 0 : errno);

@@ -192,8 +192,8 @@ WorkResult run_exec(const WorkOrder& order) {
       if (fds[i_in].revents & (POLLERR | POLLHUP)) {
         close_fd(in.w);  // the tool closed stdin without reading it all
       } else {
-        ssize_t w = ::write(in.w, order.stdin_data.data() + stdin_off,
-                            order.stdin_data.size() - stdin_off);
+        ssize_t w =
+            ::write(in.w, order.stdin_data.data() + stdin_off, order.stdin_data.size() - stdin_off);
         if (w > 0) stdin_off += size_t(w);
         if ((w < 0 && errno != EAGAIN && errno != EINTR) || stdin_off >= order.stdin_data.size()) {
           close_fd(in.w);
@@ -234,8 +234,8 @@ WorkResult run_exec(const WorkOrder& order) {
   close_fd(in.w);
   if (pidfd >= 0) ::close(pidfd);
 
-  res.duration_ms = uint64_t(
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+  res.duration_ms =
+      uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
   res.max_rss_kb = uint64_t(ru.ru_maxrss);
   if (stderr_buf.size() > kStderrTailBytes) {
     stderr_buf.erase(0, stderr_buf.size() - kStderrTailBytes);

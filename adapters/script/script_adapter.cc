@@ -43,7 +43,8 @@ bool valid_content_block(const json& b) {
   if (!b.is_object() || !is_string_field(b, "type")) return false;
   const std::string& t = b["type"].get_ref<const std::string&>();
   if (t == "text") return is_string_field(b, "text");
-  if (t == "image" || t == "audio") return is_string_field(b, "data") && is_string_field(b, "mimeType");
+  if (t == "image" || t == "audio")
+    return is_string_field(b, "data") && is_string_field(b, "mimeType");
   if (t == "resource_link") return is_string_field(b, "uri") && is_string_field(b, "name");
   if (t == "resource") {
     auto r = b.find("resource");
@@ -92,7 +93,8 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
     t.local_name = tc.at("name");
     t.title = tc.value("title", "");
     t.description = tc.value("description", "");
-    t.input_schema = tc.value("input_schema", json{{"type", "object"}, {"additionalProperties", false}});
+    t.input_schema =
+        tc.value("input_schema", json{{"type", "object"}, {"additionalProperties", false}});
     if (t.input_schema.value("type", json()) != "object") {
       doc.fail(ptr + "/input_schema", "input_schema must be an object schema (type: object)");
     }
@@ -166,7 +168,8 @@ json ScriptAdapter::render(const Tool& tool, const WorkResult& r) const {
   if (v.is_object() && v.contains("content")) {
     auto clean = sanitize_call_tool_result(v);
     if (!clean) {
-      return {{"content", {{{"type", "text"}, {"text", clean.error().message}}}}, {"isError", true}};
+      return {{"content", {{{"type", "text"}, {"text", clean.error().message}}}},
+              {"isError", true}};
     }
     return *clean;
   }

@@ -26,7 +26,8 @@ std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRe
   std::vector<Loaded> loaded;
   for (const auto& src : cfg.sources) {
     const Adapter* adapter = registry.find(src.type);
-    if (!adapter) cfg.doc.fail(src.pointer + "/type", "no adapter for source type '" + src.type + "'");
+    if (!adapter)
+      cfg.doc.fail(src.pointer + "/type", "no adapter for source type '" + src.type + "'");
     for (Tool& t : adapter->load(LoadContext{cfg, src})) {
       t.adapter = adapter;
       t.source = src.name;
@@ -45,11 +46,11 @@ std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRe
     std::string name = fit_name(prefix ? sanitize_name(l.source->name) + "__" + base : base);
     if (auto it = taken.find(name); it != taken.end()) {
       const Loaded* other = it->second;
-      cfg.doc.fail(l.tool.pointer,
-                   "tool name '" + name + "' from source '" + l.source->name +
-                       "' collides with the tool of the same name from source '" +
-                       other->source->name + "' (" + cfg.where(other->tool.pointer) +
-                       "); set `prefix: always` on one of them or rename a tool");
+      cfg.doc.fail(l.tool.pointer, "tool name '" + name + "' from source '" + l.source->name +
+                                       "' collides with the tool of the same name from source '" +
+                                       other->source->name + "' (" +
+                                       cfg.where(other->tool.pointer) +
+                                       "); set `prefix: always` on one of them or rename a tool");
     }
     taken[name] = &l;
     l.tool.name = name;

@@ -80,8 +80,10 @@ Args parse_args(int argc, char** argv) {
     if (a.command.empty() && !s.empty() && s[0] != '-') {
       a.command = s;
     } else if (s == "-c" || s == "--config") {
-      if (i + 1 >= argc) a.error = s + " needs a file";
-      else a.config = argv[++i];
+      if (i + 1 >= argc)
+        a.error = s + " needs a file";
+      else
+        a.config = argv[++i];
     } else if (s.rfind("--config=", 0) == 0) {
       a.config = s.substr(9);
     } else if (s == "--stdio" || s == "--json" || s == "--help" || s == "-h" || s == "--version") {
@@ -91,8 +93,10 @@ Args parse_args(int argc, char** argv) {
       for (const char* v : kValued) {
         if (s == v) {
           valued = true;
-          if (i + 1 >= argc) a.error = s + " needs a value";
-          else a.opts[s] = argv[++i];
+          if (i + 1 >= argc)
+            a.error = s + " needs a value";
+          else
+            a.opts[s] = argv[++i];
         } else if (s.rfind(std::string(v) + "=", 0) == 0) {
           valued = true;
           a.opts[v] = s.substr(strlen(v) + 1);
@@ -206,8 +210,10 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
   auto cfg = load_or_report(a.config);
   if (!cfg) return 1;
   log::Level level;
-  std::string level_name = a.opts.count("--log-level") ? a.opts.at("--log-level") : cfg->server.log_level;
-  if (!log::parse_level(level_name, &level)) return usage_error("bad --log-level: " + level_name, kServeHelp);
+  std::string level_name =
+      a.opts.count("--log-level") ? a.opts.at("--log-level") : cfg->server.log_level;
+  if (!log::parse_level(level_name, &level))
+    return usage_error("bad --log-level: " + level_name, kServeHelp);
   log::set_level(level);
 
   std::unique_ptr<Server> server;
@@ -223,7 +229,8 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
                {{"path", server->pool().worker_path()}});
   }
   bool stdio = a.has("--stdio") || (!a.opts.count("--listen") && cfg->server.transport == "stdio");
-  log::info("starting", {{"version", TOOLGATE_VERSION}, {"config", cfg->path},
+  log::info("starting", {{"version", TOOLGATE_VERSION},
+                         {"config", cfg->path},
                          {"tools", server->catalog()->tools().size()},
                          {"transport", stdio ? "stdio" : "http"}});
   start_sweeper(*server);

@@ -93,7 +93,8 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
     sc.raw = s;
     for (auto& other : cfg->sources) {
       if (other.name == sc.name) {
-        doc.fail(sc.pointer + "/name", "duplicate source name '" + sc.name + "' (first defined at " +
+        doc.fail(sc.pointer + "/name", "duplicate source name '" + sc.name +
+                                           "' (first defined at " +
                                            doc.where(other.pointer + "/name") + ")");
       }
     }

@@ -55,7 +55,8 @@ std::string expand_string(const YamlDoc& doc, const std::string& ptr, const std:
       if (path.empty()) doc.fail(ptr, "${file:} needs a path");
       value = read_secret_file(doc, ptr, path);
     } else {
-      if (!valid_env_name(ref)) doc.fail(ptr, "bad reference ${" + ref + "}: expected ${NAME} or ${file:path}");
+      if (!valid_env_name(ref))
+        doc.fail(ptr, "bad reference ${" + ref + "}: expected ${NAME} or ${file:path}");
       const char* v = env ? env(ref) : std::getenv(ref.c_str());
       if (!v) doc.fail(ptr, "environment variable " + ref + " is not set");
       value = v;

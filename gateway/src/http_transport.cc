@@ -53,7 +53,7 @@ bool host_allowed(const ServerConfig& cfg, const std::string& host) {
   std::string h = host_part(host);
   if (is_local_name(h)) return true;
   std::string listen = cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
-                                                                       : cfg.listen_host;
+                                                                      : cfg.listen_host;
   if (h == listen && listen != "0.0.0.0" && listen != "[::]") return true;
   for (auto& g : cfg.allowed_hosts)
     if (glob_match(g, host) || glob_match(g, h)) return true;
@@ -66,8 +66,8 @@ bool host_allowed(const ServerConfig& cfg, const std::string& host) {
 bool origin_allowed(const ServerConfig& cfg, const std::string& origin) {
   if (origin.empty()) return true;  // not a browser
   for (const char* g : {"http://localhost", "http://localhost:*", "http://127.0.0.1",
-                        "http://127.0.0.1:*", "http://[::1]", "http://[::1]:*",
-                        "https://localhost", "https://localhost:*", "https://127.0.0.1:*"}) {
+                        "http://127.0.0.1:*", "http://[::1]", "http://[::1]:*", "https://localhost",
+                        "https://localhost:*", "https://127.0.0.1:*"}) {
     if (glob_match(g, origin)) return true;
   }
   for (auto& g : cfg.allowed_origins)
@@ -78,7 +78,9 @@ bool origin_allowed(const ServerConfig& cfg, const std::string& origin) {
 }  // namespace
 
 HttpTransport::HttpTransport(Server& server, std::string host, uint16_t port)
-    : server_(server), host_(std::move(host)), port_(port),
+    : server_(server),
+      host_(std::move(host)),
+      port_(port),
       http_(std::make_unique<httplib::Server>()) {
   auto cfg = server_.config();
   int threads = cfg->server.http_threads;
@@ -104,15 +106,18 @@ bool HttpTransport::bind() {
     return true;
   }
   if (!http_->bind_to_port(host_, port_)) {
-    log::error("cannot listen (address in use, or not allowed)", {{"host", host_}, {"port", port_}});
+    log::error("cannot listen (address in use, or not allowed)",
+               {{"host", host_}, {"port", port_}});
     return false;
   }
   return true;
 }
 
 int HttpTransport::run() {
-  log::info("listening", {{"url", "http://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) +
-                                       ":" + std::to_string(port_) + "/mcp"}});
+  log::info(
+      "listening",
+      {{"url", "http://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) +
+                   ":" + std::to_string(port_) + "/mcp"}});
   return http_->listen_after_bind() ? 0 : 1;
 }
 
@@ -156,7 +161,8 @@ void HttpTransport::install_routes() {
                            const json& id) -> std::shared_ptr<Session> {
     std::string sid = req.get_header_value(kSessionHeader);
     if (sid.empty()) {
-      send_rpc_error(res, 400, id, rpc::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required");
+      send_rpc_error(res, 400, id, rpc::kInvalidRequest,
+                     "Bad Request: Mcp-Session-Id header is required");
       return nullptr;
     }
     auto s = server_.find_session(sid);
@@ -175,7 +181,7 @@ void HttpTransport::install_routes() {
   };
 
   http_->Post("/mcp", [this, guard, session_of, version_ok](const httplib::Request& req,
-                                                             httplib::Response& res) {
+                                                            httplib::Response& res) {
     if (!guard(req, res)) return;
     auto cfg = server_.config();
     std::string ctype = req.get_header_value("Content-Type");
@@ -218,7 +224,8 @@ void HttpTransport::install_routes() {
       auto reply = session->handle(msg, nullptr);
       if (!reply || reply->contains("error")) {
         server_.end_session(session->id());
-        send_json(res, 400, reply ? *reply : make_error(c.id, rpc::kInvalidRequest, "initialize failed"));
+        send_json(res, 400,
+                  reply ? *reply : make_error(c.id, rpc::kInvalidRequest, "initialize failed"));
         return;
       }
       res.set_header(kSessionHeader, session->id());
@@ -314,14 +321,14 @@ void HttpTransport::install_routes() {
         });
   });
 
-  http_->Delete("/mcp", [this, guard, session_of](const httplib::Request& req,
-                                                   httplib::Response& res) {
-    if (!guard(req, res)) return;
-    auto session = session_of(req, res, nullptr);
-    if (!session) return;
-    server_.end_session(session->id());
-    res.status = 200;
-  });
+  http_->Delete("/mcp",
+                [this, guard, session_of](const httplib::Request& req, httplib::Response& res) {
+                  if (!guard(req, res)) return;
+                  auto session = session_of(req, res, nullptr);
+                  if (!session) return;
+                  server_.end_session(session->id());
+                  res.status = 200;
+                });
 
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Allow", "GET, POST, DELETE");
@@ -330,17 +337,17 @@ void HttpTransport::install_routes() {
   http_->Put("/mcp", not_allowed);
   http_->Patch("/mcp", not_allowed);
 
-  http_->set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                  std::exception_ptr ep) {
-    std::string what = "unknown";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    }
-    log::error("internal error in HTTP handler", {{"error", what}});
-    send_rpc_error(res, 500, nullptr, rpc::kInternalError, "Internal error");
-  });
+  http_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        }
+        log::error("internal error in HTTP handler", {{"error", what}});
+        send_rpc_error(res, 500, nullptr, rpc::kInternalError, "Internal error");
+      });
 }
 
 }  // namespace toolgate

@@ -59,7 +59,8 @@ std::string Server::reload() {
         cfg->workers.worker_path != config_->workers.worker_path ||
         cfg->server.listen_host != config_->server.listen_host ||
         cfg->server.listen_port != config_->server.listen_port) {
-      log::warn("server.listen, workers.max_concurrent and workers.worker_path take effect on restart");
+      log::warn(
+          "server.listen, workers.max_concurrent and workers.worker_path take effect on restart");
     }
     config_ = cfg;
     catalog_ = cat;

@@ -11,9 +11,7 @@ constexpr const char* kLevelNames[] = {"debug", "info",     "notice", "warning",
                                        "error", "critical", "alert",  "emergency"};
 constexpr const char* kVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
 
-int64_t now_ns() {
-  return std::chrono::steady_clock::now().time_since_epoch().count();
-}
+int64_t now_ns() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
 
 // Cursors are opaque to clients but simple for us: "tg1.<offset>".
 std::string encode_cursor(size_t offset) { return "tg1." + std::to_string(offset); }
@@ -147,16 +145,22 @@ Result<json> Session::request_client(const std::string& method, json params, uin
   }
   if (future.wait_for(std::chrono::milliseconds(timeout_ms)) != std::future_status::ready) {
     forget();
-    return Error{rpc::kRequestTimeout,
-                 "the client did not answer " + method + " within " + std::to_string(timeout_ms) + " ms"};
+    return Error{rpc::kRequestTimeout, "the client did not answer " + method + " within " +
+                                           std::to_string(timeout_ms) + " ms"};
   }
   json reply = future.get();
   if (auto e = reply.find("error"); e != reply.end()) {
-    int code = e->is_object() ? e->value("code", rpc::kInternalError) : rpc::kInternalError;
-    std::string msg = e->is_object() ? e->value("message", "error") : "error";
+    // The client's error object is untrusted: read fields only if well-typed.
+    int code = rpc::kInternalError;
+    std::string msg = "the client returned an error";
+    if (e->is_object()) {
+      if (auto c = e->find("code"); c != e->end() && c->is_number_integer()) code = c->get<int>();
+      if (auto m = e->find("message"); m != e->end() && m->is_string()) msg = m->get<std::string>();
+    }
     return Error{code, msg};
   }
-  return reply.value("result", json::object());
+  auto r = reply.find("result");
+  return r != reply.end() ? *r : json::object();
 }
 
 void Session::handle_response(const json& msg) {
@@ -207,13 +211,14 @@ json Session::handle_initialize(const json& params) {
     client_capabilities_ = (caps != params.end() && caps->is_object()) ? *caps : json::object();
   }
   initialized_ = true;
-  return {{"protocolVersion", chosen},
-          {"capabilities", {{"tools", {{"listChanged", true}}}, {"logging", json::object()}}},
-          {"serverInfo", {{"name", "toolgate"}, {"title", "toolgate MCP gateway"},
-                          {"version", TOOLGATE_VERSION}}},
-          {"instructions",
-           "Tools are served through toolgate: every call is checked against the gateway's "
-           "policy and runs in an isolated worker process."}};
+  return {
+      {"protocolVersion", chosen},
+      {"capabilities", {{"tools", {{"listChanged", true}}}, {"logging", json::object()}}},
+      {"serverInfo",
+       {{"name", "toolgate"}, {"title", "toolgate MCP gateway"}, {"version", TOOLGATE_VERSION}}},
+      {"instructions",
+       "Tools are served through toolgate: every call is checked against the gateway's "
+       "policy and runs in an isolated worker process."}};
 }
 
 std::optional<json> Session::dispatch_request(const json& msg, Outbound* stream) {
@@ -223,15 +228,18 @@ std::optional<json> Session::dispatch_request(const json& msg, Outbound* stream)
   if (params.is_null()) params = json::object();
 
   if (method == "initialize") {
-    if (initialized_) return make_error(id, rpc::kInvalidRequest, "the session is already initialized");
+    if (initialized_)
+      return make_error(id, rpc::kInvalidRequest, "the session is already initialized");
     if (!params.contains("protocolVersion") || !params["protocolVersion"].is_string()) {
-      return make_error(id, rpc::kInvalidParams, "initialize needs params.protocolVersion (a string)");
+      return make_error(id, rpc::kInvalidParams,
+                        "initialize needs params.protocolVersion (a string)");
     }
     return make_result(id, handle_initialize(params));
   }
   if (method == "ping") return make_result(id, json::object());
   if (!initialized_) {
-    return make_error(id, rpc::kInvalidRequest, "the session is not initialized: send initialize first");
+    return make_error(id, rpc::kInvalidRequest,
+                      "the session is not initialized: send initialize first");
   }
   if (method == "tools/list") {
     auto cat = server_.catalog();

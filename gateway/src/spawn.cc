@@ -44,15 +44,15 @@ Result<SpawnedWorker> spawn_worker(const std::string& worker_path) {
   }
   if (pid == 0) {
     // Child: async-signal-safe calls only.
-    ::setsid();                                // own session and process group
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);        // die with the gateway thread's process
-    if (::getppid() == 1) ::_exit(126);        // the gateway already died
+    ::setsid();                          // own session and process group
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // die with the gateway thread's process
+    if (::getppid() == 1) ::_exit(126);  // the gateway already died
     if (devnull >= 0) {
       ::dup2(devnull, 0);
       ::dup2(devnull, 1);
     }
-    ::dup2(sv[1], 3);                          // dup2 clears CLOEXEC on fd 3
-    ::syscall(SYS_close_range, 4, ~0U, 0);     // nothing else leaks in
+    ::dup2(sv[1], 3);                       // dup2 clears CLOEXEC on fd 3
+    ::syscall(SYS_close_range, 4, ~0U, 0);  // nothing else leaks in
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

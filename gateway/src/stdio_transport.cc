@@ -97,7 +97,8 @@ int StdioTransport::run() {
     json msg = std::move(*doc);
     // tools/call can run for a long time and may need answers from the
     // client meanwhile, so it gets its own thread; everything else is quick.
-    bool slow = msg.is_object() && msg.contains("id") && msg.value("method", json()) == "tools/call";
+    bool slow =
+        msg.is_object() && msg.contains("id") && msg.value("method", json()) == "tools/call";
     if (!slow) {
       if (auto reply = session->handle(msg, nullptr)) out->send(*reply);
       return;

@@ -84,7 +84,8 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   const std::string& name = name_it->get_ref<const std::string&>();
   json args = json::object();
   if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
-    if (!a->is_object()) return make_error(id, rpc::kInvalidParams, "params.arguments must be an object");
+    if (!a->is_object())
+      return make_error(id, rpc::kInvalidParams, "params.arguments must be an object");
     args = *a;
   }
   json progress_token;
@@ -102,7 +103,8 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   auto errors = tool->input_validator->validate(args);
   if (!errors.empty()) {
     std::string text = "Invalid arguments for " + name + ":";
-    for (auto& e : errors) text += "\n- arguments" + (e.pointer.empty() ? "" : e.pointer) + ": " + e.message;
+    for (auto& e : errors)
+      text += "\n- arguments" + (e.pointer.empty() ? "" : e.pointer) + ": " + e.message;
     return make_result(id, tool_error(text));
   }
 
@@ -120,9 +122,10 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   uint64_t progress = 0;
   WorkerPool::Tick tick = nullptr;
   if (!progress_token.is_null()) {
-    session.notify("notifications/progress",
-                   {{"progressToken", progress_token}, {"progress", progress}, {"message", "started"}},
-                   stream);
+    session.notify(
+        "notifications/progress",
+        {{"progressToken", progress_token}, {"progress", progress}, {"message", "started"}},
+        stream);
     tick = [&](uint64_t elapsed_ms) {
       session.notify("notifications/progress",
                      {{"progressToken", progress_token},
@@ -136,8 +139,11 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   uint64_t ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count());
-  json fields = {{"session", session.id()}, {"caller", session.caller().id}, {"tool", name},
-                 {"outcome", to_string(r.outcome)}, {"ms", ms}};
+  json fields = {{"session", session.id()},
+                 {"caller", session.caller().id},
+                 {"tool", name},
+                 {"outcome", to_string(r.outcome)},
+                 {"ms", ms}};
   if (r.outcome == Outcome::cancelled) {
     log::info("call cancelled", fields);
     return std::nullopt;
@@ -150,10 +156,10 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   }
   bool ok = r.outcome == Outcome::ok;
   log::write(ok ? log::Level::info : log::Level::warning, "call finished", fields);
-  session.log_to_client(ok ? McpLevel::info : McpLevel::warning,
-                        {{"event", "call_finished"}, {"tool", name},
-                         {"outcome", to_string(r.outcome)}, {"ms", ms}},
-                        stream);
+  session.log_to_client(
+      ok ? McpLevel::info : McpLevel::warning,
+      {{"event", "call_finished"}, {"tool", name}, {"outcome", to_string(r.outcome)}, {"ms", ms}},
+      stream);
   return make_result(id, std::move(result));
 }
 

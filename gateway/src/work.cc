@@ -19,10 +19,14 @@ bool is_string_array(const json& j) {
 }  // namespace
 
 json Limits::to_json() const {
-  return {{"timeout_ms", timeout_ms},         {"memory_mb", memory_mb},
-          {"address_space_mb", address_space_mb}, {"cpu_seconds", cpu_seconds},
-          {"max_output_bytes", max_output_bytes}, {"max_open_files", max_open_files},
-          {"max_processes", max_processes},   {"max_file_mb", max_file_mb}};
+  return {{"timeout_ms", timeout_ms},
+          {"memory_mb", memory_mb},
+          {"address_space_mb", address_space_mb},
+          {"cpu_seconds", cpu_seconds},
+          {"max_output_bytes", max_output_bytes},
+          {"max_open_files", max_open_files},
+          {"max_processes", max_processes},
+          {"max_file_mb", max_file_mb}};
 }
 
 Limits Limits::from_json(const json& j) {
@@ -42,7 +46,10 @@ Limits Limits::from_json(const json& j) {
 json WorkOrder::to_json() const {
   json e = json::array();
   for (auto& [k, v] : env) e.push_back(k + "=" + v);
-  return {{"argv", argv}, {"env", e}, {"cwd", cwd}, {"stdin", stdin_data},
+  return {{"argv", argv},
+          {"env", e},
+          {"cwd", cwd},
+          {"stdin", stdin_data},
           {"limits", limits.to_json()}};
 }
 

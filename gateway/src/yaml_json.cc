@@ -40,7 +40,9 @@ json scalar_to_json(const YAML::Node& n) {
 // exponentially ("billion laughs") fail instead of exhausting memory.
 void convert(const YAML::Node& n, const std::string& ptr, int depth, size_t* budget, YamlDoc* doc,
              json* out) {
-  doc->marks[ptr] = Mark{n.Mark().line + 1, n.Mark().column + 1};
+  // yaml-cpp gives an empty document the null mark (-1, -1): record nothing
+  // then, so where() falls back to file:1:1.
+  if (!n.Mark().is_null()) doc->marks[ptr] = Mark{n.Mark().line + 1, n.Mark().column + 1};
   if (depth > kMaxDepth) doc->fail(ptr, "nested deeper than 64 levels");
   if ((*budget)-- == 0) doc->fail(ptr, "document has too many nodes (alias expansion?)");
   switch (n.Type()) {
@@ -134,7 +136,7 @@ YamlDoc parse_yaml(const std::string& text, const std::string& file) {
                       std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   try {
-    size_t budget = 2'000'000;
+    size_t budget = 200'000;  // far beyond any real config
     convert(root, "", 0, &budget, &doc, &doc.value);
   } catch (const YAML::Exception& e) {
     throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" +

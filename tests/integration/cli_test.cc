@@ -46,14 +46,16 @@ TEST_CASE("cli: --version and --help on every command") {
 
 TEST_CASE("cli: validate reports file:line:col and exits 1 on a bad config") {
   TempDir dir;
-  std::string good = dir.file("good.yaml", "sources:\n  - name: a\n    type: script\n    tools:\n"
-                                           "      - name: t\n        command: [cat]\n");
+  std::string good = dir.file("good.yaml",
+                              "sources:\n  - name: a\n    type: script\n    tools:\n"
+                              "      - name: t\n        command: [cat]\n");
   auto ok = run("validate -c " + good);
   CHECK(ok.status == 0);
   CHECK(ok.out.find("ok (1 sources, 1 tools)") != std::string::npos);
 
-  std::string bad = dir.file("bad.yaml", "sources:\n  - name: a\n    type: script\n    tools:\n"
-                                         "      - name: t\n        command: [cat]\n        timeout_ms: soon\n");
+  std::string bad = dir.file("bad.yaml",
+                             "sources:\n  - name: a\n    type: script\n    tools:\n"
+                             "      - name: t\n        command: [cat]\n        timeout_ms: soon\n");
   auto r = run("validate -c " + bad);
   CHECK(r.status == 1);
   CHECK(r.out.find(bad + ":7:21:") != std::string::npos);
@@ -72,9 +74,10 @@ TEST_CASE("cli: validate reports file:line:col and exits 1 on a bad config") {
 
 TEST_CASE("cli: tools prints the catalog, --json the exact tools/list entries") {
   TempDir dir;
-  std::string cfg = dir.file("c.yaml", "sources:\n  - name: a\n    type: script\n    tools:\n"
-                                       "      - name: hello world\n        description: says hi\n"
-                                       "        command: [cat]\n");
+  std::string cfg = dir.file("c.yaml",
+                             "sources:\n  - name: a\n    type: script\n    tools:\n"
+                             "      - name: hello world\n        description: says hi\n"
+                             "        command: [cat]\n");
   auto r = run("tools -c " + cfg);
   CHECK(r.status == 0);
   CHECK(r.out.find("a__hello_world") != std::string::npos);

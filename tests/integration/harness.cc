@@ -106,7 +106,9 @@ int count_descendants(pid_t pid) {
 std::string testcase(const std::string& name) { return std::string(TESTCASES_DIR) + "/tc_" + name; }
 
 json call(const std::string& tool, json args, json id) {
-  return {{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+  return {{"jsonrpc", "2.0"},
+          {"id", id},
+          {"method", "tools/call"},
           {"params", {{"name", tool}, {"arguments", args}}}};
 }
 
@@ -184,9 +186,8 @@ std::unique_ptr<Gateway> Gateway::http(const std::string& config) {
   g->start({TOOLGATE_BIN, "serve", "-c", config, "--listen", "127.0.0.1:0"});
   // The gateway logs {"msg":"listening","url":"http://127.0.0.1:PORT/mcp"}.
   std::unique_lock<std::mutex> l(g->mu_);
-  bool ok = g->cv_.wait_for(l, std::chrono::seconds(10), [&] {
-    return g->err_buf_.find("\"listening\"") != std::string::npos;
-  });
+  bool ok = g->cv_.wait_for(l, std::chrono::seconds(10),
+                            [&] { return g->err_buf_.find("\"listening\"") != std::string::npos; });
   REQUIRE_MESSAGE(ok, "gateway did not start: " << g->err_buf_);
   auto pos = g->err_buf_.find("http://127.0.0.1:");
   REQUIRE(pos != std::string::npos);
@@ -228,7 +229,8 @@ void Gateway::close_stdin() {
 
 std::optional<json> Gateway::recv(int timeout_ms) {
   std::unique_lock<std::mutex> l(mu_);
-  cv_.wait_for(l, std::chrono::milliseconds(timeout_ms), [&] { return !lines_.empty() || out_eof_; });
+  cv_.wait_for(l, std::chrono::milliseconds(timeout_ms),
+               [&] { return !lines_.empty() || out_eof_; });
   if (lines_.empty()) return std::nullopt;
   std::string line = std::move(lines_.front());
   lines_.pop_front();
@@ -243,7 +245,8 @@ json Gateway::roundtrip(const json& msg, int timeout_ms) {
   send(msg);
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   while (Clock::now() < deadline) {
-    int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+    int left =
+        int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
     auto m = recv(std::max(left, 1));
     if (!m) break;
     if (m->contains("id") && (*m)["id"] == msg["id"] && !m->contains("method")) return *m;
@@ -254,9 +257,13 @@ json Gateway::roundtrip(const json& msg, int timeout_ms) {
 }
 
 json Gateway::initialize(const std::string& version, json capabilities) {
-  json r = roundtrip({{"jsonrpc", "2.0"}, {"id", "init"}, {"method", "initialize"},
-                      {"params", {{"protocolVersion", version}, {"capabilities", capabilities},
-                                  {"clientInfo", {{"name", "test"}, {"version", "1"}}}}}});
+  json r = roundtrip({{"jsonrpc", "2.0"},
+                      {"id", "init"},
+                      {"method", "initialize"},
+                      {"params",
+                       {{"protocolVersion", version},
+                        {"capabilities", capabilities},
+                        {"clientInfo", {{"name", "test"}, {"version", "1"}}}}}});
   send({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
   return r;
 }
@@ -344,9 +351,13 @@ HttpReply McpHttp::del(httplib::Headers extra) {
 }
 
 json McpHttp::initialize(const std::string& version) {
-  auto r = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
-                 {"params", {{"protocolVersion", version}, {"capabilities", json::object()},
-                             {"clientInfo", {{"name", "test"}, {"version", "1"}}}}}},
+  auto r = post({{"jsonrpc", "2.0"},
+                 {"id", 1},
+                 {"method", "initialize"},
+                 {"params",
+                  {{"protocolVersion", version},
+                   {"capabilities", json::object()},
+                   {"clientInfo", {{"name", "test"}, {"version", "1"}}}}}},
                 {}, false);
   REQUIRE(r.status == 200);
   session = r.header("Mcp-Session-Id");

@@ -57,8 +57,8 @@ TEST_CASE("http: session rules (400 without id, 404 unknown or ended, DELETE end
 TEST_CASE("http: notifications and responses get 202 with no body") {
   HttpFixture f;
   f.mcp.initialize();
-  auto n = f.mcp.post({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"},
-                       {"params", {{"requestId", 99}}}});
+  auto n = f.mcp.post(
+      {{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 99}}}});
   CHECK(n.status == 202);
   CHECK(n.body.empty());
   auto r = f.mcp.post({{"jsonrpc", "2.0"}, {"id", "unknown"}, {"result", json::object()}});
@@ -76,12 +76,14 @@ TEST_CASE("http: MCP-Protocol-Version header") {
 
 TEST_CASE("http: Host and Origin validation against DNS rebinding") {
   HttpFixture f;
-  json init = request("initialize", {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()},
+  json init = request("initialize", {{"protocolVersion", "2025-11-25"},
+                                     {"capabilities", json::object()},
                                      {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
   CHECK(f.mcp.post(init, {{"Host", "evil.example.com"}}, false).status == 403);
   CHECK(f.mcp.post(init, {{"Origin", "http://evil.example.com"}}, false).status == 403);
   CHECK(f.mcp.post(init, {{"Origin", "http://localhost:3000"}}, false).status == 200);
-  CHECK(f.mcp.post(init, {{"Host", "localhost:" + std::to_string(f.gw->port())}}, false).status == 200);
+  CHECK(f.mcp.post(init, {{"Host", "localhost:" + std::to_string(f.gw->port())}}, false).status ==
+        200);
 }
 
 TEST_CASE("http: malformed, oversized and deeply nested bodies get clean errors") {
@@ -107,14 +109,16 @@ TEST_CASE("http: malformed, oversized and deeply nested bodies get clean errors"
 TEST_CASE("http: content negotiation") {
   HttpFixture f;
   f.mcp.initialize();
-  auto wrong_type = f.mcp.client.Post("/mcp", {{"Accept", "application/json"}, {"Mcp-Session-Id", f.mcp.session}},
-                                      request("ping").dump(), "text/plain");
+  auto wrong_type =
+      f.mcp.client.Post("/mcp", {{"Accept", "application/json"}, {"Mcp-Session-Id", f.mcp.session}},
+                        request("ping").dump(), "text/plain");
   REQUIRE(wrong_type);
   CHECK(wrong_type->status == 415);
   auto wrong_accept = f.mcp.post(request("ping"), {{"Accept", "text/html"}});
   // httplib merges headers; the fixture's Accept is replaced by this one.
   CHECK((wrong_accept.status == 406 || wrong_accept.status == 200));
-  auto get_json = f.mcp.get("/mcp", {{"Accept", "application/json"}, {"Mcp-Session-Id", f.mcp.session}});
+  auto get_json =
+      f.mcp.get("/mcp", {{"Accept", "application/json"}, {"Mcp-Session-Id", f.mcp.session}});
   CHECK(get_json.status == 406);
   auto put = f.mcp.client.Put("/mcp", "{}", "application/json");
   REQUIRE(put);
@@ -176,7 +180,8 @@ TEST_CASE("http: GET stream delivers list_changed after a reload; one stream per
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  CHECK(f.mcp.get("/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", f.mcp.session}}).status == 409);
+  CHECK(f.mcp.get("/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", f.mcp.session}})
+            .status == 409);
   f.dir.file("c.yaml", std::string(kConfig) + "      - name: added\n        command: [cat]\n");
   f.gw->signal(SIGHUP);
   for (int i = 0; i < 500 && !got; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -213,8 +218,10 @@ TEST_CASE("http: a server-to-client request travels on the GET stream and its an
                 if (ev.value("method", "") == "elicitation/create") {
                   McpHttp answer(transport.port());
                   answer.session = mcp.session;
-                  auto r = answer.post({{"jsonrpc", "2.0"}, {"id", ev["id"]},
-                                        {"result", {{"action", "accept"}, {"content", {{"ok", true}}}}}});
+                  auto r = answer.post(
+                      {{"jsonrpc", "2.0"},
+                       {"id", ev["id"]},
+                       {"result", {{"action", "accept"}, {"content", {{"ok", true}}}}}});
                   CHECK(r.status == 202);
                   ++answered;
                   return false;
@@ -228,8 +235,8 @@ TEST_CASE("http: a server-to-client request travels on the GET stream and its an
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   auto result = session->request_client(
-      "elicitation/create", {{"message", "Approve?"}, {"requestedSchema", {{"type", "object"}}}}, 5000,
-      nullptr);
+      "elicitation/create", {{"message", "Approve?"}, {"requestedSchema", {{"type", "object"}}}},
+      5000, nullptr);
   REQUIRE_MESSAGE(bool(result), (result ? std::string() : result.error().message));
   CHECK((*result)["action"] == "accept");
   CHECK((*result)["content"]["ok"] == true);

@@ -29,15 +29,21 @@ std::string config(const std::string& marker) {
          tool_entry("alloc", tc("alloc_forever"), "        memory_mb: 64\n") +
          tool_entry("flood", tc("write_flood"), "        max_output_bytes: 65536\n") +
          tool_entry("err_flood", tc("stderr_flood"), "        max_output_bytes: 65536\n") +
-         tool_entry("segv", tc("segfault")) +
-         tool_entry("forker", tc("fork_and_exit")) +
+         tool_entry("segv", tc("segfault")) + tool_entry("forker", tc("fork_and_exit")) +
          tool_entry("early_close", tc("close_stdout_early")) +
          tool_entry("fail", "[sh, -c, \"echo broken pipe dream >&2; exit 3\", " + marker + "]") +
-         tool_entry("env", "[sh, -c, \"env | sort\", " + marker + "]",
-                    "        env: {GREETING: hello}\n        env_allow: [TOOLGATE_TEST_ALLOWED]\n") +
+         tool_entry(
+             "env", "[sh, -c, \"env | sort\", " + marker + "]",
+             "        env: {GREETING: hello}\n        env_allow: [TOOLGATE_TEST_ALLOWED]\n") +
          tool_entry("fds", "[sh, -c, \"ls /proc/self/fd | wc -l\", " + marker + "]") +
-         tool_entry("result", "[sh, -c, \"echo '{\\\"content\\\":[{\\\"type\\\":\\\"text\\\",\\\"text\\\":\\\"hi\\\"}],\\\"isError\\\":true}'\", " + marker + "]") +
-         tool_entry("bad_result", "[sh, -c, \"echo '{\\\"content\\\":[{\\\"type\\\":\\\"text\\\"}]}'\", " + marker + "]") +
+         tool_entry("result",
+                    "[sh, -c, \"echo "
+                    "'{\\\"content\\\":[{\\\"type\\\":\\\"text\\\",\\\"text\\\":\\\"hi\\\"}],"
+                    "\\\"isError\\\":true}'\", " +
+                        marker + "]") +
+         tool_entry("bad_result",
+                    "[sh, -c, \"echo '{\\\"content\\\":[{\\\"type\\\":\\\"text\\\"}]}'\", " +
+                        marker + "]") +
          tool_entry("missing", "[/nonexistent/tool-binary, " + marker + "]") +
          tool_entry("echo", "[cat]", "        input_schema: {type: object}\n") +
          "workers:\n  timeout_ms: 10000\n  max_concurrent: 8\n";
@@ -208,7 +214,8 @@ TEST_CASE("notifications/cancelled kills the worker and suppresses the response"
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   REQUIRE(count_procs_with(f.marker) > 0);
-  f.gw->send({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"},
+  f.gw->send({{"jsonrpc", "2.0"},
+              {"method", "notifications/cancelled"},
               {"params", {{"requestId", "c1"}, {"reason", "user"}}}});
   CHECK(wait_no_procs_with(f.marker, 3000) == 0);
   // The next answer is the ping's: the cancelled call got none.

@@ -31,7 +31,8 @@ TEST_CASE("stdio: framing of newline-delimited messages") {
   auto gw = Gateway::stdio(dir.file("c.yaml", config_with(1)));
   gw->initialize();
   SUBCASE("two messages in one write, answered in order") {
-    gw->send_raw(request("ping", nullptr, 1).dump() + "\n" + request("ping", nullptr, 2).dump() + "\n");
+    gw->send_raw(request("ping", nullptr, 1).dump() + "\n" + request("ping", nullptr, 2).dump() +
+                 "\n");
     CHECK((*gw->recv())["id"] == 1);
     CHECK((*gw->recv())["id"] == 2);
   }
@@ -67,7 +68,8 @@ TEST_CASE("stdio: each kind of bad JSON-RPC message gets its error code") {
   };
   const Case cases[] = {
       {"not JSON", "{this is not json", -32700},
-      {"invalid UTF-8 in a string", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xff\xfe\"}", -32700},
+      {"invalid UTF-8 in a string",
+       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xff\xfe\"}", -32700},
       {"100,000 nested brackets", std::string(100000, '[') + std::string(100000, ']'), -32700},
       {"a batch", "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", -32600},
       {"missing jsonrpc", "{\"id\":1,\"method\":\"ping\"}", -32600},
@@ -75,14 +77,24 @@ TEST_CASE("stdio: each kind of bad JSON-RPC message gets its error code") {
       {"null id", "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"ping\"}", -32600},
       {"fractional id", "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", -32600},
       {"method not a string", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}", -32600},
-      {"params an array", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":[1]}", -32600},
+      {"params an array", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":[1]}",
+       -32600},
       {"a scalar", "42", -32600},
       {"unknown method", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"no/such\"}", -32601},
       {"unknown tool", call("nope__nothing").dump(), -32602},
-      {"tools/call without a name", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{}}", -32602},
-      {"arguments not an object", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"s__tool0\",\"arguments\":[1]}}", -32602},
-      {"bad cursor", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"bogus\"}}", -32602},
-      {"bad log level", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"logging/setLevel\",\"params\":{\"level\":\"loud\"}}", -32602},
+      {"tools/call without a name",
+       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{}}", -32602},
+      {"arguments not an object",
+       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/"
+       "call\",\"params\":{\"name\":\"s__tool0\",\"arguments\":[1]}}",
+       -32602},
+      {"bad cursor",
+       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"bogus\"}}",
+       -32602},
+      {"bad log level",
+       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"logging/"
+       "setLevel\",\"params\":{\"level\":\"loud\"}}",
+       -32602},
   };
   for (const auto& c : cases) {
     CAPTURE(c.what);
@@ -100,7 +112,8 @@ TEST_CASE("stdio: an oversized line is refused and the stream recovers") {
   TempDir dir;
   auto gw = Gateway::stdio(dir.file("c.yaml", config_with(1, "server: {max_body_bytes: 65536}\n")));
   gw->initialize();
-  gw->send_raw("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"pad\":\"" + std::string(300000, 'x') + "\"}\n");
+  gw->send_raw("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"pad\":\"" +
+               std::string(300000, 'x') + "\"}\n");
   auto m = gw->recv();
   REQUIRE(m);
   CHECK(error_code(*m) == -32700);
@@ -116,7 +129,8 @@ TEST_CASE("stdio: lifecycle rules") {
   }
   SUBCASE("version negotiation") {
     CHECK(gw->initialize("2025-03-26")["result"]["protocolVersion"] == "2025-03-26");
-    CHECK(error_code(gw->roundtrip(request("initialize", {{"protocolVersion", "2025-06-18"}}, 3))) == -32600);
+    CHECK(error_code(gw->roundtrip(
+              request("initialize", {{"protocolVersion", "2025-06-18"}}, 3))) == -32600);
   }
   SUBCASE("an unknown version gets the latest") {
     json r = gw->initialize("1999-01-01");
@@ -142,7 +156,8 @@ TEST_CASE("stdio: tools/list pages with cursors") {
     ++pages;
   } while (!cursor.is_null() && pages < 10);
   CHECK(pages == 3);
-  CHECK(names == std::vector<std::string>{"s__tool0", "s__tool1", "s__tool2", "s__tool3", "s__tool4"});
+  CHECK(names ==
+        std::vector<std::string>{"s__tool0", "s__tool1", "s__tool2", "s__tool3", "s__tool4"});
 }
 
 TEST_CASE("stdio: logging/setLevel controls notifications/message") {
@@ -156,7 +171,8 @@ TEST_CASE("stdio: logging/setLevel controls notifications/message") {
     return n;
   };
   CHECK(count_logs() == 0);  // default level is warning; a good call logs below it
-  CHECK(gw->roundtrip(request("logging/setLevel", {{"level", "debug"}}, 2))["result"] == json::object());
+  CHECK(gw->roundtrip(request("logging/setLevel", {{"level", "debug"}}, 2))["result"] ==
+        json::object());
   gw->roundtrip(call("s__tool0", {{"x", 1}}, 3));
   CHECK(count_logs() >= 2);
   bool saw_finish = false;

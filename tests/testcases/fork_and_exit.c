@@ -14,12 +14,12 @@ static void linger(void) {
 int main(int argc, char** argv) {
   (void)argc;
   (void)argv;
-  if (fork() == 0) linger();             /* plain child */
-  if (fork() == 0) {                     /* escapes the process group */
+  if (fork() == 0) linger(); /* plain child */
+  if (fork() == 0) {         /* escapes the process group */
     setsid();
     linger();
   }
-  if (fork() == 0) {                     /* classic daemon: double fork */
+  if (fork() == 0) { /* classic daemon: double fork */
     setsid();
     if (fork() == 0) linger();
     _exit(0);

@@ -1,2 +1,12 @@
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+// doctest entry point for the unit tests. Gateway logs go to stderr; keep
+// them to errors so test output stays readable.
+#define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
+
+#include "toolgate/log.h"
+
+int main(int argc, char** argv) {
+  toolgate::log::set_level(toolgate::log::Level::error);
+  doctest::Context ctx(argc, argv);
+  return ctx.run();
+}

@@ -27,12 +27,12 @@ struct Tool {
   std::string local_name;  // the name inside its source
   std::string title;
   std::string description;
-  json input_schema;               // always an object schema
-  json output_schema;              // null when the tool declares none
-  json annotations;                // object or null; untrusted hints
-  json route;                      // adapter-private: how to run it
+  json input_schema;   // always an object schema
+  json output_schema;  // null when the tool declares none
+  json annotations;    // object or null; untrusted hints
+  json route;          // adapter-private: how to run it
   Limits limits;
-  std::string pointer;             // JSON pointer of its config, for errors
+  std::string pointer;  // JSON pointer of its config, for errors
   std::shared_ptr<const SchemaValidator> input_validator;
   std::shared_ptr<const SchemaValidator> output_validator;  // null without output_schema
   const Adapter* adapter = nullptr;

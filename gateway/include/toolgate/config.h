@@ -36,9 +36,9 @@ struct ServerConfig {
 
 struct WorkersConfig {
   std::string mode = "per_call";
-  Limits defaults;           // per-tool settings override these
+  Limits defaults;  // per-tool settings override these
   int max_concurrent = 16;
-  std::string worker_path;   // empty = toolgate-worker next to the gateway binary
+  std::string worker_path;  // empty = toolgate-worker next to the gateway binary
 };
 
 struct SourceConfig {

@@ -18,9 +18,17 @@ Level level();
 bool parse_level(std::string_view s, Level* out);
 
 void write(Level l, std::string_view msg, const nlohmann::json& fields = nullptr);
-inline void debug(std::string_view m, const nlohmann::json& f = nullptr) { write(Level::debug, m, f); }
-inline void info(std::string_view m, const nlohmann::json& f = nullptr) { write(Level::info, m, f); }
-inline void warn(std::string_view m, const nlohmann::json& f = nullptr) { write(Level::warning, m, f); }
-inline void error(std::string_view m, const nlohmann::json& f = nullptr) { write(Level::error, m, f); }
+inline void debug(std::string_view m, const nlohmann::json& f = nullptr) {
+  write(Level::debug, m, f);
+}
+inline void info(std::string_view m, const nlohmann::json& f = nullptr) {
+  write(Level::info, m, f);
+}
+inline void warn(std::string_view m, const nlohmann::json& f = nullptr) {
+  write(Level::warning, m, f);
+}
+inline void error(std::string_view m, const nlohmann::json& f = nullptr) {
+  write(Level::error, m, f);
+}
 
 }  // namespace toolgate::log

@@ -82,7 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
 
  private:
-    json handle_initialize(const json& params);
+  json handle_initialize(const json& params);
   std::optional<json> dispatch_request(const json& msg, Outbound* stream);
   void handle_notification(const json& msg);
   void handle_response(const json& msg);

@@ -37,10 +37,10 @@ struct Limits {
 };
 
 struct WorkOrder {
-  std::vector<std::string> argv;                            // argv[0] looked up in env PATH
-  std::vector<std::pair<std::string, std::string>> env;     // the complete environment
-  std::string cwd;                                          // empty = worker's cwd
-  std::string stdin_data;                                   // written to the tool's stdin
+  std::vector<std::string> argv;                         // argv[0] looked up in env PATH
+  std::vector<std::pair<std::string, std::string>> env;  // the complete environment
+  std::string cwd;                                       // empty = worker's cwd
+  std::string stdin_data;                                // written to the tool's stdin
   Limits limits;
 
   json to_json() const;
@@ -49,13 +49,13 @@ struct WorkOrder {
 
 struct WorkResult {
   Outcome outcome = Outcome::protocol_error;
-  int exit_code = -1;        // when the tool exited
-  int signal = 0;            // when the tool was killed by a signal
-  std::string stdout_text;   // valid UTF-8, at most max_output_bytes
-  json stdout_json;          // stdout parsed as JSON, or null when it was not JSON
+  int exit_code = -1;       // when the tool exited
+  int signal = 0;           // when the tool was killed by a signal
+  std::string stdout_text;  // valid UTF-8, at most max_output_bytes
+  json stdout_json;         // stdout parsed as JSON, or null when it was not JSON
   bool stdout_is_json = false;
-  std::string stderr_tail;   // last few KiB of stderr, valid UTF-8
-  std::string detail;        // short, fixed-vocabulary reason from the worker
+  std::string stderr_tail;  // last few KiB of stderr, valid UTF-8
+  std::string detail;       // short, fixed-vocabulary reason from the worker
   uint64_t duration_ms = 0;
   uint64_t max_rss_kb = 0;
 

@@ -87,7 +87,8 @@ HttpTransport::HttpTransport(Server& server, std::string host, uint16_t port)
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
   http_->set_payload_max_length(cfg->server.max_body_bytes);
   http_->set_keep_alive_max_count(100000);
-  http_->set_keep_alive_timeout(60);
+  // Short, because stop() waits for idle keep-alive connections to time out.
+  http_->set_keep_alive_timeout(5);
   http_->set_tcp_nodelay(true);
   http_->set_read_timeout(30, 0);
   install_routes();

@@ -153,7 +153,7 @@ TEST_CASE("http: health endpoints") {
   CHECK(ready.body_json["tools"] == 2);
 }
 
-TEST_CASE("http: GET stream delivers list_changed after a reload; one stream per session") {
+TEST_CASE("http: GET stream delivers list_changed after a reload, and only one stream per session") {
   HttpFixture f;
   f.mcp.initialize();
   std::atomic<bool> got{false};
@@ -246,6 +246,7 @@ TEST_CASE("http: a server-to-client request travels on the GET stream and its an
   // With nobody answering, the request times out cleanly.
   auto timed_out = session->request_client("elicitation/create", json::object(), 200, nullptr);
   CHECK_FALSE(timed_out);
+  mcp.client.stop();  // close the keep-alive connection so stop() need not wait for it
   transport.stop();
   serving.join();
 }

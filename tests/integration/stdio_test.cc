@@ -207,7 +207,7 @@ TEST_CASE("stdio: progress notifications for a call with a progressToken") {
   for (size_t i = 1; i < progress.size(); ++i) CHECK(progress[i] > progress[i - 1]);
 }
 
-TEST_CASE("stdio: SIGHUP reloads the catalog and notifies; a broken file keeps the old one") {
+TEST_CASE("stdio: SIGHUP reloads the catalog and notifies, and a broken file keeps the old one") {
   TempDir dir;
   std::string path = dir.file("c.yaml", config_with(1));
   auto gw = Gateway::stdio(path);

@@ -11,7 +11,7 @@ import sys
 
 
 def notes_path():
-    d = os.environ.get("NOTES_DIR", "/tmp/toolgate-demo-notes")
+    d = os.environ.get("NOTES_DIR", "/var/tmp/toolgate-demo-notes")
     os.makedirs(d, exist_ok=True)
     return os.path.join(d, "notes.json")
 

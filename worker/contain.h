@@ -1,21 +1,25 @@
 // The isolation recipe for a tool process, applied in the child between
-// fork() and exec(). One ordered function, one step per line, so a reader can
-// audit it (nsjail's contain.cc is the model). The sandbox issue adds its
-// namespace, filesystem, capability and seccomp steps here, in order.
+// clone() and exec(). One ordered function, one step per line, so a reader
+// can audit it (nsjail's contain.cc is the model). Every step the order asks
+// for is applied or the call fails: no step is skipped quietly.
 #pragma once
 
 #include "toolgate/work.h"
 
 namespace toolgate::worker {
 
-// File descriptors the tool gets as stdin, stdout and stderr.
+// File descriptors the tool gets as stdin, stdout and stderr, and the pipe
+// on which the worker says "you are in your cgroup and uid map, go on".
 struct ChildFds {
   int in = -1, out = -1, err = -1;
+  int go = -1;
 };
 
-// Runs in the forked child only. Returns 0 on success, or the errno of the
+// Runs in the cloned child only. Returns 0 on success, or the errno of the
 // step that failed; `*failed_step` names it (a static string).
-int contain_tool_process(const Limits& limits, const ChildFds& fds, const char* cwd,
-                         const char** failed_step);
+int contain_tool_process(const WorkOrder& order, const ChildFds& fds, const char** failed_step);
+
+// Namespace flags for clone() for this sandbox spec.
+int clone_flags(const SandboxSpec& spec);
 
 }  // namespace toolgate::worker

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "cgroup.h"
 #include "contain.h"
 #include "process_tree.h"
+#include "sandbox_fs.h"
 
 namespace toolgate::worker {
 namespace {
@@ -90,23 +93,48 @@ WorkResult run_exec(const WorkOrder& order) {
   for (auto& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
 
-  Pipe in, out, err;
-  if (!in.open() || !out.open() || !err.open()) {
+  Pipe in, out, err, go;
+  if (!in.open() || !out.open() || !err.open() || !go.open()) {
     res.outcome = Outcome::spawn_failure;
     res.detail = "pipe failed";
     return res;
   }
+  const SandboxSpec& sb = order.sandbox;
+  if (sb.namespaces && ::mkdir(sandbox_staging_dir(), 0700) != 0 && errno != EEXIST) {
+    res.outcome = Outcome::spawn_failure;
+    res.detail = std::string("cannot create the sandbox staging directory: ") + strerror(errno);
+    return res;
+  }
+  CallCgroup cgroup;
+  if (sb.cgroups) {
+    std::string err_text;
+    std::string name =
+        (sb.cgroup_name.empty() ? "toolgate" : sb.cgroup_name) + "-w" + std::to_string(::getpid());
+    // The private /tmp is tmpfs, charged to the cgroup: room for both.
+    uint64_t cap = (uint64_t(lim.memory_mb) + (sb.namespaces ? sb.tmp_mb : 0)) << 20;
+    if (!cgroup.create(name, cap, lim.max_processes, &err_text)) {
+      res.outcome = Outcome::spawn_failure;
+      res.detail = "cgroup: " + err_text;
+      return res;
+    }
+  }
 
-  pid_t pid = ::fork();
+  // clone() rather than fork(): the namespaces are created with the child.
+  // The worker is single-threaded, so the child may use the heap freely.
+  const uid_t outer_uid = ::getuid();
+  const gid_t outer_gid = ::getgid();
+  pid_t pid =
+      pid_t(::syscall(SYS_clone, SIGCHLD | clone_flags(sb), nullptr, nullptr, nullptr, nullptr));
   if (pid < 0) {
     res.outcome = Outcome::spawn_failure;
-    res.detail = std::string("fork failed: ") + strerror(errno);
+    res.detail = std::string("clone failed: ") + strerror(errno);
     return res;
   }
   if (pid == 0) {
     const char* step = "";
-    ChildFds fds{in.r, out.w, err.w};
-    int rc = contain_tool_process(lim, fds, order.cwd.c_str(), &step);
+    close_fd(go.w);
+    ChildFds fds{in.r, out.w, err.w, go.r};
+    int rc = contain_tool_process(order, fds, &step);
     if (rc == 0) {
       // A failure here is reported as exit 127 plus a marked stderr line,
       // which the parent turns into spawn_failure.
@@ -120,6 +148,36 @@ WorkResult run_exec(const WorkOrder& order) {
   close_fd(in.r);
   close_fd(out.w);
   close_fd(err.w);
+  close_fd(go.r);
+  // Put the child in its cgroup and, without root, map its identity; then
+  // let it go on. Until then it waits, so nothing runs uncapped.
+  {
+    std::string setup_error;
+    if (sb.cgroups && !cgroup.add(pid, &setup_error)) setup_error = "cgroup: " + setup_error;
+    if (setup_error.empty() && sb.user_namespace) {
+      std::string proc = "/proc/" + std::to_string(pid);
+      auto put = [&](const std::string& file, const std::string& text) {
+        int fd = ::open((proc + "/" + file).c_str(), O_WRONLY | O_CLOEXEC);
+        bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == ssize_t(text.size());
+        if (fd >= 0) ::close(fd);
+        if (!ok && setup_error.empty()) setup_error = "user namespace: cannot write " + file;
+      };
+      put("setgroups", "deny");
+      put("uid_map", std::to_string(sb.uid) + " " + std::to_string(outer_uid) + " 1");
+      put("gid_map", std::to_string(sb.gid) + " " + std::to_string(outer_gid) + " 1");
+    }
+    if (!setup_error.empty()) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      res.outcome = Outcome::spawn_failure;
+      res.detail = setup_error;
+      return res;
+    }
+    char one = 1;
+    ssize_t w = ::write(go.w, &one, 1);
+    (void)w;
+    close_fd(go.w);
+  }
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 
   fcntl(in.w, F_SETFL, fcntl(in.w, F_GETFL) | O_NONBLOCK);
@@ -210,8 +268,12 @@ WorkResult run_exec(const WorkOrder& order) {
     }
   }
 
-  // Whatever ended the loop, nothing of the tool survives the call.
+  // Whatever ended the loop, nothing of the tool survives the call: the
+  // tool is pid 1 of its pid namespace, so killing it kills the namespace;
+  // the cgroup and the subreaper catch anything else.
+  ::kill(pid, SIGKILL);
   ::kill(-pid, SIGKILL);
+  cgroup.kill_all();
   kill_and_reap_all(1000);
   if (!exited) reap(0);
   // Drain anything already buffered in the pipes (writers are all dead now).
@@ -264,10 +326,14 @@ WorkResult run_exec(const WorkOrder& order) {
   if (res.exit_code == 127 && res.stderr_tail.find("toolgate-worker: ") != std::string::npos) {
     res.outcome = Outcome::spawn_failure;
   }
-  if ((res.outcome == Outcome::tool_error || res.outcome == Outcome::signaled) &&
-      looks_like_oom(res, lim)) {
+  if ((res.outcome == Outcome::tool_error || res.outcome == Outcome::signaled) && sb.cgroups &&
+      cgroup.oom_happened()) {
+    res.outcome = Outcome::over_memory;
+  } else if ((res.outcome == Outcome::tool_error || res.outcome == Outcome::signaled) &&
+             looks_like_oom(res, lim)) {
     res.outcome = Outcome::over_memory;
   }
+  cgroup.destroy();
 
   if (res.outcome != Outcome::over_output) {
     // Parse in the worker: untrusted bytes never reach the gateway's parser

@@ -1,6 +1,10 @@
 #include "adapters/script/script_adapter.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <climits>
 #include <cstdlib>
@@ -131,14 +135,59 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
     const json explicit_env = tc.value("env", json::object());
     for (auto it = explicit_env.begin(); it != explicit_env.end(); ++it) env[it.key()] = it.value();
 
-    std::string cwd = tc.value("cwd", cwd_default);
-    if (!cwd.empty() && cwd[0] != '/') cwd = cwd_default + "/" + cwd;
+    // Paths: relative ones resolve against the gateway's working directory.
+    auto absolute = [&](const std::string& p) { return p[0] == '/' ? p : cwd_default + "/" + p; };
+    json mounts = json::array();
+    // Files named on the command line (the script itself, usually) are
+    // visible to the tool read-only at the same path, and passed absolute.
     std::vector<std::string> argv = tc.at("command");
-    if (!command_exists(argv[0], env["PATH"], cwd)) {
+    for (auto& a : argv) {
+      struct stat st;
+      if (a.empty() || a[0] == '-' || ::stat(absolute(a).c_str(), &st) != 0 ||
+          !S_ISREG(st.st_mode)) {
+        continue;
+      }
+      a = absolute(a);
+      mounts.push_back({{"path", a}, {"writable", false}});
+    }
+    // The tool runs in a private /tmp unless it names a working directory,
+    // which it then sees read-only.
+    std::string cwd = "/tmp";
+    if (auto c = tc.find("cwd"); c != tc.end()) {
+      cwd = absolute(c->get<std::string>());
+      mounts.push_back({{"path", cwd}, {"writable", false}});
+    }
+    uint32_t tmp_mb = 0;
+    if (auto sb = tc.find("sandbox"); sb != tc.end()) {
+      tmp_mb = sb->value("tmp_mb", 0u);
+      const json paths = sb->value("paths", json::array());
+      for (size_t k = 0; k < paths.size(); ++k) {
+        std::string path = absolute(paths[k].at("path").get<std::string>());
+        bool writable = paths[k].value("writable", false);
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0) {
+          if (!writable)
+            doc.fail(ptr + "/sandbox/paths/" + std::to_string(k), "no such path: " + path);
+          // A writable path that does not exist yet is created for the
+          // sandbox identity, so the tool can write to it.
+          if (::mkdir(path.c_str(), 0755) != 0) {
+            doc.fail(ptr + "/sandbox/paths/" + std::to_string(k),
+                     "cannot create " + path + ": " + std::strerror(errno));
+          }
+          if (::geteuid() == 0 && ::chown(path.c_str(), ctx.config.workers.sandbox.uid,
+                                          ctx.config.workers.sandbox.gid) != 0) {
+            doc.fail(ptr + "/sandbox/paths/" + std::to_string(k),
+                     "cannot hand " + path + " to the sandbox uid: " + std::strerror(errno));
+          }
+        }
+        mounts.push_back({{"path", path}, {"writable", writable}});
+      }
+    }
+    if (!command_exists(argv[0], env["PATH"], cwd_default)) {
       log::warn("script command not found (the call will fail until it exists)",
                 {{"where", doc.where(ptr + "/command/0")}, {"command", argv[0]}});
     }
-    t.route = {{"argv", argv}, {"env", env}, {"cwd", cwd}};
+    t.route = {{"argv", argv}, {"env", env}, {"cwd", cwd}, {"mounts", mounts}, {"tmp_mb", tmp_mb}};
     out.push_back(std::move(t));
   }
   return out;
@@ -150,6 +199,8 @@ Result<WorkOrder> ScriptAdapter::prepare(const Tool& tool, const json& args) con
   for (auto& [k, v] : tool.route.at("env").items()) o.env.emplace_back(k, v.get<std::string>());
   o.env.emplace_back("TOOLGATE_TOOL", tool.name);
   o.cwd = tool.route.at("cwd");
+  for (auto& m : tool.route.at("mounts")) o.sandbox.mounts.push_back({m["path"], m["writable"]});
+  o.sandbox.tmp_mb = tool.route.at("tmp_mb");
   o.stdin_data = dump_safe(args);
   o.limits = tool.limits;
   return o;

@@ -12,7 +12,9 @@
 
 #include "toolgate/adapter.h"
 #include "toolgate/log.h"
+#include "toolgate/sandbox_probe.h"
 #include "toolgate/server.h"
+#include "toolgate/spawn.h"
 #include "toolgate/transport.h"
 
 namespace toolgate {
@@ -27,6 +29,7 @@ constexpr const char* kMainHelp =
     "  serve      serve MCP over Streamable HTTP or stdio\n"
     "  validate   check a config file without serving\n"
     "  tools      print the tool catalog a config produces\n"
+    "  doctor     show which sandbox protections this host allows\n"
     "\n"
     "options:\n"
     "  --version  print the version\n"
@@ -58,6 +61,15 @@ constexpr const char* kToolsHelp =
     "\n"
     "Prints the tools FILE produces: one line each, or with --json the exact\n"
     "tools/list entries clients will see.\n";
+
+constexpr const char* kDoctorHelp =
+    "usage: toolgate doctor [-c FILE] [--json]\n"
+    "\n"
+    "Runs a trivial tool through a real worker once per isolation step\n"
+    "(namespaces and the minimal filesystem, identity, seccomp, cgroups) and\n"
+    "prints which are active on this host. With -c, the config's\n"
+    "workers.sandbox settings and worker_path are used. Exits 1 when any step is\n"
+    "unavailable: the gateway then runs tools without it, and says so at startup.\n";
 
 struct Args {
   std::string command;
@@ -163,6 +175,42 @@ int cmd_tools(const Args& a, const AdapterRegistry& reg) {
   return 0;
 }
 
+int cmd_doctor(const Args& a) {
+  if (a.has("--help")) return std::printf("%s", kDoctorHelp), 0;
+  std::shared_ptr<const Config> cfg;
+  if (!a.config.empty()) {
+    cfg = load_or_report(a.config);
+    if (!cfg) return 1;
+  }
+  SandboxConfig sb = cfg ? cfg->workers.sandbox : SandboxConfig{};
+  std::string worker =
+      cfg && !cfg->workers.worker_path.empty() ? cfg->workers.worker_path : default_worker_path();
+  log::set_level(log::Level::error);
+  WorkerPool pool(worker, 4);
+  SandboxSupport sup = probe_sandbox(pool, sb);
+  if (a.has("--json")) {
+    json out = {{"worker", worker}, {"all_active", sup.all_ok()}, {"steps", json::array()}};
+    for (auto& s : sup.steps) {
+      out["steps"].push_back(
+          {{"step", s.name}, {"active", s.ok}, {"protects", s.what}, {"reason", s.detail}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return sup.all_ok() ? 0 : 1;
+  }
+  std::printf("toolgate doctor: worker %s, running as uid %d%s\n\n", worker.c_str(),
+              int(::geteuid()), sup.user_namespace ? " (identity via a user namespace)" : "");
+  for (auto& s : sup.steps) {
+    std::printf("  %-11s %-12s %s\n", s.name.c_str(), s.ok ? "active" : "UNAVAILABLE",
+                s.what.c_str());
+    if (!s.ok) std::printf("  %-11s %-12s reason: %s\n", "", "", s.detail.c_str());
+  }
+  if (!sb.enabled)
+    std::printf("\nworkers.sandbox.enabled is false in this config: no step is applied.\n");
+  std::printf("\n%s\n", sup.all_ok() ? "all protections active"
+                                     : "some protections are UNAVAILABLE on this host");
+  return sup.all_ok() && sb.enabled ? 0 : 1;
+}
+
 // SIGHUP reloads, SIGTERM/SIGINT stop. All threads block these signals; one
 // thread takes them with sigwait, so handlers never run in odd contexts.
 void start_signal_thread(Server& server, Transport& transport, const sigset_t& set) {
@@ -265,6 +313,7 @@ int run_cli(int argc, char** argv) {
   if (a.command == "serve") return cmd_serve(a, reg);
   if (a.command == "validate") return cmd_validate(a, reg);
   if (a.command == "tools") return cmd_tools(a, reg);
+  if (a.command == "doctor") return cmd_doctor(a);
   if (a.command == "help") return std::printf("%s", kMainHelp), 0;
   return usage_error("unknown command: " + a.command, kMainHelp);
 }

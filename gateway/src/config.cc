@@ -78,6 +78,14 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
     get_to(*w, "max_concurrent", &cfg->workers.max_concurrent);
     get_to(*w, "worker_path", &cfg->workers.worker_path);
     read_limits(*w, &cfg->workers.defaults);
+    if (auto sb = w->find("sandbox"); sb != w->end() && sb->is_object()) {
+      SandboxConfig& c = cfg->workers.sandbox;
+      get_to(*sb, "enabled", &c.enabled);
+      get_to(*sb, "uid", &c.uid);
+      get_to(*sb, "gid", &c.gid);
+      get_to(*sb, "tmp_mb", &c.tmp_mb);
+      c.seccomp_kill = sb->value("seccomp_action", "errno") == "kill";
+    }
   }
   const json& sources = root.at("sources");
   for (size_t i = 0; i < sources.size(); ++i) {

@@ -29,6 +29,25 @@ Server::Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registr
             cfg->workers.max_concurrent) {
   // Orphans of killed workers are re-parented to us, so we can kill them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  sandbox_ = probe_sandbox(pool_, cfg->workers.sandbox);
+  if (!cfg->workers.sandbox.enabled) {
+    log::error(
+        "workers.sandbox.enabled is false: tools run without namespaces, seccomp or cgroups");
+  }
+  for (auto& step : sandbox_.steps) {
+    if (!step.ok && cfg->workers.sandbox.enabled) {
+      log::error("SANDBOX STEP UNAVAILABLE: tools run without it (see `toolgate doctor`)",
+                 {{"step", step.name}, {"protects", step.what}, {"reason", step.detail}});
+    }
+  }
+}
+
+SandboxSpec Server::sandbox_for(const SandboxSpec& tool_part) const {
+  SandboxSpec s = base_sandbox(sandbox_, config()->workers.sandbox);
+  s.mounts = tool_part.mounts;
+  if (tool_part.tmp_mb) s.tmp_mb = tool_part.tmp_mb;
+  s.egress = tool_part.egress;
+  return s;
 }
 
 std::shared_ptr<const Config> Server::config() const {

@@ -117,6 +117,7 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
 
   auto order = tool->adapter->prepare(*tool, args);
   if (!order) return make_result(id, tool_error(order.error().message));
+  order->sandbox = server.sandbox_for(order->sandbox);
 
   auto started = std::chrono::steady_clock::now();
   uint64_t progress = 0;

@@ -43,6 +43,52 @@ Limits Limits::from_json(const json& j) {
   return l;
 }
 
+json SandboxSpec::to_json() const {
+  json m = json::array();
+  for (auto& x : mounts) m.push_back({{"path", x.path}, {"writable", x.writable}});
+  return {{"namespaces", namespaces},
+          {"drop_identity", drop_identity},
+          {"user_namespace", user_namespace},
+          {"seccomp", seccomp},
+          {"seccomp_kill", seccomp_kill},
+          {"cgroups", cgroups},
+          {"egress", egress},
+          {"uid", uid},
+          {"gid", gid},
+          {"tmp_mb", tmp_mb},
+          {"mounts", m},
+          {"cgroup_name", cgroup_name}};
+}
+
+SandboxSpec SandboxSpec::from_json(const json& j) {
+  SandboxSpec s;
+  if (!j.is_object()) return s;
+  auto flag = [&](const char* k, bool* out) {
+    auto it = j.find(k);
+    if (it != j.end() && it->is_boolean()) *out = it->get<bool>();
+  };
+  flag("namespaces", &s.namespaces);
+  flag("drop_identity", &s.drop_identity);
+  flag("user_namespace", &s.user_namespace);
+  flag("seccomp", &s.seccomp);
+  flag("seccomp_kill", &s.seccomp_kill);
+  flag("cgroups", &s.cgroups);
+  flag("egress", &s.egress);
+  read_uint(j, "uid", &s.uid);
+  read_uint(j, "gid", &s.gid);
+  read_uint(j, "tmp_mb", &s.tmp_mb);
+  if (auto c = j.find("cgroup_name"); c != j.end() && c->is_string()) s.cgroup_name = *c;
+  if (auto m = j.find("mounts"); m != j.end() && m->is_array()) {
+    for (auto& x : *m) {
+      if (!x.is_object() || !x.contains("path") || !x["path"].is_string()) continue;
+      auto w = x.find("writable");
+      s.mounts.push_back(
+          {x["path"].get<std::string>(), w != x.end() && w->is_boolean() && w->get<bool>()});
+    }
+  }
+  return s;
+}
+
 json WorkOrder::to_json() const {
   json e = json::array();
   for (auto& [k, v] : env) e.push_back(k + "=" + v);
@@ -50,7 +96,8 @@ json WorkOrder::to_json() const {
           {"env", e},
           {"cwd", cwd},
           {"stdin", stdin_data},
-          {"limits", limits.to_json()}};
+          {"limits", limits.to_json()},
+          {"sandbox", sandbox.to_json()}};
 }
 
 Result<WorkOrder> WorkOrder::from_json(const json& j) {
@@ -75,6 +122,7 @@ Result<WorkOrder> WorkOrder::from_json(const json& j) {
   if (auto c = j.find("cwd"); c != j.end() && c->is_string()) o.cwd = *c;
   if (auto s = j.find("stdin"); s != j.end() && s->is_string()) o.stdin_data = *s;
   if (auto l = j.find("limits"); l != j.end()) o.limits = Limits::from_json(*l);
+  if (auto sb = j.find("sandbox"); sb != j.end()) o.sandbox = SandboxSpec::from_json(*sb);
   return o;
 }
 

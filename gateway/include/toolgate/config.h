@@ -34,11 +34,20 @@ struct ServerConfig {
   uint64_t client_request_timeout_ms = 60000;  // server-to-client requests
 };
 
+struct SandboxConfig {
+  bool enabled = true;   // namespaces, filesystem view, identity, seccomp, cgroups
+  uint32_t uid = 65534;  // the unprivileged identity tools run as
+  uint32_t gid = 65534;
+  uint32_t tmp_mb = 64;       // size of each call's private /tmp
+  bool seccomp_kill = false;  // a denied syscall kills the tool instead of EPERM
+};
+
 struct WorkersConfig {
   std::string mode = "per_call";
   Limits defaults;  // per-tool settings override these
   int max_concurrent = 16;
   std::string worker_path;  // empty = toolgate-worker next to the gateway binary
+  SandboxConfig sandbox;
 };
 
 struct SourceConfig {

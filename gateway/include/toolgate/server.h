@@ -16,6 +16,7 @@
 #include "toolgate/catalog.h"
 #include "toolgate/config.h"
 #include "toolgate/policy.h"
+#include "toolgate/sandbox_probe.h"
 #include "toolgate/session.h"
 #include "toolgate/worker_pool.h"
 
@@ -30,6 +31,10 @@ class Server {
   const Policy& policy() const { return *policy_; }
   WorkerPool& pool() { return pool_; }
   const AdapterRegistry& registry() const { return registry_; }
+  const SandboxSupport& sandbox_support() const { return sandbox_; }
+  // The isolation every call gets (config and host support combined), with
+  // the tool's own mounts and /tmp size filled in from `tool_part`.
+  SandboxSpec sandbox_for(const SandboxSpec& tool_part) const;
 
   // Re-reads the config file. On success the new snapshots replace the old
   // ones atomically (calls in flight keep theirs) and, if the tool list
@@ -53,6 +58,7 @@ class Server {
   std::shared_ptr<const Catalog> catalog_;
   std::unique_ptr<Policy> policy_;
   WorkerPool pool_;
+  SandboxSupport sandbox_;
 
   std::mutex sessions_mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;

@@ -36,12 +36,37 @@ struct Limits {
   static Limits from_json(const json& j);  // missing fields keep defaults
 };
 
+// How the tool process is isolated (worker/contain.cc applies it). Every
+// flag the gateway sets is applied or the call fails: the worker never
+// quietly skips a step.
+struct SandboxSpec {
+  struct Mount {
+    std::string path;  // host path, mounted at the same path inside
+    bool writable = false;
+  };
+  bool namespaces = false;      // new pid, mount, ipc, uts and net namespaces + minimal root
+  bool drop_identity = false;   // run as uid/gid, no capabilities
+  bool user_namespace = false;  // gateway is not root: identity via a user namespace
+  bool seccomp = false;         // syscall deny-list
+  bool seccomp_kill = false;    // a denied syscall kills the tool (default: EPERM)
+  bool cgroups = false;         // per-call memory and pids caps, killed as a group
+  bool egress = false;          // AF_INET/AF_INET6 sockets allowed, resolv.conf visible
+  uint32_t uid = 65534, gid = 65534;
+  uint32_t tmp_mb = 64;       // size of the private /tmp
+  std::vector<Mount> mounts;  // extra paths and the files named on the command line
+  std::string cgroup_name;    // parent cgroup name, e.g. "toolgate-1234"
+
+  json to_json() const;
+  static SandboxSpec from_json(const json& j);
+};
+
 struct WorkOrder {
   std::vector<std::string> argv;                         // argv[0] looked up in env PATH
   std::vector<std::pair<std::string, std::string>> env;  // the complete environment
   std::string cwd;                                       // empty = worker's cwd
   std::string stdin_data;                                // written to the tool's stdin
   Limits limits;
+  SandboxSpec sandbox;
 
   json to_json() const;
   static Result<WorkOrder> from_json(const json& j);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -154,7 +155,7 @@ WorkResult run_exec(const WorkOrder& order) {
   {
     std::string setup_error;
     if (sb.cgroups && !cgroup.add(pid, &setup_error)) setup_error = "cgroup: " + setup_error;
-    if (setup_error.empty() && sb.user_namespace) {
+    if (setup_error.empty() && (clone_flags(sb) & CLONE_NEWUSER)) {
       std::string proc = "/proc/" + std::to_string(pid);
       auto put = [&](const std::string& file, const std::string& text) {
         int fd = ::open((proc + "/" + file).c_str(), O_WRONLY | O_CLOEXEC);

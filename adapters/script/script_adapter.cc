@@ -138,8 +138,10 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
     // Paths: relative ones resolve against the gateway's working directory.
     auto absolute = [&](const std::string& p) { return p[0] == '/' ? p : cwd_default + "/" + p; };
     json mounts = json::array();
-    // Files named on the command line (the script itself, usually) are
-    // visible to the tool read-only at the same path, and passed absolute.
+    // The program, or the script an interpreter runs (the first file named
+    // on the command line), is visible to the tool read-only at the same
+    // path, and passed absolute. Nothing else on the command line is
+    // mounted: anything more a tool needs goes in sandbox.paths.
     std::vector<std::string> argv = tc.at("command");
     for (auto& a : argv) {
       struct stat st;
@@ -149,6 +151,7 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
       }
       a = absolute(a);
       mounts.push_back({{"path", a}, {"writable", false}});
+      break;
     }
     // The tool runs in a private /tmp unless it names a working directory,
     // which it then sees read-only.

@@ -75,7 +75,8 @@ SandboxSpec base_sandbox(const SandboxSupport& sup, const SandboxConfig& cfg) {
   SandboxSpec s;
   if (!cfg.enabled) return s;
   s.namespaces = sup.namespaces;
-  s.drop_identity = sup.drop_identity;
+  // Without root, the identity switch happens inside the user namespace.
+  s.drop_identity = sup.drop_identity && (sup.namespaces || !sup.user_namespace);
   s.user_namespace = sup.user_namespace;
   s.seccomp = sup.seccomp;
   s.seccomp_kill = cfg.seccomp_kill;

@@ -153,7 +153,8 @@ TEST_CASE("http: health endpoints") {
   CHECK(ready.body_json["tools"] == 2);
 }
 
-TEST_CASE("http: GET stream delivers list_changed after a reload, and only one stream per session") {
+TEST_CASE(
+    "http: GET stream delivers list_changed after a reload, and only one stream per session") {
   HttpFixture f;
   f.mcp.initialize();
   std::atomic<bool> got{false};

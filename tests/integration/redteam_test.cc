@@ -1,0 +1,269 @@
+// Hostile tools (tests/testcases/redteam.c), each run as a script tool
+// through the whole gateway. Every attack must be blocked or contained, the
+// gateway must keep answering, and nothing of the tool may survive the call.
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <atomic>
+
+#include "harness.h"
+
+using namespace th;
+
+namespace {
+
+// A TCP listener on 127.0.0.1 that counts connections: a tool that reaches
+// it has escaped the empty network namespace.
+struct Canary {
+  int fd = -1;
+  uint16_t port = 0;
+  std::atomic<int> hits{0};
+  std::thread t;
+  Canary() {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    REQUIRE(listen(fd, 8) == 0);
+    t = std::thread([this] {
+      for (;;) {
+        int c = accept(fd, nullptr, nullptr);
+        if (c < 0) return;
+        ++hits;
+        close(c);
+      }
+    });
+  }
+  ~Canary() {
+    shutdown(fd, SHUT_RDWR);
+    close(fd);
+    t.join();
+  }
+};
+
+struct RedTeam {
+  TempDir dir;
+  std::string marker = "tgred" + std::to_string(getpid()) + "x" + std::to_string(rand());
+  std::string secret_file = dir.file("secret.txt", "TOP-SECRET-VALUE\n");
+  std::string config_path;
+  std::unique_ptr<Gateway> gw;
+
+  explicit RedTeam(const std::string& workers = "") {
+    std::string tool = testcase("redteam");
+    std::string c =
+        "sources:\n  - name: r\n    type: script\n    tools:\n"
+        "      - name: attack\n        command: [" +
+        tool + ", \"-\", \"-\", " + marker +
+        "]\n"
+        "        input_schema: {type: object}\n"
+        "        env: {API_TOKEN: \"${file:" +
+        secret_file +
+        "}\"}\n"
+        "        timeout_ms: 5000\n";
+    // One tool per attack/target pair keeps the arguments in the config,
+    // where a hostile model could not choose them.
+    config_path = dir.path + "/toolgate.yaml";
+    body_ = c;
+    workers_ = workers;
+  }
+  void add(const std::string& name, const std::string& attack, const std::string& target,
+           const std::string& extra = "") {
+    body_ += "      - name: " + name + "\n        command: [" + testcase("redteam") + ", " +
+             attack + ", \"" + target + "\", " + marker + "]\n" + extra;
+  }
+  void start() {
+    dir.file("toolgate.yaml", body_ + workers_);
+    gw = Gateway::stdio(config_path);
+    gw->initialize();
+  }
+  json run(const std::string& tool) {
+    return gw->roundtrip(call("r__" + tool, json::object(), tool));
+  }
+  void check_blocked(const std::string& tool) {
+    CAPTURE(tool);
+    json r = run(tool);
+    REQUIRE_MESSAGE(r.contains("result"), r.dump());
+    INFO("result: " << r["result"].dump());
+    CHECK(r["result"]["structuredContent"]["blocked"] == true);
+  }
+  void check_clean() {
+    CHECK(gw->roundtrip(request("ping", nullptr, "alive"))["result"] == json::object());
+    CHECK(wait_no_procs_with(marker, 3000) == 0);
+  }
+
+ private:
+  std::string body_, workers_;
+};
+
+}  // namespace
+
+TEST_CASE("redteam: secrets, the gateway's config and other processes are out of reach") {
+  RedTeam rt;
+  std::string gw_pid_placeholder = "GWPID";
+  rt.add("read_config", "read", rt.config_path);
+  rt.add("read_secret", "read", rt.secret_file);
+  rt.add("read_shadow", "read", "/etc/shadow");
+  rt.add("read_ssl_private", "read", "/etc/ssl/private");
+  rt.add("read_host_proc_1", "read", "/proc/1/environ");
+  rt.start();
+  rt.check_blocked("read_config");
+  rt.check_blocked("read_secret");
+  rt.check_blocked("read_shadow");
+  rt.check_blocked("read_ssl_private");
+  // In its own pid namespace the tool is pid 1: /proc/1 is itself, and the
+  // host's pid 1 and the gateway are invisible (checked below by pid).
+  rt.check_clean();
+}
+
+TEST_CASE("redteam: the gateway process cannot be seen, signalled or traced") {
+  RedTeam rt;
+  // The gateway's pid is only known once it runs: a first gateway tells us
+  // which pid the second will not be able to touch.
+  auto probe_gw = Gateway::stdio(rt.dir.file("probe.yaml", "sources: []\n"));
+  std::string pid = std::to_string(probe_gw->pid());
+  std::string me = std::to_string(getpid());
+  rt.add("environ_of_gateway", "read", "/proc/" + pid + "/environ");
+  rt.add("see_gateway", "proc_of", pid);
+  rt.add("see_test_runner", "proc_of", me);
+  rt.add("kill_gateway", "kill", pid);
+  rt.add("kill_test_runner", "kill", me);
+  rt.add("ptrace_parent", "ptrace_parent", "-");
+  rt.start();
+  for (const char* t : {"environ_of_gateway", "see_gateway", "see_test_runner", "kill_gateway",
+                        "kill_test_runner", "ptrace_parent"}) {
+    rt.check_blocked(t);
+  }
+  CHECK(kill(probe_gw->pid(), 0) == 0);  // still alive
+  rt.check_clean();
+}
+
+TEST_CASE("redteam: mount, unshare, setns, bpf and io_uring are refused") {
+  RedTeam rt;
+  for (const char* a : {"mount", "unshare", "setns", "bpf", "io_uring"}) rt.add(a, a, "-");
+  rt.start();
+  for (const char* a : {"mount", "unshare", "setns", "bpf", "io_uring"}) rt.check_blocked(a);
+  rt.check_clean();
+}
+
+TEST_CASE("redteam: nothing outside /tmp is writable") {
+  RedTeam rt;
+  rt.add("write_usr", "write", "/usr/owned");
+  rt.add("write_etc", "write", "/etc/owned");
+  rt.add("write_root", "write", "/owned");
+  rt.add("write_config_dir", "write", rt.dir.path + "/owned");
+  rt.start();
+  for (const char* t : {"write_usr", "write_etc", "write_root", "write_config_dir"})
+    rt.check_blocked(t);
+  CHECK(access((rt.dir.path + "/owned").c_str(), F_OK) != 0);
+  rt.check_clean();
+}
+
+TEST_CASE("redteam: no network: a canary on 127.0.0.1 is never reached") {
+  Canary canary;
+  RedTeam rt;
+  rt.add("connect_canary", "connect", std::to_string(canary.port));
+  rt.start();
+  rt.check_blocked("connect_canary");
+  CHECK(canary.hits == 0);
+  rt.check_clean();
+}
+
+TEST_CASE("redteam: the gateway's own HTTP port is unreachable from a tool") {
+  TempDir dir;
+  std::string marker = "tgredhttp" + std::to_string(getpid());
+  // Start once to learn the port, then add the tool that attacks it.
+  auto gw = Gateway::http(dir.file("c.yaml", "sources: []\n"));
+  std::string cfg =
+      "sources:\n  - name: r\n    type: script\n    tools:\n"
+      "      - name: attack\n        command: [" +
+      testcase("redteam") + ", connect, \"" + std::to_string(gw->port()) + "\", " + marker + "]\n";
+  dir.file("c.yaml", cfg);
+  gw->signal(SIGHUP);
+  McpHttp mcp(gw->port());
+  mcp.initialize();
+  json r;
+  for (int i = 0; i < 100; ++i) {
+    auto reply = mcp.post(call("r__attack"));
+    r = reply.body_json;
+    if (r.contains("result")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // reload not done yet
+  }
+  REQUIRE(r.contains("result"));
+  CHECK(r["result"]["structuredContent"]["blocked"] == true);
+  CHECK(mcp.post(request("ping", nullptr, 2)).status == 200);
+}
+
+TEST_CASE("redteam: fork bomb, fd exhaustion and a full /tmp are contained") {
+  RedTeam rt("workers:\n  max_processes: 64\n  max_open_files: 128\n  sandbox: {tmp_mb: 8}\n");
+  rt.add("fork_bomb", "fork_bomb", "-");
+  rt.add("fd_exhaustion", "fd_exhaustion", "-");
+  rt.add("fill_tmp", "fill_tmp", "-");
+  rt.start();
+  json fb = rt.run("fork_bomb");
+  CHECK(fb["result"]["structuredContent"]["blocked"] == true);
+  json fd = rt.run("fd_exhaustion");
+  CHECK(fd["result"]["structuredContent"]["blocked"] == true);
+  CHECK(fd["result"]["structuredContent"]["detail"] == "125 fds");  // 128 minus 0, 1, 2
+  json tmp = rt.run("fill_tmp");
+  CHECK(tmp["result"]["structuredContent"]["blocked"] == true);
+  CHECK(tmp["result"]["structuredContent"]["detail"] == "8 MB");
+  rt.check_clean();
+}
+
+TEST_CASE("redteam: a CPU spin times out and daemons and zombies do not survive") {
+  RedTeam rt;
+  rt.add("spin", "cpu_spin", "-", "        timeout_ms: 800\n");
+  rt.add("escape", "escape", "-");
+  rt.add("zombie", "zombie", "-");
+  rt.start();
+  json spin = rt.run("spin");
+  CHECK(spin["result"]["isError"] == true);
+  CHECK(spin["result"]["content"][0]["text"].get<std::string>().find("timed out") !=
+        std::string::npos);
+  CHECK(rt.run("escape")["result"].value("isError", false) == false);
+  CHECK(rt.run("zombie")["result"].value("isError", false) == false);
+  rt.check_clean();
+  CHECK(count_descendants(rt.gw->pid()) == 0);
+}
+
+TEST_CASE("redteam: tools run as an unprivileged user in their own pid namespace") {
+  RedTeam rt;
+  rt.add("whoami", "whoami", "-");
+  rt.start();
+  json r = rt.run("whoami");
+  CHECK(r["result"]["structuredContent"]["detail"] == "uid=65534 gid=65534 pid=1");
+  rt.check_clean();
+}
+
+TEST_CASE("redteam: with seccomp_action kill, a denied syscall kills the tool") {
+  RedTeam rt("workers:\n  sandbox: {seccomp_action: kill}\n");
+  rt.add("mount", "mount", "-");
+  rt.start();
+  json r = rt.run("mount");
+  CHECK(r["result"]["isError"] == true);
+  CHECK(r["result"]["content"][0]["text"].get<std::string>().find("SIGSYS") != std::string::npos);
+  rt.check_clean();
+}
+
+TEST_CASE("doctor lists every protection as active on this machine") {
+  FILE* p = popen((std::string(TOOLGATE_BIN) + " doctor --json").c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  json j = json::parse(out);
+  for (auto& s : j["steps"]) {
+    CAPTURE(s.dump());
+    CHECK(s["active"] == true);
+  }
+  CHECK(j["steps"].size() == 4);
+  CHECK(WEXITSTATUS(st) == 0);
+}

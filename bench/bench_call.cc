@@ -1,7 +1,7 @@
 // bench_call: latency of tools/call through toolgate, against a baseline
 // measured in the same run.
 //
-//   build/bench_call [--calls N] [--smoke]
+//   build/bench_call [--calls N] [--gap-ms N] [--smoke]
 //
 // Measures, for a trivial script tool (`cat`: echoes its arguments):
 //   baseline   fork+exec of the tool with the arguments on stdin, directly
@@ -9,6 +9,10 @@
 //   stdio      tools/call through `toolgate serve --stdio`
 //   http       tools/call through Streamable HTTP (keep-alive, JSON answers)
 // and prints p50/p99 for each and the overhead over the baseline.
+//
+// --gap-ms (default 20) pauses between calls, as an agent does between tool
+// calls; it gives the gateway's prepared worker time to get ready. With
+// --gap-ms 0 calls run back to back and measure throughput-bound latency.
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
@@ -24,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "toolgate/sandbox_probe.h"
 #include "toolgate/spawn.h"
 #include "toolgate/worker_pool.h"
 
@@ -49,6 +54,11 @@ double ms_since(Clock::time_point t) {
 }
 
 const std::string kArgs = R"({"message":"hello"})";
+int g_gap_ms = 20;
+
+void gap() {
+  if (g_gap_ms > 0) usleep(useconds_t(g_gap_ms) * 1000);
+}
 
 // The baseline: what running the tool costs with no gateway at all.
 double direct_exec() {
@@ -132,6 +142,7 @@ std::vector<double> bench_stdio(const std::string& bin, const std::string& cfg, 
   read_line(c.out);
   std::vector<double> v;
   for (int i = 1; i <= calls; ++i) {
+    gap();
     auto t = Clock::now();
     write_str(c.in, call_json(i) + "\n");
     std::string r = read_line(c.out);
@@ -168,6 +179,7 @@ std::vector<double> bench_http(const std::string& bin, const std::string& cfg, i
   h.emplace("Mcp-Session-Id", init->get_header_value("Mcp-Session-Id"));
   std::vector<double> v;
   for (int i = 1; i <= calls; ++i) {
+    gap();
     auto t = Clock::now();
     auto r = cli.Post("/mcp", h, call_json(i), "application/json");
     v.push_back(ms_since(t));
@@ -190,8 +202,10 @@ int main(int argc, char** argv) {
       calls = 10;
     else if (!strcmp(argv[i], "--calls") && i + 1 < argc)
       calls = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--gap-ms") && i + 1 < argc)
+      g_gap_ms = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--help")) {
-      std::printf("usage: bench_call [--calls N] [--smoke]\n");
+      std::printf("usage: bench_call [--calls N] [--gap-ms N] [--smoke]\n");
       return 0;
     } else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
@@ -207,13 +221,16 @@ int main(int argc, char** argv) {
                         "        input_schema: {type: object}\n";
 
   for (int i = 0; i < 5; ++i) direct_exec();  // warm the page cache
-  std::vector<double> base, spawn;
+  std::vector<double> base, spawn, sandboxed;
   WorkerPool pool(dir + "/toolgate-worker", 4);
   WorkOrder order;
   order.argv = {"cat"};
   order.env = {{"PATH", "/usr/bin:/bin"}};
   order.stdin_data = kArgs;
-  for (int i = 0; i < calls; ++i) base.push_back(direct_exec());
+  for (int i = 0; i < calls; ++i) {
+    gap();
+    base.push_back(direct_exec());
+  }
   for (int i = 0; i < calls; ++i) {
     auto t = Clock::now();
     WorkResult r = pool.run(order, nullptr);
@@ -223,12 +240,28 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The same order under the full sandbox this host allows.
+  SandboxConfig sb_cfg;
+  SandboxSupport sup = probe_sandbox(pool, sb_cfg);
+  WorkOrder boxed = order;
+  boxed.sandbox = base_sandbox(sup, sb_cfg);
+  for (int i = 0; i < calls; ++i) {
+    auto t = Clock::now();
+    WorkResult r = pool.run(boxed, nullptr);
+    sandboxed.push_back(ms_since(t));
+    if (r.outcome != Outcome::ok) {
+      std::fprintf(stderr, "sandboxed worker run failed: %s %s\n", r.detail.c_str(),
+                   r.stderr_tail.c_str());
+      return 1;
+    }
+  }
   auto stdio = bench_stdio(bin, cfg, calls);
   auto http = bench_http(bin, cfg, calls);
   std::filesystem::remove(cfg);
 
   Stats b = stats(base);
-  std::printf("tools/call of a trivial script tool (cat), %d calls each, ms\n", calls);
+  std::printf("tools/call of a trivial script tool (cat), %d calls each, %d ms apart, ms\n", calls,
+              g_gap_ms);
   std::printf("%-34s %8s %8s %8s %12s\n", "path", "p50", "p99", "mean", "p50 over base");
   auto row = [&](const char* name, const std::vector<double>& v) {
     Stats s = stats(v);
@@ -236,6 +269,7 @@ int main(int argc, char** argv) {
   };
   row("baseline: fork+exec tool directly", base);
   row("worker spawn + tool (in-process)", spawn);
+  row("  ... sandboxed (ns, fs, seccomp, cg)", sandboxed);
   row("toolgate stdio", stdio);
   row("toolgate http (keep-alive, JSON)", http);
   Stats w = stats(spawn), s = stats(stdio), h = stats(http);

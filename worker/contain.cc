@@ -53,7 +53,6 @@ int wait_for_go(int fd) {
   ssize_t n;
   while ((n = ::read(fd, &c, 1)) < 0 && errno == EINTR) {
   }
-  ::close(fd);
   return n == 1 ? 0 : ECANCELED;
 }
 
@@ -115,10 +114,13 @@ int contain_tool_process(const WorkOrder& order, const ChildFds& fds, const char
   STEP("setpgid", ::setpgid(0, 0) == 0 ? 0 : errno);
   STEP("pdeathsig", ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 ? 0 : errno);
   STEP("wait_for_cgroup", wait_for_go(fds.go));
+  // fd 3 keeps the go pipe: the exec request arrives there after this recipe.
+  STEP("exec_request_fd", ::dup2(fds.go, 3) == 3 ? 0 : errno);
   STEP("stdin", move_fd(fds.in, 0));
   STEP("stdout", move_fd(fds.out, 1));
   STEP("stderr", move_fd(fds.err, 2));
-  STEP("close_fds", close_fds_from(3));
+  STEP("close_fds", close_fds_from(4));
+  STEP("exec_request_cloexec", ::fcntl(3, F_SETFD, FD_CLOEXEC) == 0 ? 0 : errno);
   // --- namespaces (created by clone): pid, mount, ipc, uts, net [, user]
   if (sb.namespaces) {
     STEP("hostname", ::sethostname("toolgate", 8) == 0 ? 0 : errno);

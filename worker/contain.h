@@ -9,7 +9,8 @@
 namespace toolgate::worker {
 
 // File descriptors the tool gets as stdin, stdout and stderr, and the pipe
-// on which the worker says "you are in your cgroup and uid map, go on".
+// on which the worker says "you are in your cgroup and uid map, go on" and
+// later sends what to exec (left open as fd 3, close-on-exec).
 struct ChildFds {
   int in = -1, out = -1, err = -1;
   int go = -1;

@@ -20,27 +20,20 @@
 #include "contain.h"
 #include "process_tree.h"
 #include "sandbox_fs.h"
+#include "toolgate/frame.h"
 
 namespace toolgate::worker {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Pipe {
-  int r = -1, w = -1;
-  bool open() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
-    r = fds[0];
-    w = fds[1];
-    return true;
-  }
-};
-
 void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
 }
+
+// In the contained child, the pipe carrying the exec request (see contain.cc).
+constexpr int kExecRequestFd = 3;
 
 // Resolves argv[0] against PATH from the tool's own environment, so a tool's
 // PATH (not the worker's) decides which binary runs.
@@ -75,49 +68,29 @@ bool looks_like_oom(const WorkResult& r, const Limits& l) {
 
 }  // namespace
 
-WorkResult run_exec(const WorkOrder& order) {
-  WorkResult res;
-  const Limits& lim = order.limits;
-  auto start = Clock::now();
-  auto deadline = start + std::chrono::milliseconds(lim.timeout_ms);
-
-  // Everything the child needs is prepared before fork: after fork only
-  // async-signal-safe calls are made.
-  std::vector<std::string> env_strings;
-  for (auto& [k, v] : order.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::string exe = resolve(order.argv[0], env_strings);
-  std::vector<std::string> argv_strings = order.argv;
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  Pipe in, out, err, go;
-  if (!in.open() || !out.open() || !err.open() || !go.open()) {
-    res.outcome = Outcome::spawn_failure;
-    res.detail = "pipe failed";
-    return res;
+std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
+  auto pc = std::make_unique<PreparedChild>();
+  auto fail = [&](std::string detail) {
+    pc->failure.outcome = Outcome::spawn_failure;
+    pc->failure.detail = std::move(detail);
+    return std::move(pc);
+  };
+  const Limits& lim = profile.limits;
+  const SandboxSpec& sb = profile.sandbox;
+  if (!pc->in.open() || !pc->out.open() || !pc->err.open() || !pc->go.open()) {
+    return fail("pipe failed");
   }
-  const SandboxSpec& sb = order.sandbox;
   if (sb.namespaces && ::mkdir(sandbox_staging_dir(), 0700) != 0 && errno != EEXIST) {
-    res.outcome = Outcome::spawn_failure;
-    res.detail = std::string("cannot create the sandbox staging directory: ") + strerror(errno);
-    return res;
+    return fail(std::string("cannot create the sandbox staging directory: ") + strerror(errno));
   }
-  CallCgroup cgroup;
   if (sb.cgroups) {
     std::string err_text;
     std::string name =
         (sb.cgroup_name.empty() ? "toolgate" : sb.cgroup_name) + "-w" + std::to_string(::getpid());
     // The private /tmp is tmpfs, charged to the cgroup: room for both.
     uint64_t cap = (uint64_t(lim.memory_mb) + (sb.namespaces ? sb.tmp_mb : 0)) << 20;
-    if (!cgroup.create(name, cap, lim.max_processes, &err_text)) {
-      res.outcome = Outcome::spawn_failure;
-      res.detail = "cgroup: " + err_text;
-      return res;
-    }
+    if (!pc->cgroup.create(name, cap, lim.max_processes, &err_text))
+      return fail("cgroup: " + err_text);
   }
 
   // clone() rather than fork(): the namespaces are created with the child.
@@ -126,17 +99,29 @@ WorkResult run_exec(const WorkOrder& order) {
   const gid_t outer_gid = ::getgid();
   pid_t pid =
       pid_t(::syscall(SYS_clone, SIGCHLD | clone_flags(sb), nullptr, nullptr, nullptr, nullptr));
-  if (pid < 0) {
-    res.outcome = Outcome::spawn_failure;
-    res.detail = std::string("clone failed: ") + strerror(errno);
-    return res;
-  }
+  if (pid < 0) return fail(std::string("clone failed: ") + strerror(errno));
   if (pid == 0) {
     const char* step = "";
-    close_fd(go.w);
-    ChildFds fds{in.r, out.w, err.w, go.r};
-    int rc = contain_tool_process(order, fds, &step);
+    close_fd(pc->go.w);
+    close_fd(pc->in.w);
+    close_fd(pc->out.r);
+    close_fd(pc->err.r);
+    ChildFds fds{pc->in.r, pc->out.w, pc->err.w, pc->go.r};
+    int rc = contain_tool_process(profile, fds, &step);
     if (rc == 0) {
+      // Contained; now wait for the call: what to exec arrives on fd 3.
+      FrameRead req = read_frame(kExecRequestFd, 1 << 24, -1);
+      ::close(kExecRequestFd);
+      json r = req.status == FrameStatus::ok ? json::parse(req.payload, nullptr, false) : json();
+      if (!r.is_object()) ::_exit(0);  // the worker went away: nothing to run
+      std::string exe = r.value("exe", "");
+      std::vector<std::string> args = r.value("argv", std::vector<std::string>{});
+      std::vector<std::string> envs = r.value("env", std::vector<std::string>{});
+      std::vector<char*> argv, envp;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      for (auto& e : envs) envp.push_back(e.data());
+      envp.push_back(nullptr);
       // A failure here is reported as exit 127 plus a marked stderr line,
       // which the parent turns into spawn_failure.
       ::execve(exe.c_str(), argv.data(), envp.data());
@@ -146,38 +131,66 @@ WorkResult run_exec(const WorkOrder& order) {
     dprintf(2, "toolgate-worker: %s failed: %s\n", step, strerror(rc));
     ::_exit(127);
   }
-  close_fd(in.r);
-  close_fd(out.w);
-  close_fd(err.w);
-  close_fd(go.r);
+  pc->pid = pid;
+  if (sb.namespaces) {
+    for (const char* ns : {"mnt", "net", "ipc", "uts", "pid"}) {
+      int fd = ::open(("/proc/" + std::to_string(pid) + "/ns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) pc->ns_fds.push_back(fd);
+    }
+  }
+  close_fd(pc->in.r);
+  close_fd(pc->out.w);
+  close_fd(pc->err.w);
+  close_fd(pc->go.r);
   // Put the child in its cgroup and, without root, map its identity; then
   // let it go on. Until then it waits, so nothing runs uncapped.
+  std::string setup_error;
+  if (sb.cgroups && !pc->cgroup.add(pid, &setup_error)) setup_error = "cgroup: " + setup_error;
+  if (setup_error.empty() && (clone_flags(sb) & CLONE_NEWUSER)) {
+    std::string proc = "/proc/" + std::to_string(pid);
+    auto put = [&](const std::string& file, const std::string& text) {
+      int fd = ::open((proc + "/" + file).c_str(), O_WRONLY | O_CLOEXEC);
+      bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == ssize_t(text.size());
+      if (fd >= 0) ::close(fd);
+      if (!ok && setup_error.empty()) setup_error = "user namespace: cannot write " + file;
+    };
+    put("setgroups", "deny");
+    put("uid_map", std::to_string(sb.uid) + " " + std::to_string(outer_uid) + " 1");
+    put("gid_map", std::to_string(sb.gid) + " " + std::to_string(outer_gid) + " 1");
+  }
+  if (!setup_error.empty()) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    pc->pid = -1;
+    return fail(setup_error);
+  }
+  char one = 1;
+  ssize_t w = ::write(pc->go.w, &one, 1);
+  (void)w;
+  return pc;
+}
+
+WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
+  if (pc.pid < 0) return pc.failure;
+  WorkResult res;
+  const Limits& lim = order.limits;
+  const SandboxSpec& sb = order.sandbox;
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::milliseconds(lim.timeout_ms);
+  const pid_t pid = pc.pid;
+  Pipe& in = pc.in;
+  Pipe& out = pc.out;
+  Pipe& err = pc.err;
+  CallCgroup& cgroup = pc.cgroup;
+
+  // What to run: the tool's PATH (not the worker's) resolves argv[0].
   {
-    std::string setup_error;
-    if (sb.cgroups && !cgroup.add(pid, &setup_error)) setup_error = "cgroup: " + setup_error;
-    if (setup_error.empty() && (clone_flags(sb) & CLONE_NEWUSER)) {
-      std::string proc = "/proc/" + std::to_string(pid);
-      auto put = [&](const std::string& file, const std::string& text) {
-        int fd = ::open((proc + "/" + file).c_str(), O_WRONLY | O_CLOEXEC);
-        bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == ssize_t(text.size());
-        if (fd >= 0) ::close(fd);
-        if (!ok && setup_error.empty()) setup_error = "user namespace: cannot write " + file;
-      };
-      put("setgroups", "deny");
-      put("uid_map", std::to_string(sb.uid) + " " + std::to_string(outer_uid) + " 1");
-      put("gid_map", std::to_string(sb.gid) + " " + std::to_string(outer_gid) + " 1");
-    }
-    if (!setup_error.empty()) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-      res.outcome = Outcome::spawn_failure;
-      res.detail = setup_error;
-      return res;
-    }
-    char one = 1;
-    ssize_t w = ::write(go.w, &one, 1);
-    (void)w;
-    close_fd(go.w);
+    std::vector<std::string> env_strings;
+    for (auto& [k, v] : order.env) env_strings.push_back(k + "=" + v);
+    json req = {
+        {"exe", resolve(order.argv[0], env_strings)}, {"argv", order.argv}, {"env", env_strings}};
+    write_frame(pc.go.w, dump_safe(req));
+    close_fd(pc.go.w);
   }
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 
@@ -334,7 +347,6 @@ WorkResult run_exec(const WorkOrder& order) {
              looks_like_oom(res, lim)) {
     res.outcome = Outcome::over_memory;
   }
-  cgroup.destroy();
 
   if (res.outcome != Outcome::over_output) {
     // Parse in the worker: untrusted bytes never reach the gateway's parser

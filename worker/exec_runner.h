@@ -3,10 +3,56 @@
 // the tool ends, and classifies the end as an Outcome.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+#include "cgroup.h"
 #include "toolgate/work.h"
 
 namespace toolgate::worker {
 
-WorkResult run_exec(const WorkOrder& order);
+struct Pipe {
+  int r = -1, w = -1;
+  bool open() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+    r = fds[0];
+    w = fds[1];
+    return true;
+  }
+  ~Pipe() {
+    if (r >= 0) ::close(r);
+    if (w >= 0) ::close(w);
+  }
+};
+
+// A tool process that is already cloned into its namespaces, cgroup and
+// identity, with its seccomp filter loaded, waiting only for what to exec.
+// Preparing ahead of the call takes the sandbox's setup off the call's path.
+struct PreparedChild {
+  pid_t pid = -1;
+  Pipe in, out, err, go;  // go: the sync byte, then the exec request
+  CallCgroup cgroup;
+  WorkResult failure;  // when pid < 0
+  // References to the child's namespaces. Tearing a mount namespace down
+  // waits for an RCU grace period; holding them here moves that wait from
+  // the tool's exit (on the answer's path) to this object's destruction.
+  std::vector<int> ns_fds;
+  ~PreparedChild() {
+    for (int fd : ns_fds) ::close(fd);
+  }
+};
+
+// Sets up the sandbox for `profile` (its limits, sandbox and cwd) and
+// returns the waiting child.
+std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile);
+
+// Runs `order` in `prepared` and supervises it. The caller destroys
+// `prepared` (its cgroup) after sending the result, off the answer's path.
+WorkResult run_exec(const WorkOrder& order, PreparedChild& prepared);
 
 }  // namespace toolgate::worker

@@ -53,18 +53,27 @@ int main(int argc, char** argv) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   ::signal(SIGPIPE, SIG_IGN);
 
+  // A pre-spawned worker first gets {"prepare": <order without the call>}
+  // and sets up the contained child at once, off the call's path.
+  std::unique_ptr<worker::PreparedChild> prepared;
   for (;;) {
     FrameRead in = read_frame(fd, kMaxOrderBytes, -1);
     if (in.status == FrameStatus::eof) return 0;
     if (in.status != FrameStatus::ok) return 3;
     WorkResult res;
     auto doc = parse_bounded(in.payload, 64);
+    if (doc && doc->is_object() && doc->contains("prepare")) {
+      auto profile = WorkOrder::from_json((*doc)["prepare"]);
+      if (profile) prepared = worker::prepare_child(*profile);
+      continue;
+    }
     auto order = doc ? WorkOrder::from_json(*doc) : Result<WorkOrder>(doc.error());
     if (!order) {
       res.outcome = Outcome::protocol_error;
       res.detail = "bad order: " + order.error().message;
     } else {
-      res = worker::run_exec(*order);
+      if (!prepared) prepared = worker::prepare_child(*order);
+      res = worker::run_exec(*order, *prepared);
     }
     std::string frame = dump_safe(res.to_json());
     // Re-serialized JSON can outgrow the raw output (escapes); never send a
@@ -79,5 +88,6 @@ int main(int argc, char** argv) {
       frame = dump_safe(big.to_json());
     }
     if (!write_frame(fd, frame)) return 4;
+    prepared.reset();  // cgroup removal and pipe closing, after the answer is out
   }
 }

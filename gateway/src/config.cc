@@ -76,6 +76,7 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
   if (auto w = root.find("workers"); w != root.end() && w->is_object()) {
     get_to(*w, "mode", &cfg->workers.mode);
     get_to(*w, "max_concurrent", &cfg->workers.max_concurrent);
+    get_to(*w, "prespawn", &cfg->workers.prespawn);
     get_to(*w, "worker_path", &cfg->workers.worker_path);
     read_limits(*w, &cfg->workers.defaults);
     if (auto sb = w->find("sandbox"); sb != w->end() && sb->is_object()) {

@@ -11,7 +11,7 @@ SandboxStep try_step(WorkerPool& pool, const char* name, const char* what, Sandb
   o.env = {{"PATH", "/usr/bin:/bin"}};
   o.limits.timeout_ms = 10000;
   o.sandbox = spec;
-  WorkResult r = pool.run(o, nullptr);
+  WorkResult r = pool.run(o, nullptr, nullptr, /*prewarm=*/false);
   SandboxStep s{name, what, r.outcome == Outcome::ok, ""};
   if (!s.ok) {
     s.detail = r.detail.empty() ? r.stderr_tail : r.detail;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 
@@ -50,8 +51,132 @@ std::vector<int> children_of_self() {
 
 }  // namespace
 
-WorkerPool::WorkerPool(std::string worker_path, int max_concurrent)
-    : worker_path_(std::move(worker_path)), max_concurrent_(max_concurrent) {}
+WorkerPool::WorkerPool(std::string worker_path, int max_concurrent, int prespawn)
+    : worker_path_(std::move(worker_path)), max_concurrent_(max_concurrent), prespawn_(prespawn) {
+  // One long-lived thread forks the prepared workers: PR_SET_PDEATHSIG
+  // follows the forking thread, so it must not be a short-lived one.
+  if (prespawn_ > 0) spawner_ = std::thread([this] { spawner_loop(); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard<std::mutex> lock(warm_mu_);
+    stopping_ = true;
+  }
+  warm_cv_.notify_all();
+  if (spawner_.joinable()) spawner_.join();
+  for (auto& [key, list] : warm_) {
+    for (auto& w : list) {
+      ::close(w.fd);
+      kill_and_reap(w.pid);
+    }
+  }
+}
+
+namespace {
+// Calls with equal keys can share a prepared worker: everything the worker
+// sets up before the exec depends on these and nothing else.
+std::string profile_key(const WorkOrder& o) {
+  return dump_safe({o.limits.to_json(), o.sandbox.to_json(), o.cwd});
+}
+
+// A prepared worker that died while waiting (or was killed) shows as
+// readable/hung up on its socket.
+bool still_alive(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+}  // namespace
+
+bool WorkerPool::take_warm(const std::string& key, Warm* out) {
+  std::lock_guard<std::mutex> lock(warm_mu_);
+  auto it = warm_.find(key);
+  while (it != warm_.end() && !it->second.empty()) {
+    Warm w = it->second.back();
+    it->second.pop_back();
+    auto pos = std::find(warm_order_.begin(), warm_order_.end(), key);
+    if (pos != warm_order_.end()) warm_order_.erase(pos);
+    if (still_alive(w.fd)) {
+      *out = w;
+      return true;
+    }
+    ::close(w.fd);
+    kill_and_reap(w.pid);
+    std::lock_guard<std::mutex> l2(live_mu_);
+    live_.erase(w.pid);
+  }
+  return false;
+}
+
+void WorkerPool::request_warm(const std::string& key, const WorkOrder& order) {
+  if (prespawn_ <= 0) return;
+  {
+    std::lock_guard<std::mutex> lock(warm_mu_);
+    size_t have = warm_.count(key) ? warm_[key].size() : 0;
+    for (auto& [k, o] : to_prepare_) have += k == key;
+    if (have >= size_t(prespawn_)) return;
+    WorkOrder profile;
+    profile.argv = {"-"};  // unused by prepare; the call's order brings the real one
+    profile.cwd = order.cwd;
+    profile.limits = order.limits;
+    profile.sandbox = order.sandbox;
+    to_prepare_.emplace_back(key, std::move(profile));
+  }
+  warm_cv_.notify_one();
+}
+
+void WorkerPool::spawner_loop() {
+  for (;;) {
+    std::pair<std::string, WorkOrder> job;
+    {
+      std::unique_lock<std::mutex> lock(warm_mu_);
+      warm_cv_.wait(lock, [&] { return stopping_ || !to_prepare_.empty(); });
+      if (stopping_) return;
+      job = std::move(to_prepare_.front());
+      to_prepare_.erase(to_prepare_.begin());
+    }
+    SpawnedWorker w;
+    {
+      std::lock_guard<std::mutex> lock(live_mu_);
+      auto s = spawn_worker(worker_path_);
+      if (!s) continue;
+      w = *s;
+      live_.insert(w.pid);
+    }
+    stats_.spawned++;
+    if (!write_frame(w.fd, dump_safe(json{{"prepare", job.second.to_json()}}))) {
+      ::close(w.fd);
+      kill_and_reap(w.pid);
+      std::lock_guard<std::mutex> lock(live_mu_);
+      live_.erase(w.pid);
+      continue;
+    }
+    std::vector<Warm> evicted;
+    {
+      std::lock_guard<std::mutex> lock(warm_mu_);
+      warm_[job.first].push_back({w.pid, w.fd});
+      warm_order_.push_back(job.first);
+      size_t total = 0;
+      for (auto& [k, v] : warm_) total += v.size();
+      // Too many idle prepared workers: drop the oldest profiles' first.
+      for (size_t i = 0; total > kMaxWarm && i < warm_order_.size();) {
+        auto& list = warm_[warm_order_[i]];
+        if (!list.empty()) {
+          evicted.push_back(list.front());
+          list.erase(list.begin());
+          --total;
+        }
+        warm_order_.erase(warm_order_.begin() + long(i));
+      }
+    }
+    for (auto& e : evicted) {
+      ::close(e.fd);
+      kill_and_reap(e.pid);
+      std::lock_guard<std::mutex> lock(live_mu_);
+      live_.erase(e.pid);
+    }
+  }
+}
 
 bool WorkerPool::acquire(uint64_t wait_ms) {
   std::unique_lock<std::mutex> lock(slot_mu_);
@@ -80,7 +205,8 @@ void WorkerPool::reap_orphans() {
   }
 }
 
-WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, const Tick& tick) {
+WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, const Tick& tick,
+                           bool prewarm) {
   auto start = Clock::now();
   const uint64_t budget_ms = uint64_t(order.limits.timeout_ms) + kWorkerGraceMs;
   if (!acquire(order.limits.timeout_ms)) {
@@ -92,14 +218,21 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
   } slot_guard{this};
 
   SpawnedWorker w;
-  {
+  const std::string key = prewarm && prespawn_ > 0 ? profile_key(order) : std::string();
+  Warm warm;
+  if (!key.empty() && take_warm(key, &warm)) {
+    w = SpawnedWorker{warm.pid, warm.fd};
+    stats_.warm_hits++;
+  } else {
     std::lock_guard<std::mutex> lock(live_mu_);
     auto s = spawn_worker(worker_path_);
     if (!s) return failed(Outcome::spawn_failure, s.error().message);
     w = *s;
     live_.insert(w.pid);
+    stats_.spawned++;
+    if (!key.empty()) stats_.warm_misses++;
   }
-  stats_.spawned++;
+  if (!key.empty()) request_warm(key, order);
   stats_.active++;
 
   bool killed_early = true;

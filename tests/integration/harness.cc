@@ -89,6 +89,10 @@ int count_descendants(pid_t pid) {
   auto pp = parent_map();
   int n = 0;
   for (auto& [p, parent] : pp) {
+    // Prepared workers (and their contained, not yet exec'd children) wait
+    // for the next call: they are the pool, not leftovers of a call.
+    std::string cmd = read_file("/proc/" + std::to_string(p) + "/cmdline");
+    if (cmd.rfind("toolgate-worker", 0) == 0) continue;
     pid_t cur = parent;
     for (int depth = 0; depth < 64 && cur > 1; ++depth) {
       if (cur == pid) {

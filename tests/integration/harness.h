@@ -37,7 +37,8 @@ struct TempDir {
 int count_procs_with(const std::string& marker);
 // Waits up to `ms` for count_procs_with(marker) to reach zero; returns the count.
 int wait_no_procs_with(const std::string& marker, int ms);
-// Children, grandchildren, ... of `pid`.
+// Children, grandchildren, ... of `pid`, except prepared workers waiting
+// for a call (toolgate-worker processes that have not run a tool).
 int count_descendants(pid_t pid);
 
 std::string testcase(const std::string& name);  // path of a tests/testcases program

@@ -267,3 +267,19 @@ TEST_CASE("doctor lists every protection as active on this machine") {
   CHECK(j["steps"].size() == 4);
   CHECK(WEXITSTATUS(st) == 0);
 }
+
+TEST_CASE("every call gets a fresh process and a fresh /tmp, even from prepared workers") {
+  TempDir dir;
+  auto gw = Gateway::stdio(
+      dir.file("c.yaml",
+               "sources:\n  - name: s\n    type: script\n    tools:\n"
+               "      - name: probe\n        command: [sh, -c, \"if test -e /tmp/seen; then echo "
+               "reused; else touch /tmp/seen; echo fresh $$; fi\"]\n"));
+  gw->initialize();
+  for (int i = 0; i < 6; ++i) {
+    json r = gw->roundtrip(call("s__probe", json::object(), i));
+    // pid 1: the tool is the first process of its own pid namespace.
+    CHECK(r["result"]["content"][0]["text"] == "fresh 1\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));  // let a worker be prepared
+  }
+}

@@ -46,6 +46,7 @@ struct WorkersConfig {
   std::string mode = "per_call";
   Limits defaults;  // per-tool settings override these
   int max_concurrent = 16;
+  int prespawn = 1;         // prepared workers kept per isolation profile in use
   std::string worker_path;  // empty = toolgate-worker next to the gateway binary
   SandboxConfig sandbox;
 };

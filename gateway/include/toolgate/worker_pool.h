@@ -1,7 +1,13 @@
 // Runs WorkOrders in worker processes: one fresh process per call
 // (workers.mode: per_call), at most `max_concurrent` at once.
 //
-//   WorkerPool pool(default_worker_path(), 16);
+// Fresh, but not cold: after a call of some isolation profile (its limits,
+// sandbox and cwd), `prespawn` workers of that profile are started in the
+// background and each sets up its contained tool process up to the exec.
+// The next call of that profile takes one and only pays for the exec. Each
+// worker still serves exactly one call.
+//
+//   WorkerPool pool(default_worker_path(), 16, /*prespawn=*/1);
 //   WorkResult r = pool.run(order, &cancel, [](int ms) { send_progress(ms); });
 //
 // The gateway is a child subreaper: processes a killed worker leaves behind
@@ -11,9 +17,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "toolgate/cancel.h"
 #include "toolgate/work.h"
@@ -24,17 +33,22 @@ struct PoolStats {
   std::atomic<uint64_t> spawned{0};
   std::atomic<uint64_t> killed{0};  // workers stopped before they answered
   std::atomic<int> active{0};
+  std::atomic<uint64_t> warm_hits{0};    // calls served by a prepared worker
+  std::atomic<uint64_t> warm_misses{0};  // calls that had to spawn on the spot
 };
 
 class WorkerPool {
  public:
-  WorkerPool(std::string worker_path, int max_concurrent);
+  WorkerPool(std::string worker_path, int max_concurrent, int prespawn = 0);
+  ~WorkerPool();
 
   // Called about once a second while a call waits for its worker.
   using Tick = std::function<void(uint64_t elapsed_ms)>;
 
-  // Runs one order. Never throws; every failure is an Outcome.
-  WorkResult run(const WorkOrder& order, const CancelToken* cancel, const Tick& tick = nullptr);
+  // Runs one order. Never throws; every failure is an Outcome. With
+  // `prewarm`, a worker for the next call of the same profile is prepared.
+  WorkResult run(const WorkOrder& order, const CancelToken* cancel, const Tick& tick = nullptr,
+                 bool prewarm = true);
 
   // Kills and reaps any child of the gateway that is not a live worker.
   void reap_orphans();
@@ -52,9 +66,28 @@ class WorkerPool {
   std::condition_variable slot_cv_;
   int in_use_ = 0;
 
+  // Prepared workers, by profile key.
+  struct Warm {
+    int pid;
+    int fd;
+  };
+  bool take_warm(const std::string& key, Warm* out);
+  void request_warm(const std::string& key, const WorkOrder& order);
+  void spawner_loop();
+
   std::mutex live_mu_;  // spawn+register and reap_orphans are atomic w.r.t. each other
   std::set<int> live_;
   PoolStats stats_;
+
+  const int prespawn_;
+  static constexpr size_t kMaxWarm = 32;  // prepared workers kept at most, oldest evicted
+  std::mutex warm_mu_;
+  std::condition_variable warm_cv_;
+  std::map<std::string, std::vector<Warm>> warm_;
+  std::vector<std::string> warm_order_;  // keys in order of preparation, for eviction
+  std::vector<std::pair<std::string, WorkOrder>> to_prepare_;
+  bool stopping_ = false;
+  std::thread spawner_;
 };
 
 }  // namespace toolgate

@@ -18,6 +18,7 @@
 
 #include "cgroup.h"
 #include "contain.h"
+#include "egress_proxy.h"
 #include "process_tree.h"
 #include "sandbox_fs.h"
 #include "toolgate/frame.h"
@@ -31,6 +32,8 @@ void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
 }
+
+int g_broker_fd = 3;
 
 // In the contained child, the pipe carrying the exec request (see contain.cc).
 constexpr int kExecRequestFd = 3;
@@ -67,6 +70,8 @@ bool looks_like_oom(const WorkResult& r, const Limits& l) {
 }
 
 }  // namespace
+
+void set_broker_fd(int fd) { g_broker_fd = fd; }
 
 std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
   auto pc = std::make_unique<PreparedChild>();
@@ -132,6 +137,22 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
     ::_exit(127);
   }
   pc->pid = pid;
+  if (sb.egress) {
+    if (!sb.namespaces) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      pc->pid = -1;
+      return fail("egress needs the network namespace, which is unavailable");
+    }
+    int fd = EgressProxy::listen_in_netns(pid, &pc->proxy_port);
+    if (fd < 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      pc->pid = -1;
+      return fail(std::string("egress proxy: ") + strerror(-fd));
+    }
+    pc->proxy_fd = fd;
+  }
   if (sb.namespaces) {
     for (const char* ns : {"mnt", "net", "ipc", "uts", "pid"}) {
       int fd = ::open(("/proc/" + std::to_string(pid) + "/ns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
@@ -183,10 +204,23 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
   Pipe& err = pc.err;
   CallCgroup& cgroup = pc.cgroup;
 
+  // Egress: the tool reaches the world only through the proxy, which asks
+  // the gateway's broker for every connection.
+  std::unique_ptr<EgressProxy> proxy;
+  if (pc.proxy_fd >= 0) {
+    proxy = std::make_unique<EgressProxy>(pc.proxy_fd, g_broker_fd);
+    pc.proxy_fd = -1;
+  }
   // What to run: the tool's PATH (not the worker's) resolves argv[0].
   {
     std::vector<std::string> env_strings;
     for (auto& [k, v] : order.env) env_strings.push_back(k + "=" + v);
+    if (proxy) {
+      std::string url = "http://127.0.0.1:" + std::to_string(pc.proxy_port);
+      for (const char* k : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
+        env_strings.push_back(std::string(k) + "=" + url);
+      }
+    }
     json req = {
         {"exe", resolve(order.argv[0], env_strings)}, {"argv", order.argv}, {"env", env_strings}};
     write_frame(pc.go.w, dump_safe(req));
@@ -218,19 +252,29 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
     }
     int wait_ms = static_cast<int>(
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1);
-    pollfd fds[4];
-    int n = 0;
+    std::vector<pollfd> fds;
     int i_out = -1, i_err = -1, i_in = -1, i_pid = -1;
-    if (out.r >= 0) fds[i_out = n++] = {out.r, POLLIN, 0};
-    if (err.r >= 0) fds[i_err = n++] = {err.r, POLLIN, 0};
-    if (in.w >= 0) fds[i_in = n++] = {in.w, POLLOUT, 0};
-    if (!exited && pidfd >= 0) fds[i_pid = n++] = {pidfd, POLLIN, 0};
+    auto add = [&](int fd, short ev) {
+      fds.push_back({fd, ev, 0});
+      return int(fds.size() - 1);
+    };
+    if (out.r >= 0) i_out = add(out.r, POLLIN);
+    if (err.r >= 0) i_err = add(err.r, POLLIN);
+    if (in.w >= 0) i_in = add(in.w, POLLOUT);
+    if (!exited && pidfd >= 0) i_pid = add(pidfd, POLLIN);
     if (!exited && pidfd < 0) wait_ms = std::min(wait_ms, 10);
-    int rc = ::poll(fds, n, wait_ms);
+    size_t proxy_first = fds.size();
+    if (proxy) proxy->add_pollfds(&fds);
+    int rc = ::poll(fds.data(), nfds_t(fds.size()), wait_ms);
     if (rc < 0 && errno != EINTR) break;
     if (rc <= 0) {
       if (!exited && pidfd < 0) reap(WNOHANG);
       continue;
+    }
+    if (proxy) {
+      int left = int(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+      proxy->handle(fds.data() + proxy_first, fds.size() - proxy_first, std::max(left, 1));
     }
     if (i_out >= 0 && fds[i_out].revents) {
       ssize_t r = ::read(out.r, buf, sizeof buf);

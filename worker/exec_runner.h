@@ -42,10 +42,16 @@ struct PreparedChild {
   // waits for an RCU grace period; holding them here moves that wait from
   // the tool's exit (on the answer's path) to this object's destruction.
   std::vector<int> ns_fds;
+  int proxy_fd = -1;  // egress proxy listener in the child's network namespace
+  int proxy_port = 0;
   ~PreparedChild() {
     for (int fd : ns_fds) ::close(fd);
+    if (proxy_fd >= 0) ::close(proxy_fd);
   }
 };
+
+// The worker's frame socket, where egress connect requests go.
+void set_broker_fd(int fd);
 
 // Sets up the sandbox for `profile` (its limits, sandbox and cwd) and
 // returns the waiting child.

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   // worker can find and kill them when the call ends.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   ::signal(SIGPIPE, SIG_IGN);
+  worker::set_broker_fd(fd);
 
   // A pre-spawned worker first gets {"prepare": <order without the call>}
   // and sets up the contained child at once, off the call's path.

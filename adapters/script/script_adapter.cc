@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "toolgate/egress.h"
 #include "toolgate/log.h"
 
 namespace toolgate {
@@ -88,6 +89,13 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
   const auto& doc = ctx.config.doc;
   const json& tools = ctx.source.raw.at("tools");
   const std::string cwd_default = current_dir();
+  // Egress is per source: every tool of it may reach the same places.
+  std::vector<std::string> egress_allow;
+  if (auto e = ctx.source.raw.find("egress"); e != ctx.source.raw.end()) {
+    egress_allow = e->value("allow", std::vector<std::string>{});
+    auto parsed = EgressPolicy::parse(egress_allow);
+    if (!parsed) doc.fail(ctx.source.pointer + "/egress/allow", parsed.error().message);
+  }
   std::vector<Tool> out;
   for (size_t i = 0; i < tools.size(); ++i) {
     const json& tc = tools[i];
@@ -190,7 +198,8 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
       log::warn("script command not found (the call will fail until it exists)",
                 {{"where", doc.where(ptr + "/command/0")}, {"command", argv[0]}});
     }
-    t.route = {{"argv", argv}, {"env", env}, {"cwd", cwd}, {"mounts", mounts}, {"tmp_mb", tmp_mb}};
+    t.route = {{"argv", argv},     {"env", env},       {"cwd", cwd},
+               {"mounts", mounts}, {"tmp_mb", tmp_mb}, {"egress_allow", egress_allow}};
     out.push_back(std::move(t));
   }
   return out;
@@ -204,6 +213,8 @@ Result<WorkOrder> ScriptAdapter::prepare(const Tool& tool, const json& args) con
   o.cwd = tool.route.at("cwd");
   for (auto& m : tool.route.at("mounts")) o.sandbox.mounts.push_back({m["path"], m["writable"]});
   o.sandbox.tmp_mb = tool.route.at("tmp_mb");
+  o.egress_allow = tool.route.at("egress_allow").get<std::vector<std::string>>();
+  o.sandbox.egress = !o.egress_allow.empty();
   o.stdin_data = dump_safe(args);
   o.limits = tool.limits;
   return o;

@@ -2,9 +2,12 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 
 namespace toolgate {
 namespace {
@@ -86,6 +89,81 @@ FrameRead read_frame(int fd, uint32_t max_bytes, int timeout_ms, int wake_fd) {
   out.status = read_exact(fd, out.payload.data(), n, deadline, has_deadline, wake_fd, &got_any);
   if (out.status == FrameStatus::eof) out.status = FrameStatus::io_error;
   if (out.status != FrameStatus::ok) out.payload.clear();
+  return out;
+}
+
+bool write_frame_with_fd(int sock, std::string_view payload, int fd) {
+  uint32_t n = static_cast<uint32_t>(payload.size());
+  unsigned char hdr[4] = {static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
+                          static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
+  iovec iov{hdr, 1};
+  char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (fd >= 0) {
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  }
+  ssize_t w;
+  while ((w = ::sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  if (w != 1) return false;
+  return write_all(sock, reinterpret_cast<const char*>(hdr) + 1, 3) &&
+         write_all(sock, payload.data(), payload.size());
+}
+
+FrameRead read_frame_with_fd(int sock, uint32_t max_bytes, int timeout_ms, int* fd_out) {
+  *fd_out = -1;
+  FrameRead out;
+  pollfd p{sock, POLLIN, 0};
+  int rc;
+  while ((rc = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
+  }
+  if (rc == 0) {
+    out.status = FrameStatus::timeout;
+    return out;
+  }
+  // The descriptor rides on the first byte: take that byte with recvmsg.
+  unsigned char first;
+  iovec iov{&first, 1};
+  char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  ssize_t r;
+  while ((r = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  }
+  if (r <= 0) {
+    out.status = r == 0 ? FrameStatus::eof : FrameStatus::io_error;
+    return out;
+  }
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      std::memcpy(fd_out, CMSG_DATA(c), sizeof(int));
+    }
+  }
+  unsigned char rest[3];
+  bool got_any = true;
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
+  out.status =
+      read_exact(sock, reinterpret_cast<char*>(rest), 3, deadline, timeout_ms >= 0, -1, &got_any);
+  if (out.status != FrameStatus::ok) return out;
+  uint32_t n =
+      (uint32_t(first) << 24) | (uint32_t(rest[0]) << 16) | (uint32_t(rest[1]) << 8) | rest[2];
+  if (n > max_bytes) {
+    out.status = FrameStatus::too_large;
+    return out;
+  }
+  out.payload.resize(n);
+  out.status = read_exact(sock, out.payload.data(), n, deadline, timeout_ms >= 0, -1, &got_any);
   return out;
 }
 

@@ -123,6 +123,9 @@ Result<WorkOrder> WorkOrder::from_json(const json& j) {
   if (auto s = j.find("stdin"); s != j.end() && s->is_string()) o.stdin_data = *s;
   if (auto l = j.find("limits"); l != j.end()) o.limits = Limits::from_json(*l);
   if (auto sb = j.find("sandbox"); sb != j.end()) o.sandbox = SandboxSpec::from_json(*sb);
+  if (auto e = j.find("egress_allow"); e != j.end() && is_string_array(*e)) {
+    o.egress_allow = e->get<std::vector<std::string>>();
+  }
   return o;
 }
 

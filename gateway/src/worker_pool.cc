@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <optional>
 
+#include "toolgate/egress.h"
 #include "toolgate/frame.h"
 #include "toolgate/log.h"
 #include "toolgate/spawn.h"
@@ -33,6 +35,24 @@ WorkResult failed(Outcome o, std::string detail) {
   r.outcome = o;
   r.detail = std::move(detail);
   return r;
+}
+
+// Answers one egress request from a worker: a connected socket, or why not.
+void broker_connect(const EgressPolicy& egress, const json& req, int worker_fd, int timeout_ms) {
+  std::string host = req.is_object() ? req.value("host", "") : "";
+  int port = req.is_object() && req.contains("port") && req["port"].is_number_integer()
+                 ? req["port"].get<int>()
+                 : 0;
+  auto fd = egress.connect(host, port, std::max(timeout_ms, 1));
+  if (fd) {
+    write_frame_with_fd(worker_fd, dump_safe({{"connected", true}}), *fd);
+    ::close(*fd);
+    log::debug("egress allowed", {{"host", host}, {"port", port}});
+  } else {
+    write_frame_with_fd(worker_fd,
+                        dump_safe({{"connected", false}, {"reason", fd.error().message}}), -1);
+    log::info("egress denied", {{"host", host}, {"port", port}, {"reason", fd.error().message}});
+  }
 }
 
 std::vector<int> children_of_self() {
@@ -258,28 +278,48 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
   }
 
   // Wait for the answer, waking once a second for progress and at once on
-  // cancellation. Ticks stop once the answer starts to arrive.
+  // cancellation. Meanwhile the worker may ask the egress broker for
+  // connections; each is decided against this order's own allow-list.
   const int cancel_fd = cancel ? cancel->fd() : -1;
+  uint64_t cap = order.limits.max_output_bytes * 2 + 65536;  // escaping can grow output
+  std::optional<EgressPolicy> egress;
+  FrameRead fr;
   for (;;) {
     uint64_t spent = elapsed_ms(start);
-    if (spent >= budget_ms) break;
+    if (spent >= budget_ms) {
+      fr.status = FrameStatus::timeout;
+      break;
+    }
     int wait = int(std::min<uint64_t>(1000, budget_ms - spent));
     pollfd fds[2] = {{w.fd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
     int rc = ::poll(fds, cancel_fd >= 0 ? 2 : 1, wait);
-    if (rc < 0 && errno != EINTR) break;
+    if (rc < 0 && errno != EINTR) {
+      fr.status = FrameStatus::io_error;
+      break;
+    }
     if (cancel && cancel->cancelled()) {
       result = failed(Outcome::cancelled, "cancelled by the client");
       finish();
       return result;
     }
-    if (rc > 0 && fds[0].revents) break;
+    if (rc > 0 && fds[0].revents) {
+      spent = elapsed_ms(start);
+      int left = spent >= budget_ms ? 0 : int(budget_ms - spent);
+      fr = read_frame(w.fd, uint32_t(std::min<uint64_t>(cap, 0xffffffffu)), left, cancel_fd);
+      if (fr.status != FrameStatus::ok) break;
+      // Anything but an egress request is the worker's one result frame.
+      if (fr.payload.rfind("{\"connect\":", 0) != 0) break;
+      auto msg = parse_bounded(fr.payload, 8);
+      if (!msg || !msg->is_object() || !msg->contains("connect")) break;
+      if (!egress) {
+        auto parsed = EgressPolicy::parse(order.egress_allow);
+        egress = parsed ? std::move(*parsed) : EgressPolicy();
+      }
+      broker_connect(*egress, (*msg)["connect"], w.fd, std::min(left, 10000));
+      continue;
+    }
     if (tick) tick(elapsed_ms(start));
   }
-  uint64_t spent = elapsed_ms(start);
-  int left = spent >= budget_ms ? 0 : int(budget_ms - spent);
-  // JSON escaping can grow output; the worker keeps frames under this bound.
-  uint64_t cap = order.limits.max_output_bytes * 2 + 65536;
-  FrameRead fr = read_frame(w.fd, uint32_t(std::min<uint64_t>(cap, 0xffffffffu)), left, cancel_fd);
   switch (fr.status) {
     case FrameStatus::ok: {
       auto doc = parse_bounded(fr.payload, 80);

@@ -76,10 +76,12 @@ struct Fixture {
     CHECK(wait_no_procs_with(marker, 3000) == 0);
     // Only the gateway's own threads remain: no worker, no tool, no zombie.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    while (count_descendants(gw->pid()) > 0 && std::chrono::steady_clock::now() < deadline) {
+    int left;
+    while ((left = count_descendants(gw->pid())) > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    CHECK(count_descendants(gw->pid()) == 0);
+    CHECK(left == 0);
   }
 };
 
@@ -201,8 +203,17 @@ TEST_CASE("the gateway answers other requests while a tool runs") {
   CHECK(pong["result"] == json::object());
   // The ping's answer came before the slow call's 700 ms timeout.
   CHECK(took < std::chrono::milliseconds(600));
-  json slow = f.gw->roundtrip(request("ping", nullptr, "later"), 5000);
-  CHECK(slow.contains("result"));
+  CHECK(f.gw->roundtrip(request("ping", nullptr, "later"), 5000).contains("result"));
+  // Then the slow call ends (timed out) and leaves nothing behind.
+  bool slow_answered = false;
+  for (auto& m : f.gw->notifications) slow_answered |= m.value("id", json()) == "slow";
+  if (!slow_answered) {
+    for (int i = 0; i < 50 && !slow_answered; ++i) {
+      auto m = f.gw->recv(100);
+      slow_answered = m && m->value("id", json()) == "slow";
+    }
+  }
+  CHECK(slow_answered);
   f.check_healthy_and_clean();
 }
 

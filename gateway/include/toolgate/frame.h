@@ -26,6 +26,12 @@ struct FrameRead {
 // Blocking write of one frame; retries on EINTR. False on any error.
 bool write_frame(int fd, std::string_view payload);
 
+// One frame with a file descriptor attached (SCM_RIGHTS), for the egress
+// broker. The descriptor travels with the frame's first byte.
+bool write_frame_with_fd(int sock, std::string_view payload, int fd);
+// Like read_frame; `*fd_out` is the received descriptor or -1.
+FrameRead read_frame_with_fd(int sock, uint32_t max_bytes, int timeout_ms, int* fd_out);
+
 // Reads one frame. `timeout_ms` < 0 waits forever. When `wake_fd` >= 0 and
 // becomes readable, returns `interrupted` (used for cancellation).
 FrameRead read_frame(int fd, uint32_t max_bytes, int timeout_ms, int wake_fd = -1);

@@ -67,6 +67,9 @@ struct WorkOrder {
   std::string stdin_data;                                // written to the tool's stdin
   Limits limits;
   SandboxSpec sandbox;
+  // Egress allow-list entries (see egress.h). The gateway's broker decides
+  // with its own copy of the order, never with what a worker claims.
+  std::vector<std::string> egress_allow;
 
   json to_json() const;
   static Result<WorkOrder> from_json(const json& j);

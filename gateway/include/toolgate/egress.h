@@ -1,0 +1,52 @@
+// Brokered egress: the gateway decides and makes every outbound connection
+// a worker asks for, then hands the connected socket over (SCM_RIGHTS).
+// Tools live in an empty network namespace, so this is the only way out.
+//
+//   auto p = EgressPolicy::parse({"api.github.com:443", "127.0.0.1:4010"});
+//   auto fd = p->connect("api.github.com", 443, 5000);   // or an Error saying why
+//
+// Entries: HOSTGLOB[:PORT], IP[:PORT], CIDR[:PORT], [IPv6][:PORT]; PORT may
+// be '*', and a missing port means any. A host glob never reaches a
+// default-denied address (loopback, RFC 1918, link-local, metadata, ULA,
+// ...); an IP or CIDR entry allows exactly the addresses it names. The
+// address is pinned when it is checked: the connection goes to the address
+// that was checked, so DNS rebinding has nothing to exploit.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "toolgate/netaddr.h"
+#include "toolgate/result.h"
+
+namespace toolgate {
+
+class EgressPolicy {
+ public:
+  struct Rule {
+    std::string host_glob;  // lower-case; empty for IP/CIDR rules
+    std::optional<Cidr> cidr;
+    int port = -1;  // -1: any
+    std::string text;
+  };
+
+  // Errors carry the offending entry.
+  static Result<EgressPolicy> parse(const std::vector<std::string>& entries);
+  bool empty() const { return rules_.empty(); }
+  std::vector<std::string> entries() const;
+
+  // Whether an address reached under `host` may be connected to (pure).
+  // On refusal `*why` says which rule or range refused it.
+  bool address_allowed(const std::string& host, int port, const IpAddr& a, std::string* why) const;
+  // Whether any rule could allow `host:port` before resolving it (pure).
+  bool host_may_match(const std::string& host, int port) const;
+
+  // Checks, resolves, filters, connects. Returns a connected, blocking fd.
+  Result<int> connect(const std::string& host, int port, int timeout_ms) const;
+
+ private:
+  std::vector<Rule> rules_;
+};
+
+}  // namespace toolgate

@@ -1,0 +1,45 @@
+// The worker's HTTP proxy for script tools granted egress. It listens on the
+// loopback of the tool's own network namespace (HTTP_PROXY/HTTPS_PROXY
+// point at it) and turns each CONNECT or absolute-form request into a
+// connect request to the gateway's broker, which checks the source's
+// allow-list, connects and hands back the socket. Every connection, and so
+// every redirect hop, is checked on its own.
+#pragma once
+
+#include <poll.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace toolgate::worker {
+
+class EgressProxy {
+ public:
+  // `listen_fd`: a listening socket in the tool's network namespace.
+  // `broker_fd`: the worker's frame socket to the gateway.
+  EgressProxy(int listen_fd, int broker_fd);
+  ~EgressProxy();
+  EgressProxy(const EgressProxy&) = delete;
+  EgressProxy& operator=(const EgressProxy&) = delete;
+
+  // Appends the descriptors to poll; `handle` takes the same slice back.
+  void add_pollfds(std::vector<pollfd>* fds);
+  void handle(const pollfd* fds, size_t n, int broker_timeout_ms);
+
+  // Creates a listening socket on 127.0.0.1 inside the network namespace of
+  // `pid`, with its loopback brought up. Returns the fd (port in *port) or
+  // -errno.
+  static int listen_in_netns(int pid, int* port);
+
+ private:
+  struct Conn;
+  void accept_one();
+  void on_request(Conn& c, int broker_timeout_ms);
+  int broker_connect(const std::string& host, int port, int timeout_ms, std::string* why);
+  int listen_fd_;
+  int broker_fd_;
+  std::vector<std::unique_ptr<Conn>> conns_;
+};
+
+}  // namespace toolgate::worker

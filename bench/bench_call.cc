@@ -6,8 +6,9 @@
 // Measures, for a trivial script tool (`cat`: echoes its arguments):
 //   baseline   fork+exec of the tool with the arguments on stdin, directly
 //   spawn      WorkerPool::run of the same order (worker spawn + tool), in-process
-//   stdio      tools/call through `toolgate serve --stdio`
+//   stdio      tools/call through `toolgate serve --stdio` (per_call mode)
 //   http       tools/call through Streamable HTTP (keep-alive, JSON answers)
+//   ..pooled   the same with workers.mode: pooled
 // and prints p50/p99 for each and the overhead over the baseline.
 //
 // --gap-ms (default 20) pauses between calls, as an agent does between tool
@@ -257,7 +258,15 @@ int main(int argc, char** argv) {
   }
   auto stdio = bench_stdio(bin, cfg, calls);
   auto http = bench_http(bin, cfg, calls);
+  std::string pooled_cfg = cfg + ".pooled.yaml";
+  std::ofstream(pooled_cfg) << "sources:\n  - name: b\n    type: script\n    tools:\n"
+                               "      - name: echo\n        command: [cat]\n"
+                               "        input_schema: {type: object}\n"
+                               "workers: {mode: pooled}\n";
+  auto stdio_pooled = bench_stdio(bin, pooled_cfg, calls);
+  auto http_pooled = bench_http(bin, pooled_cfg, calls);
   std::filesystem::remove(cfg);
+  std::filesystem::remove(pooled_cfg);
 
   Stats b = stats(base);
   std::printf("tools/call of a trivial script tool (cat), %d calls each, %d ms apart, ms\n", calls,
@@ -272,6 +281,8 @@ int main(int argc, char** argv) {
   row("  ... sandboxed (ns, fs, seccomp, cg)", sandboxed);
   row("toolgate stdio", stdio);
   row("toolgate http (keep-alive, JSON)", http);
+  row("toolgate stdio, pooled", stdio_pooled);
+  row("toolgate http, pooled", http_pooled);
   Stats w = stats(spawn), s = stats(stdio), h = stats(http);
   std::printf(
       "summary: worker spawn costs %.3f ms over a bare exec (p50); stdio p50 %.3f ms "

@@ -234,7 +234,7 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
 
   std::string stdout_buf, stderr_buf;
   uint64_t stderr_total = 0;
-  bool exited = false, timed_out = false, over_output = false;
+  bool exited = false, timed_out = false, over_output = false, gateway_gone = false;
   int wstatus = 0;
   rusage ru{};
   char buf[65536];
@@ -263,6 +263,9 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
     if (in.w >= 0) i_in = add(in.w, POLLOUT);
     if (!exited && pidfd >= 0) i_pid = add(pidfd, POLLIN);
     if (!exited && pidfd < 0) wait_ms = std::min(wait_ms, 10);
+    // The gateway sends nothing during a call (broker answers are read
+    // inline), so activity on the frame socket means it went away.
+    int i_gw = add(g_broker_fd, POLLIN | POLLRDHUP);
     size_t proxy_first = fds.size();
     if (proxy) proxy->add_pollfds(&fds);
     int rc = ::poll(fds.data(), nfds_t(fds.size()), wait_ms);
@@ -270,6 +273,10 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
     if (rc <= 0) {
       if (!exited && pidfd < 0) reap(WNOHANG);
       continue;
+    }
+    if (fds[size_t(i_gw)].revents) {
+      gateway_gone = true;
+      break;
     }
     if (proxy) {
       int left = int(
@@ -364,7 +371,10 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
   if (exited && WIFEXITED(wstatus)) res.exit_code = WEXITSTATUS(wstatus);
   if (exited && WIFSIGNALED(wstatus)) res.signal = WTERMSIG(wstatus);
 
-  if (timed_out) {
+  if (gateway_gone) {
+    res.outcome = Outcome::cancelled;
+    res.detail = "gateway gone";
+  } else if (timed_out) {
     res.outcome = Outcome::timeout;
   } else if (over_output) {
     res.outcome = Outcome::over_output;

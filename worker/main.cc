@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
       if (!prepared) prepared = worker::prepare_child(*order);
       res = worker::run_exec(*order, *prepared);
     }
+    if (res.detail == "gateway gone") return 0;  // nobody to answer; the tool is already dead
     std::string frame = dump_safe(res.to_json());
     // Re-serialized JSON can outgrow the raw output (escapes); never send a
     // frame the gateway would refuse.
@@ -90,5 +91,8 @@ int main(int argc, char** argv) {
     }
     if (!write_frame(fd, frame)) return 4;
     prepared.reset();  // cgroup removal and pipe closing, after the answer is out
+    // Pooled: get the next call's contained process ready now. It is fresh:
+    // it has run nothing, and only the worker process is reused.
+    if (order && order->keep_worker) prepared = worker::prepare_child(*order);
   }
 }

@@ -77,6 +77,7 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
     get_to(*w, "mode", &cfg->workers.mode);
     get_to(*w, "max_concurrent", &cfg->workers.max_concurrent);
     get_to(*w, "prespawn", &cfg->workers.prespawn);
+    get_to(*w, "recycle_after", &cfg->workers.recycle_after);
     get_to(*w, "worker_path", &cfg->workers.worker_path);
     read_limits(*w, &cfg->workers.defaults);
     if (auto sb = w->find("sandbox"); sb != w->end() && sb->is_object()) {

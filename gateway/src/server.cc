@@ -26,7 +26,8 @@ Server::Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registr
       catalog_(Catalog::build(*cfg, registry)),
       policy_(std::make_unique<AllowAllPolicy>()),
       pool_(cfg->workers.worker_path.empty() ? default_worker_path() : cfg->workers.worker_path,
-            cfg->workers.max_concurrent, cfg->workers.prespawn) {
+            cfg->workers.max_concurrent, cfg->workers.prespawn,
+            cfg->workers.mode == "pooled" ? cfg->workers.recycle_after : 0) {
   // Orphans of killed workers are re-parented to us, so we can kill them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   sandbox_ = probe_sandbox(pool_, cfg->workers.sandbox);

@@ -44,9 +44,11 @@ Result<SpawnedWorker> spawn_worker(const std::string& worker_path) {
   }
   if (pid == 0) {
     // Child: async-signal-safe calls only.
-    ::setsid();                          // own session and process group
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // die with the gateway thread's process
-    if (::getppid() == 1) ::_exit(126);  // the gateway already died
+    ::setsid();  // own session and process group
+    // No PR_SET_PDEATHSIG: it follows the forking *thread*, and a pooled or
+    // prepared worker outlives the thread that started it. The worker
+    // instead exits when its frame socket closes, which happens when the
+    // gateway process dies, however it dies.
     if (devnull >= 0) {
       ::dup2(devnull, 0);
       ::dup2(devnull, 1);

@@ -71,11 +71,14 @@ std::vector<int> children_of_self() {
 
 }  // namespace
 
-WorkerPool::WorkerPool(std::string worker_path, int max_concurrent, int prespawn)
-    : worker_path_(std::move(worker_path)), max_concurrent_(max_concurrent), prespawn_(prespawn) {
+WorkerPool::WorkerPool(std::string worker_path, int max_concurrent, int prespawn, int recycle_after)
+    : worker_path_(std::move(worker_path)),
+      max_concurrent_(max_concurrent),
+      prespawn_(prespawn),
+      recycle_after_(recycle_after) {
   // One long-lived thread forks the prepared workers: PR_SET_PDEATHSIG
   // follows the forking thread, so it must not be a short-lived one.
-  if (prespawn_ > 0) spawner_ = std::thread([this] { spawner_loop(); });
+  spawner_ = std::thread([this] { spawner_loop(); });
 }
 
 WorkerPool::~WorkerPool() {
@@ -85,6 +88,7 @@ WorkerPool::~WorkerPool() {
   }
   warm_cv_.notify_all();
   if (spawner_.joinable()) spawner_.join();
+  for (int pid : to_reap_) kill_and_reap(pid);
   for (auto& [key, list] : warm_) {
     for (auto& w : list) {
       ::close(w.fd);
@@ -145,15 +149,35 @@ void WorkerPool::request_warm(const std::string& key, const WorkOrder& order) {
   warm_cv_.notify_one();
 }
 
+void WorkerPool::reap_later(int pid) {
+  {
+    std::lock_guard<std::mutex> lock(warm_mu_);
+    to_reap_.push_back(pid);
+  }
+  warm_cv_.notify_one();
+}
+
 void WorkerPool::spawner_loop() {
   for (;;) {
     std::pair<std::string, WorkOrder> job;
+    std::vector<int> reap;
     {
       std::unique_lock<std::mutex> lock(warm_mu_);
-      warm_cv_.wait(lock, [&] { return stopping_ || !to_prepare_.empty(); });
-      if (stopping_) return;
-      job = std::move(to_prepare_.front());
-      to_prepare_.erase(to_prepare_.begin());
+      warm_cv_.wait(lock, [&] { return stopping_ || !to_prepare_.empty() || !to_reap_.empty(); });
+      reap.swap(to_reap_);
+      if (stopping_ && reap.empty()) return;
+      if (reap.empty()) {
+        job = std::move(to_prepare_.front());
+        to_prepare_.erase(to_prepare_.begin());
+      }
+    }
+    if (!reap.empty()) {
+      for (int pid : reap) {
+        kill_and_reap(pid);
+        std::lock_guard<std::mutex> lock(live_mu_);
+        live_.erase(pid);
+      }
+      continue;
     }
     SpawnedWorker w;
     {
@@ -238,12 +262,14 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
   } slot_guard{this};
 
   SpawnedWorker w;
-  const std::string key = prewarm && prespawn_ > 0 ? profile_key(order) : std::string();
+  const bool pooled = prewarm && recycle_after_ > 0;
+  const std::string key = prewarm && (prespawn_ > 0 || pooled) ? profile_key(order) : std::string();
   Warm warm;
   if (!key.empty() && take_warm(key, &warm)) {
     w = SpawnedWorker{warm.pid, warm.fd};
     stats_.warm_hits++;
   } else {
+    warm = Warm{};
     std::lock_guard<std::mutex> lock(live_mu_);
     auto s = spawn_worker(worker_path_);
     if (!s) return failed(Outcome::spawn_failure, s.error().message);
@@ -258,12 +284,22 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
   bool killed_early = true;
   WorkResult result;
   auto finish = [&] {
-    ::close(w.fd);
-    kill_and_reap(w.pid);
-    {
-      std::lock_guard<std::mutex> lock(live_mu_);
-      live_.erase(w.pid);
+    if (pooled && !killed_early && result.outcome == Outcome::ok &&
+        warm.uses + 1 < recycle_after_) {
+      // Back to the pool: the worker is already preparing the next call's
+      // contained process.
+      stats_.active--;
+      std::lock_guard<std::mutex> lock(warm_mu_);
+      warm_[key].push_back({w.pid, w.fd, warm.uses + 1});
+      warm_order_.push_back(key);
+      return;
     }
+    ::close(w.fd);
+    // Kill now, reap on the spawner thread: a worker's exit waits for its
+    // namespaces to be torn down, which the answer need not wait for.
+    ::kill(-w.pid, SIGKILL);
+    ::kill(w.pid, SIGKILL);
+    reap_later(w.pid);
     stats_.active--;
     if (killed_early) {
       stats_.killed++;
@@ -271,7 +307,9 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
     }
   };
 
-  if (!write_frame(w.fd, dump_safe(order.to_json()))) {
+  WorkOrder sent = order;
+  sent.keep_worker = pooled;
+  if (!write_frame(w.fd, dump_safe(sent.to_json()))) {
     result = failed(Outcome::spawn_failure, "the worker did not accept its order");
     finish();
     return result;

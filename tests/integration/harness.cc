@@ -107,6 +107,26 @@ int count_descendants(pid_t pid) {
   return n;
 }
 
+int wait_no_descendants(pid_t pid, int ms) {
+  auto end = Clock::now() + std::chrono::milliseconds(ms);
+  int n;
+  while ((n = count_descendants(pid)) > 0 && Clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return n;
+}
+
+std::vector<pid_t> worker_children(pid_t pid) {
+  std::vector<pid_t> out;
+  for (auto& [p, parent] : parent_map()) {
+    if (parent != pid) continue;
+    if (read_file("/proc/" + std::to_string(p) + "/cmdline").rfind("toolgate-worker", 0) == 0) {
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
 std::string testcase(const std::string& name) { return std::string(TESTCASES_DIR) + "/tc_" + name; }
 
 json call(const std::string& tool, json args, json id) {

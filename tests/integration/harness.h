@@ -41,6 +41,11 @@ int wait_no_procs_with(const std::string& marker, int ms);
 // for a call (toolgate-worker processes that have not run a tool).
 int count_descendants(pid_t pid);
 
+// Waits up to `ms` for count_descendants(pid) to reach zero; returns the count.
+int wait_no_descendants(pid_t pid, int ms);
+// Worker processes that are direct children of `pid`.
+std::vector<pid_t> worker_children(pid_t pid);
+
 std::string testcase(const std::string& name);  // path of a tests/testcases program
 
 json call(const std::string& tool, json args = json::object(), json id = 7);

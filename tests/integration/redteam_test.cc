@@ -229,7 +229,7 @@ TEST_CASE("redteam: a CPU spin times out and daemons and zombies do not survive"
   CHECK(rt.run("escape")["result"].value("isError", false) == false);
   CHECK(rt.run("zombie")["result"].value("isError", false) == false);
   rt.check_clean();
-  CHECK(count_descendants(rt.gw->pid()) == 0);
+  CHECK(wait_no_descendants(rt.gw->pid(), 3000) == 0);
 }
 
 TEST_CASE("redteam: tools run as an unprivileged user in their own pid namespace") {
@@ -282,4 +282,30 @@ TEST_CASE("every call gets a fresh process and a fresh /tmp, even from prepared 
     CHECK(r["result"]["content"][0]["text"] == "fresh 1\n");
     std::this_thread::sleep_for(std::chrono::milliseconds(30));  // let a worker be prepared
   }
+}
+
+TEST_CASE("pooled mode reuses a worker, recycles it, and still runs every call fresh") {
+  TempDir dir;
+  auto gw = Gateway::stdio(
+      dir.file("c.yaml",
+               "sources:\n  - name: s\n    type: script\n    tools:\n"
+               "      - name: probe\n        command: [sh, -c, \"if test -e /tmp/seen; then echo "
+               "reused; else touch /tmp/seen; echo fresh $$; fi\"]\n"
+               "workers: {mode: pooled, recycle_after: 3, prespawn: 0}\n"));
+  gw->initialize();
+  auto call_probe = [&](int id) {
+    json r = gw->roundtrip(call("s__probe", json::object(), id));
+    CHECK(r["result"]["content"][0]["text"] == "fresh 1\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return worker_children(gw->pid());
+  };
+  auto after1 = call_probe(1);
+  REQUIRE(after1.size() == 1);  // kept for the next call
+  auto after2 = call_probe(2);
+  CHECK(after2 == after1);  // the same worker served call 2
+  auto after3 = call_probe(3);
+  CHECK(after3.empty());  // third call: recycled
+  auto after4 = call_probe(4);
+  REQUIRE(after4.size() == 1);
+  CHECK(after4[0] != after1[0]);  // a new worker
 }

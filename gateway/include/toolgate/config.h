@@ -47,6 +47,7 @@ struct WorkersConfig {
   Limits defaults;  // per-tool settings override these
   int max_concurrent = 16;
   int prespawn = 1;         // prepared workers kept per isolation profile in use
+  int recycle_after = 100;  // pooled mode: calls a worker serves before it is replaced
   std::string worker_path;  // empty = toolgate-worker next to the gateway binary
   SandboxConfig sandbox;
 };

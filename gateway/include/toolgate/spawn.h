@@ -3,6 +3,7 @@
 // Everything is prepared before fork(); the child only makes async-signal-
 // safe calls, then execs the worker binary with an empty environment, the
 // frame socket on fd 3, /dev/null on stdin/stdout, and the gateway's stderr.
+// A worker exits (killing its tool) as soon as the frame socket closes.
 //
 //   auto w = spawn_worker("/usr/lib/toolgate/toolgate-worker");
 //   if (!w) ...;  write_frame(w->fd, ...);

@@ -70,6 +70,9 @@ struct WorkOrder {
   // Egress allow-list entries (see egress.h). The gateway's broker decides
   // with its own copy of the order, never with what a worker claims.
   std::vector<std::string> egress_allow;
+  // Pooled mode: the worker stays for another call of the same profile and
+  // prepares a fresh contained process for it right after answering.
+  bool keep_worker = false;
 
   json to_json() const;
   static Result<WorkOrder> from_json(const json& j);

@@ -39,7 +39,9 @@ struct PoolStats {
 
 class WorkerPool {
  public:
-  WorkerPool(std::string worker_path, int max_concurrent, int prespawn = 0);
+  // `recycle_after` > 0 selects pooled mode: a worker that answered `ok`
+  // serves further calls of its profile, up to that many, then is replaced.
+  WorkerPool(std::string worker_path, int max_concurrent, int prespawn = 0, int recycle_after = 0);
   ~WorkerPool();
 
   // Called about once a second while a call waits for its worker.
@@ -70,22 +72,26 @@ class WorkerPool {
   struct Warm {
     int pid;
     int fd;
+    int uses = 0;  // calls served so far (pooled mode)
   };
   bool take_warm(const std::string& key, Warm* out);
   void request_warm(const std::string& key, const WorkOrder& order);
   void spawner_loop();
+  void reap_later(int pid);
 
   std::mutex live_mu_;  // spawn+register and reap_orphans are atomic w.r.t. each other
   std::set<int> live_;
   PoolStats stats_;
 
   const int prespawn_;
+  const int recycle_after_;
   static constexpr size_t kMaxWarm = 32;  // prepared workers kept at most, oldest evicted
   std::mutex warm_mu_;
   std::condition_variable warm_cv_;
   std::map<std::string, std::vector<Warm>> warm_;
   std::vector<std::string> warm_order_;  // keys in order of preparation, for eviction
   std::vector<std::pair<std::string, WorkOrder>> to_prepare_;
+  std::vector<int> to_reap_;  // killed workers, reaped off the call's path
   bool stopping_ = false;
   std::thread spawner_;
 };

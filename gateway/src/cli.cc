@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -282,10 +283,18 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
                          {"tools", server->catalog()->tools().size()},
                          {"transport", stdio ? "stdio" : "http"}});
   start_sweeper(*server);
+  // Once a transport stops, the process ends at once rather than unwinding:
+  // the sweeper and signal threads still hold references, and nothing needs
+  // tearing down by hand. Workers notice their frame sockets closing and kill
+  // their tools; stdout and stderr are written unbuffered.
+  auto finish = [](int rc) {
+    log::info("stopped", {{"exit_code", rc}});
+    std::_Exit(rc);
+  };
   if (stdio) {
     StdioTransport t(*server, Caller{"local", {}});
     start_signal_thread(*server, t, set);
-    return t.run();
+    finish(t.run());
   }
   std::string host = cfg->server.listen_host;
   uint16_t port = cfg->server.listen_port;
@@ -295,7 +304,8 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
   HttpTransport t(*server, host, port);
   if (!t.bind()) return 1;
   start_signal_thread(*server, t, set);
-  return t.run();
+  finish(t.run());
+  return 0;  // not reached
 }
 
 }  // namespace

@@ -71,7 +71,6 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
     get_to(*s, "max_sessions", &sv.max_sessions);
     get_to(*s, "http_threads", &sv.http_threads);
     get_to(*s, "log_level", &sv.log_level);
-    get_to(*s, "client_request_timeout_ms", &sv.client_request_timeout_ms);
   }
   if (auto w = root.find("workers"); w != root.end() && w->is_object()) {
     get_to(*w, "mode", &cfg->workers.mode);

@@ -240,12 +240,12 @@ void WorkerPool::release() {
 
 void WorkerPool::reap_orphans() {
   std::lock_guard<std::mutex> lock(live_mu_);
+  // Only pids that are not (or no longer) workers: reaping a worker here
+  // would free its pid while the pool may still signal it.
   for (int pid : children_of_self()) {
     if (live_.count(pid)) continue;
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, WNOHANG);
-  }
-  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
   }
 }
 

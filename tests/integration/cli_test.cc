@@ -1,33 +1,9 @@
 // The command line, run as a real process.
 #include <doctest/doctest.h>
-#include <stdio.h>
-#include <sys/wait.h>
 
 #include "harness.h"
 
 using namespace th;
-
-namespace {
-
-struct Run {
-  int status;
-  std::string out;
-};
-
-// Runs toolgate with `args` through the shell; stdout and stderr combined.
-Run run(const std::string& args) {
-  std::string cmd = std::string(TOOLGATE_BIN) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
-}  // namespace
 
 TEST_CASE("cli: --version and --help on every command") {
   auto v = run("--version");

@@ -129,6 +129,18 @@ std::vector<pid_t> worker_children(pid_t pid) {
 
 std::string testcase(const std::string& name) { return std::string(TESTCASES_DIR) + "/tc_" + name; }
 
+Run run(const std::string& args) {
+  std::string cmd = std::string(TOOLGATE_BIN) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
 json call(const std::string& tool, json args, json id) {
   return {{"jsonrpc", "2.0"},
           {"id", id},

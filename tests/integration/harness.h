@@ -48,6 +48,13 @@ std::vector<pid_t> worker_children(pid_t pid);
 
 std::string testcase(const std::string& name);  // path of a tests/testcases program
 
+struct Run {
+  int status;       // exit status, -1 when killed by a signal
+  std::string out;  // stdout and stderr together
+};
+// Runs the toolgate binary with `args` (shell words) and waits for it.
+Run run(const std::string& args);
+
 json call(const std::string& tool, json args = json::object(), json id = 7);
 json request(const std::string& method, json params = nullptr, json id = 1);
 

@@ -252,20 +252,14 @@ TEST_CASE("redteam: with seccomp_action kill, a denied syscall kills the tool") 
 }
 
 TEST_CASE("doctor lists every protection as active on this machine") {
-  FILE* p = popen((std::string(TOOLGATE_BIN) + " doctor --json").c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  json j = json::parse(out);
+  auto doctor = run("doctor --json");
+  json j = json::parse(doctor.out);
   for (auto& s : j["steps"]) {
     CAPTURE(s.dump());
     CHECK(s["active"] == true);
   }
   CHECK(j["steps"].size() == 4);
-  CHECK(WEXITSTATUS(st) == 0);
+  CHECK(doctor.status == 0);
 }
 
 TEST_CASE("every call gets a fresh process and a fresh /tmp, even from prepared workers") {

@@ -91,7 +91,7 @@ TEST_CASE("parse_config accepts a minimal config and applies defaults") {
 
 TEST_CASE("parse_config reads server and workers settings") {
   auto cfg = parse_config(R"(server: {transport: stdio, page_size: 7, max_json_depth: 32,
-         client_request_timeout_ms: 1500}
+         session_idle_timeout_ms: 1500}
 workers: {max_concurrent: 3, timeout_ms: 1234}
 sources: []
 )",
@@ -99,7 +99,7 @@ sources: []
   CHECK(cfg->server.transport == "stdio");
   CHECK(cfg->server.page_size == 7);
   CHECK(cfg->server.max_json_depth == 32);
-  CHECK(cfg->server.client_request_timeout_ms == 1500);
+  CHECK(cfg->server.session_idle_timeout_ms == 1500);
   CHECK(cfg->workers.max_concurrent == 3);
   CHECK(cfg->workers.defaults.timeout_ms == 1234);
   CHECK(cfg->sources.empty());

@@ -31,7 +31,6 @@ struct ServerConfig {
   size_t max_sessions = 10000;
   int http_threads = 64;
   std::string log_level = "info";
-  uint64_t client_request_timeout_ms = 60000;  // server-to-client requests
 };
 
 struct SandboxConfig {

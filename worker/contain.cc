@@ -116,11 +116,13 @@ int contain_tool_process(const WorkOrder& order, const ChildFds& fds, const char
   STEP("wait_for_cgroup", wait_for_go(fds.go));
   // fd 3 keeps the go pipe: the exec request arrives there after this recipe.
   STEP("exec_request_fd", ::dup2(fds.go, 3) == 3 ? 0 : errno);
+  STEP("broker_fd", ::dup2(fds.broker, 4) == 4 ? 0 : errno);
   STEP("stdin", move_fd(fds.in, 0));
   STEP("stdout", move_fd(fds.out, 1));
   STEP("stderr", move_fd(fds.err, 2));
-  STEP("close_fds", close_fds_from(4));
+  STEP("close_fds", close_fds_from(5));
   STEP("exec_request_cloexec", ::fcntl(3, F_SETFD, FD_CLOEXEC) == 0 ? 0 : errno);
+  STEP("broker_cloexec", ::fcntl(4, F_SETFD, FD_CLOEXEC) == 0 ? 0 : errno);
   // --- namespaces (created by clone): pid, mount, ipc, uts, net [, user]
   if (sb.namespaces) {
     STEP("hostname", ::sethostname("toolgate", 8) == 0 ? 0 : errno);

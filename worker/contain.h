@@ -14,6 +14,7 @@ namespace toolgate::worker {
 struct ChildFds {
   int in = -1, out = -1, err = -1;
   int go = -1;
+  int broker = -1;  // to the worker, for brokered connections (kept as fd 4, close-on-exec)
 };
 
 // Runs in the cloned child only. Returns 0 on success, or the errno of the

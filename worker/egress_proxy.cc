@@ -140,15 +140,15 @@ void EgressProxy::accept_one() {
   conns_.push_back(std::move(c));
 }
 
-int EgressProxy::broker_connect(const std::string& host, int port, int timeout_ms,
-                                std::string* why) {
+int request_connection(int gateway_fd, const std::string& host, int port, int timeout_ms,
+                       std::string* why) {
   json req = {{"connect", {{"host", host}, {"port", port}}}};
-  if (!write_frame(broker_fd_, dump_safe(req))) {
+  if (!write_frame(gateway_fd, dump_safe(req))) {
     *why = "the gateway broker is gone";
     return -1;
   }
   int fd = -1;
-  FrameRead r = read_frame_with_fd(broker_fd_, 65536, timeout_ms, &fd);
+  FrameRead r = read_frame_with_fd(gateway_fd, 65536, timeout_ms, &fd);
   if (r.status != FrameStatus::ok) {
     if (fd >= 0) ::close(fd);
     *why = "no answer from the gateway broker";
@@ -199,7 +199,7 @@ void EgressProxy::on_request(Conn& c, int broker_timeout_ms) {
     }
   }
   std::string why;
-  int up = broker_connect(host, port, broker_timeout_ms, &why);
+  int up = request_connection(broker_fd_, host, port, broker_timeout_ms, &why);
   if (up < 0) {
     c.to_client = http_error(403, "Forbidden", why);
     c.closing = true;

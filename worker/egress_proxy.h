@@ -14,6 +14,11 @@
 
 namespace toolgate::worker {
 
+// Asks the gateway's broker (over the worker's frame socket) for a
+// connection to host:port. Returns the connected fd, or -1 with *why.
+int request_connection(int gateway_fd, const std::string& host, int port, int timeout_ms,
+                       std::string* why);
+
 class EgressProxy {
  public:
   // `listen_fd`: a listening socket in the tool's network namespace.
@@ -36,7 +41,6 @@ class EgressProxy {
   struct Conn;
   void accept_one();
   void on_request(Conn& c, int broker_timeout_ms);
-  int broker_connect(const std::string& host, int port, int timeout_ms, std::string* why);
   int listen_fd_;
   int broker_fd_;
   std::vector<std::unique_ptr<Conn>> conns_;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include "cgroup.h"
 #include "contain.h"
 #include "egress_proxy.h"
+#include "http_fetch.h"
 #include "process_tree.h"
 #include "sandbox_fs.h"
 #include "toolgate/frame.h"
@@ -73,6 +75,32 @@ bool looks_like_oom(const WorkResult& r, const Limits& l) {
 
 void set_broker_fd(int fd) { g_broker_fd = fd; }
 
+namespace {
+// A connect request from the contained child (an HTTP request in the
+// sandbox): pass it to the gateway's broker and the socket back.
+void relay_connect_request(PreparedChild& pc, Clock::time_point deadline) {
+  FrameRead r = read_frame(pc.broker_parent, 65536, 1000);
+  if (r.status != FrameStatus::ok) {
+    close_fd(pc.broker_parent);
+    return;
+  }
+  json req = json::parse(r.payload, nullptr, false);
+  const json c = req.is_object() ? req.value("connect", json()) : json();
+  std::string host = c.is_object() ? c.value("host", "") : "";
+  int port = c.is_object() ? c.value("port", 0) : 0;
+  int left =
+      int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+  std::string why;
+  int fd = request_connection(g_broker_fd, host, port, std::max(left, 1), &why);
+  if (fd >= 0) {
+    write_frame_with_fd(pc.broker_parent, dump_safe({{"connected", true}}), fd);
+    ::close(fd);
+  } else {
+    write_frame_with_fd(pc.broker_parent, dump_safe({{"connected", false}, {"reason", why}}), -1);
+  }
+}
+}  // namespace
+
 std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
   auto pc = std::make_unique<PreparedChild>();
   auto fail = [&](std::string detail) {
@@ -85,6 +113,11 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
   if (!pc->in.open() || !pc->out.open() || !pc->err.open() || !pc->go.open()) {
     return fail("pipe failed");
   }
+  int bp[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, bp) != 0)
+    return fail("socketpair failed");
+  pc->broker_parent = bp[0];
+  pc->broker_child = bp[1];
   if (sb.namespaces && ::mkdir(sandbox_staging_dir(), 0700) != 0 && errno != EEXIST) {
     return fail(std::string("cannot create the sandbox staging directory: ") + strerror(errno));
   }
@@ -111,7 +144,7 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
     close_fd(pc->in.w);
     close_fd(pc->out.r);
     close_fd(pc->err.r);
-    ChildFds fds{pc->in.r, pc->out.w, pc->err.w, pc->go.r};
+    ChildFds fds{pc->in.r, pc->out.w, pc->err.w, pc->go.r, pc->broker_child};
     int rc = contain_tool_process(profile, fds, &step);
     if (rc == 0) {
       // Contained; now wait for the call: what to exec arrives on fd 3.
@@ -119,6 +152,7 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
       ::close(kExecRequestFd);
       json r = req.status == FrameStatus::ok ? json::parse(req.payload, nullptr, false) : json();
       if (!r.is_object()) ::_exit(0);  // the worker went away: nothing to run
+      if (r.contains("http")) ::_exit(run_http_request(r["http"], 4, r.value("timeout_ms", 30000)));
       std::string exe = r.value("exe", "");
       std::vector<std::string> args = r.value("argv", std::vector<std::string>{});
       std::vector<std::string> envs = r.value("env", std::vector<std::string>{});
@@ -163,6 +197,7 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
   close_fd(pc->out.w);
   close_fd(pc->err.w);
   close_fd(pc->go.r);
+  close_fd(pc->broker_child);
   // Put the child in its cgroup and, without root, map its identity; then
   // let it go on. Until then it waits, so nothing runs uncapped.
   std::string setup_error;
@@ -221,8 +256,10 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
         env_strings.push_back(std::string(k) + "=" + url);
       }
     }
-    json req = {
-        {"exe", resolve(order.argv[0], env_strings)}, {"argv", order.argv}, {"env", env_strings}};
+    json req = order.http.is_object() ? json{{"http", order.http}, {"timeout_ms", lim.timeout_ms}}
+                                      : json{{"exe", resolve(order.argv[0], env_strings)},
+                                             {"argv", order.argv},
+                                             {"env", env_strings}};
     write_frame(pc.go.w, dump_safe(req));
     close_fd(pc.go.w);
   }
@@ -266,6 +303,7 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
     // The gateway sends nothing during a call (broker answers are read
     // inline), so activity on the frame socket means it went away.
     int i_gw = add(g_broker_fd, POLLIN | POLLRDHUP);
+    int i_broker = pc.broker_parent >= 0 ? add(pc.broker_parent, POLLIN) : -1;
     size_t proxy_first = fds.size();
     if (proxy) proxy->add_pollfds(&fds);
     int rc = ::poll(fds.data(), nfds_t(fds.size()), wait_ms);
@@ -278,6 +316,7 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
       gateway_gone = true;
       break;
     }
+    if (i_broker >= 0 && fds[size_t(i_broker)].revents) relay_connect_request(pc, deadline);
     if (proxy) {
       int left = int(
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());

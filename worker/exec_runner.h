@@ -35,7 +35,8 @@ struct Pipe {
 // Preparing ahead of the call takes the sandbox's setup off the call's path.
 struct PreparedChild {
   pid_t pid = -1;
-  Pipe in, out, err, go;  // go: the sync byte, then the exec request
+  Pipe in, out, err, go;                      // go: the sync byte, then the exec request
+  int broker_parent = -1, broker_child = -1;  // socketpair for brokered connections
   CallCgroup cgroup;
   WorkResult failure;  // when pid < 0
   // References to the child's namespaces. Tearing a mount namespace down
@@ -47,6 +48,8 @@ struct PreparedChild {
   ~PreparedChild() {
     for (int fd : ns_fds) ::close(fd);
     if (proxy_fd >= 0) ::close(proxy_fd);
+    if (broker_parent >= 0) ::close(broker_parent);
+    if (broker_child >= 0) ::close(broker_child);
   }
 };
 

@@ -99,7 +99,8 @@ json WorkOrder::to_json() const {
           {"limits", limits.to_json()},
           {"sandbox", sandbox.to_json()},
           {"egress_allow", egress_allow},
-          {"keep_worker", keep_worker}};
+          {"keep_worker", keep_worker},
+          {"http", http}};
 }
 
 Result<WorkOrder> WorkOrder::from_json(const json& j) {
@@ -125,6 +126,7 @@ Result<WorkOrder> WorkOrder::from_json(const json& j) {
   if (auto s = j.find("stdin"); s != j.end() && s->is_string()) o.stdin_data = *s;
   if (auto l = j.find("limits"); l != j.end()) o.limits = Limits::from_json(*l);
   if (auto sb = j.find("sandbox"); sb != j.end()) o.sandbox = SandboxSpec::from_json(*sb);
+  if (auto h = j.find("http"); h != j.end() && h->is_object()) o.http = *h;
   if (auto k = j.find("keep_worker"); k != j.end() && k->is_boolean()) o.keep_worker = *k;
   if (auto e = j.find("egress_allow"); e != j.end() && is_string_array(*e)) {
     o.egress_allow = e->get<std::vector<std::string>>();

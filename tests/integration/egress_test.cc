@@ -6,6 +6,8 @@
 #include <atomic>
 
 #include "harness.h"
+#include "toolgate/sandbox_probe.h"
+#include "toolgate/worker_pool.h"
 
 using namespace th;
 
@@ -144,4 +146,41 @@ TEST_CASE("egress: without egress a tool has no network, and with it no direct r
       fetch(*gw, "web__fetch", {{"direct", true}, {"host", "127.0.0.1"}, {"port", up.port}});
   CHECK(direct["direct"] == "failed");
   CHECK(up.secret_hits == 0);
+}
+
+TEST_CASE("egress: an HTTP request made inside the sandbox uses brokered sockets, hop by hop") {
+  using namespace toolgate;
+  Upstream up, secret;
+  std::string p = std::to_string(up.port), q = std::to_string(secret.port);
+  WorkerPool pool(TOOLGATE_WORKER_BIN, 2);
+  SandboxConfig sc;
+  SandboxSupport sup = probe_sandbox(pool, sc);
+  REQUIRE(sup.namespaces);
+  WorkOrder o;
+  o.argv = {"-"};
+  o.limits.timeout_ms = 10000;
+  o.sandbox = base_sandbox(sup, sc);
+  o.egress_allow = {"127.0.0.1:" + p, "*:" + q};
+  o.http = {{"method", "GET"}, {"url", "http://127.0.0.1:" + p + "/hello"}};
+
+  WorkResult ok = pool.run(o, nullptr);
+  REQUIRE(ok.outcome == Outcome::ok);
+  CHECK(ok.stdout_json["status"] == 200);
+  CHECK(ok.stdout_json["body"] == "hello from upstream");
+  CHECK(ok.stdout_json["headers"]["content-type"] == "text/plain");
+
+  // The redirect's target is brokered again, and refused: the name resolves
+  // to loopback and only a host glob covers that port.
+  up.redirect_to = "http://localhost:" + q + "/secret";
+  o.http["url"] = "http://127.0.0.1:" + p + "/redirect";
+  WorkResult redirected = pool.run(o, nullptr);
+  REQUIRE(redirected.outcome == Outcome::ok);
+  CHECK(redirected.stdout_json["error"].get<std::string>().find("loopback") != std::string::npos);
+  CHECK(redirected.stdout_json["redirects"] == 1);
+  CHECK(secret.secret_hits == 0);
+
+  o.http["url"] = "http://not-allowed.invalid/";
+  WorkResult outside = pool.run(o, nullptr);
+  CHECK(outside.stdout_json["error"].get<std::string>().find("not in the egress allow-list") !=
+        std::string::npos);
 }

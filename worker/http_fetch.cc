@@ -1,0 +1,251 @@
+#include "http_fetch.h"
+
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "toolgate/frame.h"
+
+namespace toolgate::worker {
+namespace {
+
+// The few libcurl entry points used, resolved at run time.
+struct Curl {
+  void* lib = nullptr;
+  CURL* (*easy_init)() = nullptr;
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...) = nullptr;
+  CURLcode (*easy_perform)(CURL*) = nullptr;
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
+  void (*easy_cleanup)(CURL*) = nullptr;
+  const char* (*easy_strerror)(CURLcode) = nullptr;
+  curl_slist* (*slist_append)(curl_slist*, const char*) = nullptr;
+  void (*slist_free_all)(curl_slist*) = nullptr;
+
+  bool load() {
+    lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) return false;
+    auto sym = [&](auto* fn, const char* name) {
+      *fn = reinterpret_cast<std::remove_pointer_t<decltype(fn)>>(::dlsym(lib, name));
+      return *fn != nullptr;
+    };
+    return sym(&easy_init, "curl_easy_init") && sym(&easy_setopt, "curl_easy_setopt") &&
+           sym(&easy_perform, "curl_easy_perform") && sym(&easy_getinfo, "curl_easy_getinfo") &&
+           sym(&easy_cleanup, "curl_easy_cleanup") && sym(&easy_strerror, "curl_easy_strerror") &&
+           sym(&slist_append, "curl_slist_append") && sym(&slist_free_all, "curl_slist_free_all");
+  }
+};
+
+struct Target {
+  std::string scheme, host;
+  int port = 0;
+};
+
+bool parse_url(const std::string& url, Target* t) {
+  auto sep = url.find("://");
+  if (sep == std::string::npos) return false;
+  t->scheme = url.substr(0, sep);
+  for (auto& c : t->scheme) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (t->scheme != "http" && t->scheme != "https") return false;
+  std::string rest = url.substr(sep + 3);
+  std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string::npos) return false;  // no credentials in URLs
+  std::string port;
+  if (!authority.empty() && authority[0] == '[') {
+    auto close = authority.find(']');
+    if (close == std::string::npos) return false;
+    t->host = authority.substr(0, close + 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      port = authority.substr(close + 2);
+  } else {
+    auto colon = authority.rfind(':');
+    t->host = authority.substr(0, colon);
+    if (colon != std::string::npos) port = authority.substr(colon + 1);
+  }
+  if (t->host.empty()) return false;
+  t->port = t->scheme == "https" ? 443 : 80;
+  if (!port.empty()) {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+    t->port = std::stoi(port);
+  }
+  return t->port > 0 && t->port < 65536;
+}
+
+struct State {
+  int broker_fd;
+  int timeout_ms;
+  Target target;
+  std::string refused;  // why the broker said no
+  std::string body;
+  size_t max_body = 1 << 20;
+  bool truncated = false;
+  json headers = json::object();
+};
+
+curl_socket_t open_socket(void* p, curlsocktype, curl_sockaddr*) {
+  auto* st = static_cast<State*>(p);
+  std::string host = st->target.host;
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  json req = {{"connect", {{"host", host}, {"port", st->target.port}}}};
+  if (!write_frame(st->broker_fd, dump_safe(req))) return CURL_SOCKET_BAD;
+  int fd = -1;
+  FrameRead r = read_frame_with_fd(st->broker_fd, 65536, st->timeout_ms, &fd);
+  json ans = r.status == FrameStatus::ok ? json::parse(r.payload, nullptr, false) : json();
+  if (fd >= 0 && ans.is_object() && ans.value("connected", false)) return fd;
+  if (fd >= 0) ::close(fd);
+  st->refused = ans.is_object() ? ans.value("reason", std::string("egress refused")) : "no broker";
+  return CURL_SOCKET_BAD;
+}
+
+int already_connected(void*, curl_socket_t, curlsocktype) { return CURL_SOCKOPT_ALREADY_CONNECTED; }
+
+size_t on_body(char* data, size_t size, size_t n, void* p) {
+  auto* st = static_cast<State*>(p);
+  size_t len = size * n;
+  if (st->body.size() + len > st->max_body) {
+    st->body.append(data, st->max_body - st->body.size());
+    st->truncated = true;
+    return 0;  // stops the transfer
+  }
+  st->body.append(data, len);
+  return len;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* p) {
+  auto* st = static_cast<State*>(p);
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos && st->headers.size() < 200) {
+    std::string k = line.substr(0, colon), v = line.substr(colon + 1);
+    for (auto& c : k) c = char(std::tolower(static_cast<unsigned char>(c)));
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.erase(0, 1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.pop_back();
+    st->headers[sanitize_utf8(k)] = sanitize_utf8(truncate_utf8(v, 8192));
+  } else if (line.rfind("HTTP/", 0) == 0) {
+    st->headers = json::object();  // a new response (after 100-continue)
+  }
+  return size * n;
+}
+
+std::string base64(const std::string& in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += {k[v >> 18], k[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+int answer(const json& j) {
+  std::string s = dump_safe(j);
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+int run_http_request(const json& req, int broker_fd, int timeout_ms) {
+  Curl curl;
+  if (!curl.load()) return answer({{"error", "libcurl is not available in the sandbox"}});
+  State st{broker_fd, timeout_ms, {}, {}, {}};
+  std::string url = req.value("url", "");
+  std::string method = req.value("method", "GET");
+  std::string body = req.value("body", "");
+  int max_redirects = req.value("max_redirects", 5);
+  st.max_body = req.value("max_body_bytes", size_t(1) << 20);
+  CURL* h = curl.easy_init();
+  if (!h) return answer({{"error", "curl_easy_init failed"}});
+  curl_slist* headers = nullptr;
+  for (auto& x : req.value("headers", json::array())) {
+    if (x.is_string()) headers = curl.slist_append(headers, x.get<std::string>().c_str());
+  }
+  int redirects = 0;
+  long status = 0;
+  std::string error;
+  for (;;) {
+    if (!parse_url(url, &st.target)) {
+      error = "unsupported URL (http and https only, no credentials): " + url;
+      break;
+    }
+    // The name is resolved by the gateway; this placeholder only keeps
+    // libcurl from resolving it here (the sandbox has no DNS).
+    std::string resolve_entry =
+        st.target.host + ":" + std::to_string(st.target.port) + ":192.0.2.1";
+    curl_slist* resolve =
+        st.target.host[0] == '[' ? nullptr : curl.slist_append(nullptr, resolve_entry.c_str());
+    st.body.clear();
+    st.truncated = false;
+    st.refused.clear();
+    curl.easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl.easy_setopt(h, CURLOPT_RESOLVE, resolve);
+    curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+    curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    if (!body.empty()) {
+      curl.easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+      curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
+    } else if (method == "GET" || method == "HEAD") {
+      curl.easy_setopt(h, CURLOPT_HTTPGET, 1L);
+      curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method == "HEAD" ? "HEAD" : nullptr);
+      curl.easy_setopt(h, CURLOPT_NOBODY, method == "HEAD" ? 1L : 0L);
+    }
+    curl.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl.easy_setopt(h, CURLOPT_OPENSOCKETDATA, &st);
+    curl.easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, already_connected);
+    curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl.easy_setopt(h, CURLOPT_WRITEDATA, &st);
+    curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl.easy_setopt(h, CURLOPT_HEADERDATA, &st);
+    curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, long(timeout_ms));
+    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode rc = curl.easy_perform(h);
+    if (resolve) curl.slist_free_all(resolve);
+    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && st.truncated)) {
+      error = st.refused.empty() ? std::string(curl.easy_strerror(rc)) : st.refused;
+      break;
+    }
+    curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    char* location = nullptr;
+    curl.easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
+    if (status >= 300 && status < 400 && location && redirects < max_redirects) {
+      url = location;
+      ++redirects;
+      if (status == 301 || status == 302 || status == 303) {
+        method = "GET";
+        body.clear();
+      }
+      continue;
+    }
+    break;
+  }
+  curl.slist_free_all(headers);
+  curl.easy_cleanup(h);
+  if (!error.empty()) return answer({{"error", error}, {"url", url}, {"redirects", redirects}});
+  json out = {{"status", status},
+              {"headers", st.headers},
+              {"url", url},
+              {"redirects", redirects},
+              {"truncated", st.truncated}};
+  if (sanitize_utf8(st.body) == st.body) {
+    out["body"] = st.body;
+  } else {
+    out["body_base64"] = base64(st.body);
+  }
+  return answer(out);
+}
+
+}  // namespace toolgate::worker

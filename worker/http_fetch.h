@@ -1,0 +1,24 @@
+// HTTP requests made from inside the sandbox, for adapters that call HTTP
+// upstreams (OpenAPI, GraphQL). Runs in the contained child in place of an
+// exec. libcurl is loaded with dlopen there, so the worker binary itself
+// stays small; every connection comes from the gateway's egress broker
+// (CURLOPT_OPENSOCKETFUNCTION + CURL_SOCKOPT_ALREADY_CONNECTED), and
+// redirects are followed here, hop by hop, so each hop is brokered again.
+//
+// The request (WorkOrder.http):
+//   {"method": "GET", "url": "https://api.example.com/x", "headers": ["A: b"],
+//    "body": "...", "max_redirects": 5, "max_body_bytes": 1048576}
+// The answer, on stdout as one JSON object:
+//   {"status": 200, "headers": {...}, "body": "..." | "body_base64": "...",
+//    "url": final URL, "redirects": N, "truncated": bool}  or  {"error": "..."}
+#pragma once
+
+#include "toolgate/json_limits.h"
+
+namespace toolgate::worker {
+
+// `broker_fd`: the socket to the worker for connect requests.
+// Returns the process exit status (0 once an answer, even an error, is printed).
+int run_http_request(const json& request, int broker_fd, int timeout_ms);
+
+}  // namespace toolgate::worker

@@ -114,12 +114,14 @@ int contain_tool_process(const WorkOrder& order, const ChildFds& fds, const char
   STEP("setpgid", ::setpgid(0, 0) == 0 ? 0 : errno);
   STEP("pdeathsig", ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 ? 0 : errno);
   STEP("wait_for_cgroup", wait_for_go(fds.go));
-  // fd 3 keeps the go pipe: the exec request arrives there after this recipe.
-  STEP("exec_request_fd", ::dup2(fds.go, 3) == 3 ? 0 : errno);
-  STEP("broker_fd", ::dup2(fds.broker, 4) == 4 ? 0 : errno);
+  // stdin/stdout/stderr first: the pipes' own numbers may be 3 or 4, which
+  // the go pipe (fd 3: the exec request arrives there after this recipe)
+  // and the broker socket (fd 4) take next.
   STEP("stdin", move_fd(fds.in, 0));
   STEP("stdout", move_fd(fds.out, 1));
   STEP("stderr", move_fd(fds.err, 2));
+  STEP("exec_request_fd", ::dup2(fds.go, 3) == 3 ? 0 : errno);
+  STEP("broker_fd", ::dup2(fds.broker, 4) == 4 ? 0 : errno);
   STEP("close_fds", close_fds_from(5));
   STEP("exec_request_cloexec", ::fcntl(3, F_SETFD, FD_CLOEXEC) == 0 ? 0 : errno);
   STEP("broker_cloexec", ::fcntl(4, F_SETFD, FD_CLOEXEC) == 0 ? 0 : errno);

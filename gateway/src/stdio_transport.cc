@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -40,9 +41,12 @@ class FdOutbound : public Outbound {
 // Tracks detached call threads so shutdown can wait for them.
 class CallThreads {
  public:
-  void started() {
+  // False (and nothing counted) when `limit` calls are already running.
+  bool try_start(int limit) {
     std::lock_guard<std::mutex> l(mu_);
+    if (n_ >= limit) return false;
     ++n_;
+    return true;
   }
   void finished() {
     std::lock_guard<std::mutex> l(mu_);
@@ -103,7 +107,14 @@ int StdioTransport::run() {
       if (auto reply = session->handle(msg, nullptr)) out->send(*reply);
       return;
     }
-    calls->started();
+    // A client cannot make the gateway hold unbounded threads: past a few
+    // times the worker limit, calls are refused at once.
+    int limit = std::max(64, server_.config()->workers.max_concurrent * 4);
+    if (!calls->try_start(limit)) {
+      out->send(make_error(msg["id"], rpc::kInternalError,
+                           "too many calls in flight (" + std::to_string(limit) + "); retry later"));
+      return;
+    }
     std::thread([session, out, calls, msg = std::move(msg)] {
       if (auto reply = session->handle(msg, nullptr)) out->send(*reply);
       calls->finished();

@@ -16,9 +16,11 @@
 namespace toolgate::worker {
 namespace {
 
-constexpr size_t kMaxHead = 16384;      // request head, before it is forwarded
-constexpr size_t kMaxBuffer = 1 << 20;  // per direction; reading pauses past it
-constexpr size_t kMaxConns = 64;
+constexpr size_t kMaxHead = 16384;  // request head, before it is forwarded
+// The proxy runs in the worker, outside the tool's memory cgroup: keep what
+// a tool can make it buffer small (16 x 2 x 256 KiB at most).
+constexpr size_t kMaxBuffer = 256 << 10;  // per direction; reading pauses past it
+constexpr size_t kMaxConns = 16;
 
 std::string http_error(int code, const char* reason, const std::string& text) {
   return "HTTP/1.1 " + std::to_string(code) + " " + reason +

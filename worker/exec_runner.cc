@@ -380,6 +380,11 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
   cgroup.kill_all();
   kill_and_reap_all(1000);
   if (!exited) reap(0);
+  // The cgroup is empty now: read its OOM record and remove it before
+  // answering (after the answer, a per_call worker is killed at once).
+  pc.pid = -1;  // reaped: never signal this pid again
+  const bool oom = sb.cgroups && cgroup.oom_happened();
+  cgroup.destroy();
   // Drain anything already buffered in the pipes (writers are all dead now).
   for (int* fd : {&out.r, &err.r}) {
     while (*fd >= 0 && !over_output) {
@@ -433,8 +438,7 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
   if (res.exit_code == 127 && res.stderr_tail.find("toolgate-worker: ") != std::string::npos) {
     res.outcome = Outcome::spawn_failure;
   }
-  if ((res.outcome == Outcome::tool_error || res.outcome == Outcome::signaled) && sb.cgroups &&
-      cgroup.oom_happened()) {
+  if ((res.outcome == Outcome::tool_error || res.outcome == Outcome::signaled) && oom) {
     res.outcome = Outcome::over_memory;
   } else if ((res.outcome == Outcome::tool_error || res.outcome == Outcome::signaled) &&
              looks_like_oom(res, lim)) {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <memory>
@@ -46,6 +48,12 @@ struct PreparedChild {
   int proxy_fd = -1;  // egress proxy listener in the child's network namespace
   int proxy_port = 0;
   ~PreparedChild() {
+    // A child that never ran (the worker is going away) must be gone before
+    // its cgroup can be removed, which happens right after this body.
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
     for (int fd : ns_fds) ::close(fd);
     if (proxy_fd >= 0) ::close(proxy_fd);
     if (broker_parent >= 0) ::close(broker_parent);

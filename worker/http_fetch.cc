@@ -222,8 +222,19 @@ int run_http_request(const json& req, int broker_fd, int timeout_ms) {
     char* location = nullptr;
     curl.easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
     if (status >= 300 && status < 400 && location && redirects < max_redirects) {
+      Target next;
+      std::string prev_origin =
+          st.target.scheme + "://" + st.target.host + ":" + std::to_string(st.target.port);
       url = location;
       ++redirects;
+      // Headers (credentials among them) go only to the origin they were
+      // meant for: never on to another host, port or scheme.
+      if (parse_url(url, &next) &&
+          next.scheme + "://" + next.host + ":" + std::to_string(next.port) != prev_origin &&
+          headers) {
+        curl.slist_free_all(headers);
+        headers = nullptr;
+      }
       if (status == 301 || status == 302 || status == 303) {
         method = "GET";
         body.clear();

@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     // Re-serialized JSON can outgrow the raw output (escapes); never send a
     // frame the gateway would refuse.
     uint64_t cap = order ? order->limits.max_output_bytes : 0;
-    if (frame.size() > cap * 2 + 65536) {
+    if (frame.size() > cap * 6 + 65536) {
       WorkResult big;
       big.outcome = Outcome::over_output;
       big.exit_code = res.exit_code;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "toolgate/naming.h"
@@ -192,10 +193,20 @@ Result<int> EgressPolicy::connect(const std::string& host_in, int port, int time
     }
     ::freeaddrinfo(res);
   }
+  // One deadline for all addresses, so a name with many unreachable
+  // addresses cannot hold the call past its budget.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::string why = "no address for " + host;
   for (const auto& a : addrs) {
     if (!address_allowed(host, port, a, &why)) continue;
-    int fd = connect_to(a, port, timeout_ms);
+    int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(
+                       deadline - std::chrono::steady_clock::now())
+                       .count());
+    if (left <= 0) {
+      why = "connect to " + host + ":" + std::to_string(port) + " timed out";
+      break;
+    }
+    int fd = connect_to(a, port, left);
     if (fd >= 0) return fd;
     why = "connect to " + a.to_string() + ":" + std::to_string(port) +
           " failed: " + std::strerror(-fd);

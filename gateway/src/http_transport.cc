@@ -2,6 +2,9 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+
 #include "toolgate/jsonrpc.h"
 #include "toolgate/log.h"
 #include "toolgate/naming.h"
@@ -130,6 +133,8 @@ void HttpTransport::stop() {
 void HttpTransport::install_routes() {
   // Serializes "is a GET stream open? if not, open one" across sessions.
   auto get_stream_mu = std::make_shared<std::mutex>();
+  // Each open GET stream holds an HTTP thread; never let them take them all.
+  auto open_streams = std::make_shared<std::atomic<int>>(0);
 
   // DNS-rebinding protection. Checked inside each /mcp handler rather than
   // in a pre-routing hook: there the body has been read, so a rejected
@@ -270,7 +275,7 @@ void HttpTransport::install_routes() {
         });
   });
 
-  http_->Get("/mcp", [this, guard, session_of, version_ok, get_stream_mu](
+  http_->Get("/mcp", [this, guard, session_of, version_ok, get_stream_mu, open_streams](
                          const httplib::Request& req, httplib::Response& res) {
     if (!guard(req, res)) return;
     if (!accepts(req, "text/event-stream")) {
@@ -290,6 +295,14 @@ void HttpTransport::install_routes() {
                        "Conflict: only one GET stream per session");
         return;
       }
+      int cap = std::max(1, server_.config()->server.http_threads / 2);
+      if (open_streams->load() >= cap) {
+        res.set_header("Retry-After", "5");
+        send_rpc_error(res, 503, nullptr, rpc::kInternalError,
+                       "Too many open GET streams (server.http_threads / 2); POST still works");
+        return;
+      }
+      ++*open_streams;
       session->set_default_outbound(chan);
     }
     res.set_header("Cache-Control", "no-cache");
@@ -314,8 +327,12 @@ void HttpTransport::install_routes() {
           sink.done();
           return true;
         },
-        [weak, chan](bool) {
+        [weak, chan, get_stream_mu, open_streams](bool) {
           chan->close();
+          --*open_streams;
+          // Under the same lock as opening: a replacement stream opened
+          // meanwhile must not be detached by this old one.
+          std::lock_guard<std::mutex> lock(*get_stream_mu);
           if (auto s = weak.lock()) {
             if (s->default_outbound() == chan) s->set_default_outbound(nullptr);
           }

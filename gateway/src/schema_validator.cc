@@ -55,12 +55,27 @@ class Re2PatternBuilder : public valijson::ConstraintBuilder {
   }
 };
 
-// Keywords whose values are data, not schemas: never rewrite inside them.
+// Keywords whose values are data, not schemas: never rewritten.
 bool is_data_keyword(const std::string& k) {
   return k == "enum" || k == "const" || k == "default" || k == "examples" || k == "example";
 }
 
-// Rewrites a schema so valijson never reaches std::regex (see the header).
+// Keywords whose value maps names to schemas: the names are data (a
+// property may well be called "default"), the values are schemas.
+bool is_schema_map_keyword(const std::string& k) {
+  return k == "properties" || k == "patternProperties" || k == "definitions" || k == "$defs" ||
+         k == "dependentSchemas" || k == "dependencies";
+}
+
+void rewrite(json& node, int depth);
+
+void rewrite_schema_map(json& map, int depth) {
+  if (!map.is_object()) return;
+  for (auto it = map.begin(); it != map.end(); ++it) rewrite(it.value(), depth + 1);
+}
+
+// Rewrites a schema (or an array of schemas) so valijson never reaches
+// std::regex (see the header). Walks by position: data is left alone.
 void rewrite(json& node, int depth) {
   if (depth > 256) throw std::runtime_error("schema nested too deeply");
   if (node.is_array()) {
@@ -79,7 +94,14 @@ void rewrite(json& node, int depth) {
     node.erase("additionalProperties");
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
-    if (!is_data_keyword(it.key())) rewrite(it.value(), depth + 1);
+    if (is_data_keyword(it.key())) continue;
+    if (is_schema_map_keyword(it.key())) {
+      rewrite_schema_map(it.value(), depth + 1);
+    } else {
+      // Schema-valued keywords (items, allOf, not, ...) and unknown ones,
+      // which a $ref may still point into.
+      rewrite(it.value(), depth + 1);
+    }
   }
 }
 

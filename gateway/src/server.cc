@@ -30,6 +30,7 @@ Server::Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registr
             cfg->workers.mode == "pooled" ? cfg->workers.recycle_after : 0) {
   // Orphans of killed workers are re-parented to us, so we can kill them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  WorkerPool::remove_stale_cgroups();
   sandbox_ = probe_sandbox(pool_, cfg->workers.sandbox);
   if (!cfg->workers.sandbox.enabled) {
     log::error(

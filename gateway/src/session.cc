@@ -103,7 +103,9 @@ void Session::log_to_client(McpLevel level, const json& data, Outbound* stream) 
 std::shared_ptr<CancelToken> Session::begin_call(const json& id) {
   auto token = std::make_shared<CancelToken>();
   std::lock_guard<std::mutex> lock(mu_);
-  in_flight_[id_key(id)] = token;
+  // Ids are never reused within a session: a second call under an id still
+  // in flight would make cancellation ambiguous.
+  if (!in_flight_.emplace(id_key(id), token).second) return nullptr;
   if (closed_) token->cancel();
   return token;
 }
@@ -259,6 +261,8 @@ std::optional<json> Session::dispatch_request(const json& msg, Outbound* stream)
   }
   if (method == "tools/call") {
     auto token = begin_call(id);
+    if (!token)
+      return make_error(id, rpc::kInvalidRequest, "a request with this id is already in flight");
     auto reply = handle_tools_call(server_, *this, id, params, stream, *token);
     end_call(id);
     return reply;

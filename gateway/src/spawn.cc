@@ -53,7 +53,11 @@ Result<SpawnedWorker> spawn_worker(const std::string& worker_path) {
       ::dup2(devnull, 0);
       ::dup2(devnull, 1);
     }
-    ::dup2(sv[1], 3);                       // dup2 clears CLOEXEC on fd 3
+    if (sv[1] == 3) {
+      ::fcntl(3, F_SETFD, 0);  // dup2(3, 3) would keep close-on-exec
+    } else {
+      ::dup2(sv[1], 3);
+    }
     ::syscall(SYS_close_range, 4, ~0U, 0);  // nothing else leaks in
     sigset_t none;
     sigemptyset(&none);

@@ -111,8 +111,9 @@ int StdioTransport::run() {
     // times the worker limit, calls are refused at once.
     int limit = std::max(64, server_.config()->workers.max_concurrent * 4);
     if (!calls->try_start(limit)) {
-      out->send(make_error(msg["id"], rpc::kInternalError,
-                           "too many calls in flight (" + std::to_string(limit) + "); retry later"));
+      out->send(
+          make_error(msg["id"], rpc::kInternalError,
+                     "too many calls in flight (" + std::to_string(limit) + "); retry later"));
       return;
     }
     std::thread([session, out, calls, msg = std::move(msg)] {

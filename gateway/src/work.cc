@@ -173,8 +173,10 @@ Result<WorkResult> WorkResult::from_json(const json& j, uint64_t max_output_byte
     *out = sanitize_utf8(it->get_ref<const std::string&>());
     return true;
   };
-  if (!get_str("stdout_text", &r.stdout_text, max_output_bytes)) return bad("stdout_text");
-  if (!get_str("stderr_tail", &r.stderr_tail, kStderrTailBytes + 16)) return bad("stderr_tail");
+  // Invalid UTF-8 becomes U+FFFD (3 bytes) in the worker, so text may be
+  // up to three times the raw cap.
+  if (!get_str("stdout_text", &r.stdout_text, max_output_bytes * 3 + 16)) return bad("stdout_text");
+  if (!get_str("stderr_tail", &r.stderr_tail, kStderrTailBytes * 3 + 16)) return bad("stderr_tail");
   if (!get_str("detail", &r.detail, 512)) return bad("detail");
   if (auto it = j.find("stdout_is_json"); it != j.end() && it->is_boolean()) {
     r.stdout_is_json = it->get<bool>();

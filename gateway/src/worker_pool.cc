@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <optional>
+#include <thread>
 
 #include "toolgate/egress.h"
 #include "toolgate/frame.h"
@@ -53,6 +55,44 @@ void broker_connect(const EgressPolicy& egress, const json& req, int worker_fd, 
                         dump_safe({{"connected", false}, {"reason", fd.error().message}}), -1);
     log::info("egress denied", {{"host", host}, {"port", port}, {"reason", fd.error().message}});
   }
+}
+
+// The hierarchies this process is in, as directories: v2 and the v1
+// memory and pids controllers (where call cgroups are made).
+std::vector<std::string> own_cgroup_dirs() {
+  std::vector<std::string> out;
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    auto a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+    if (path == "/") path = "";
+    if (ctrls.empty()) {
+      out.push_back("/sys/fs/cgroup" + path);
+    } else if (ctrls == "memory" || ctrls == "pids") {
+      out.push_back("/sys/fs/cgroup/" + ctrls + path);
+    }
+  }
+  return out;
+}
+
+// A worker killed before it could clean up leaves its call cgroup behind;
+// remove it by name ("<cgroup_name>-w<worker pid>", see worker/cgroup.cc).
+// False while a member (e.g. an unreaped zombie) still keeps it busy.
+bool remove_worker_cgroups(int worker_pid) {
+  const std::string name =
+      "toolgate-" + std::to_string(::getpid()) + "-w" + std::to_string(worker_pid);
+  bool all_gone = true;
+  for (const auto& root : own_cgroup_dirs()) {
+    std::string dir = root + "/" + name;
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) continue;
+    std::ifstream procs(dir + "/cgroup.procs");
+    int p;
+    while (procs >> p) ::kill(p, SIGKILL);
+    all_gone = false;
+  }
+  return all_gone;
 }
 
 std::vector<int> children_of_self() {
@@ -149,6 +189,24 @@ void WorkerPool::request_warm(const std::string& key, const WorkOrder& order) {
   warm_cv_.notify_one();
 }
 
+void WorkerPool::remove_stale_cgroups() {
+  // Call cgroups of gateways that are gone ("toolgate-<pid>-w<pid>" whose
+  // first pid is not running): empty by now, and nobody else removes them.
+  for (const auto& root : own_cgroup_dirs()) {
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator(root, ec)) {
+      std::string n = e.path().filename().string();
+      if (n.rfind("toolgate-", 0) != 0 || n.find("-w") == std::string::npos) continue;
+      std::string owner = n.substr(9, n.find('-', 9) - 9);
+      if (owner == "probe") owner = n.substr(15, n.find('-', 15) - 15);
+      if (owner.empty() || owner.find_first_not_of("0123456789") != std::string::npos) continue;
+      int pid = std::stoi(owner);
+      if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+      ::rmdir(e.path().c_str());
+    }
+  }
+}
+
 void WorkerPool::reap_later(int pid) {
   {
     std::lock_guard<std::mutex> lock(warm_mu_);
@@ -174,6 +232,13 @@ void WorkerPool::spawner_loop() {
     if (!reap.empty()) {
       for (int pid : reap) {
         kill_and_reap(pid);
+        // Its tool dies with it and is re-parented to us: reap that too,
+        // then the call cgroup can go.
+        for (int i = 0; i < 200; ++i) {
+          reap_orphans();
+          if (remove_worker_cgroups(pid)) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
         std::lock_guard<std::mutex> lock(live_mu_);
         live_.erase(pid);
       }
@@ -251,11 +316,12 @@ void WorkerPool::reap_orphans() {
 
 WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, const Tick& tick,
                            bool prewarm) {
-  auto start = Clock::now();
   const uint64_t budget_ms = uint64_t(order.limits.timeout_ms) + kWorkerGraceMs;
   if (!acquire(order.limits.timeout_ms)) {
     return failed(Outcome::spawn_failure, "too many concurrent calls (workers.max_concurrent)");
   }
+  // The tool's time starts once it has a slot, not while it queues for one.
+  auto start = Clock::now();
   struct SlotGuard {
     WorkerPool* p;
     ~SlotGuard() { p->release(); }
@@ -319,7 +385,7 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
   // cancellation. Meanwhile the worker may ask the egress broker for
   // connections; each is decided against this order's own allow-list.
   const int cancel_fd = cancel ? cancel->fd() : -1;
-  uint64_t cap = order.limits.max_output_bytes * 2 + 65536;  // escaping can grow output
+  uint64_t cap = order.limits.max_output_bytes * 6 + 65536;  // U+FFFD and escapes grow text
   std::optional<EgressPolicy> egress;
   FrameRead fr;
   for (;;) {

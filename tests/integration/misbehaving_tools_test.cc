@@ -48,6 +48,9 @@ std::string config(const std::string& marker) {
                         marker + "]") +
          tool_entry("missing", "[/nonexistent/tool-binary, " + marker + "]") +
          tool_entry("echo", "[cat]", "        input_schema: {type: object}\n") +
+         tool_entry("binary_stderr",
+                    "[sh, -c, \"head -c 3000 /dev/zero | tr '\\\\000' '\\\\377' >&2; echo ok\", " +
+                        marker + "]") +
          "workers:\n  timeout_ms: 10000\n  max_concurrent: 8\n";
 }
 
@@ -273,4 +276,29 @@ TEST_CASE("SIGKILL of the gateway leaves no worker and no tool behind") {
   }
   CHECK(left.empty());
   prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+TEST_CASE("invalid UTF-8 on stderr does not spoil a good answer") {
+  Fixture f;
+  json r = f.gw->roundtrip(call("t__binary_stderr"));
+  CHECK_FALSE(is_error(r));
+  CHECK(text_of(r) == "ok\n");
+}
+
+TEST_CASE("a second call under an id still in flight is refused") {
+  Fixture f;
+  f.gw->send(call("t__sleep", json::object(), "dup"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  f.gw->send(call("t__echo", {{"x", 1}}, "dup"));
+  // The refusal comes first; the sleeping call's timeout follows.
+  auto first = f.gw->recv(5000);
+  REQUIRE(first);
+  CHECK((*first)["error"]["code"] == -32600);
+  bool timed_out = false;
+  for (int i = 0; i < 10 && !timed_out; ++i) {
+    auto m = f.gw->recv(3000);
+    REQUIRE(m);
+    timed_out = m->contains("result") && (*m)["id"] == "dup";
+  }
+  CHECK(timed_out);
 }

@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "harness.h"
 
@@ -302,4 +305,49 @@ TEST_CASE("pooled mode reuses a worker, recycles it, and still runs every call f
   auto after4 = call_probe(4);
   REQUIRE(after4.size() == 1);
   CHECK(after4[0] != after1[0]);  // a new worker
+}
+
+TEST_CASE("per-call cgroups are removed after every call, killed workers included") {
+  RedTeam rt;
+  rt.add("whoami", "whoami", "-");
+  rt.add("spin", "cpu_spin", "-", "        timeout_ms: 300\n");
+  rt.start();
+  for (int i = 0; i < 3; ++i) rt.run("whoami");
+  rt.run("spin");
+  rt.gw->send({{"jsonrpc", "2.0"},
+               {"id", "cancel-me"},
+               {"method", "tools/call"},
+               {"params", {{"name", "r__spin"}}}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  rt.gw->send({{"jsonrpc", "2.0"},
+               {"method", "notifications/cancelled"},
+               {"params", {{"requestId", "cancel-me"}}}});
+  rt.check_clean();
+  // No "toolgate-<gateway pid>-w<worker>" may remain for a worker that is
+  // gone (prepared workers waiting for a call legitimately hold one).
+  std::string prefix = "toolgate-" + std::to_string(rt.gw->pid()) + "-w";
+  std::ifstream cg("/proc/" + std::to_string(rt.gw->pid()) + "/cgroup");
+  std::stringstream lines;
+  lines << cg.rdbuf();
+  std::string line;
+  int left = -1;
+  for (int attempt = 0; attempt < 100 && left != 0; ++attempt) {
+    left = 0;
+    std::istringstream in(lines.str());
+    while (std::getline(in, line)) {
+      auto a = line.find(':'), b = line.find(':', a + 1);
+      std::string ctrl = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+      std::string root = ctrl.empty() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + ctrl;
+      if (!ctrl.empty() && ctrl != "memory" && ctrl != "pids") continue;
+      std::error_code ec;
+      for (auto& e : std::filesystem::directory_iterator(root + (path == "/" ? "" : path), ec)) {
+        std::string n = e.path().filename().string();
+        if (n.rfind(prefix, 0) != 0) continue;
+        pid_t worker = pid_t(std::stol(n.substr(prefix.size())));
+        if (kill(worker, 0) != 0) ++left;  // its worker is gone: leaked
+      }
+    }
+    if (left) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  CHECK(left == 0);
 }

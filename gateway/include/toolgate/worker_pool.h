@@ -54,6 +54,8 @@ class WorkerPool {
 
   // Kills and reaps any child of the gateway that is not a live worker.
   void reap_orphans();
+  // Removes call cgroups left by gateways that died (startup housekeeping).
+  static void remove_stale_cgroups();
 
   const PoolStats& stats() const { return stats_; }
   const std::string& worker_path() const { return worker_path_; }

@@ -168,3 +168,19 @@ TEST_CASE("validate lists the deepest errors first, at most eight") {
   auto capped = (*wide)->validate(many);
   CHECK(capped.size() == 8);
 }
+
+TEST_CASE("pattern under a property named like a data keyword still runs on RE2") {
+  // "default", "enum", "examples" are data keywords only in a schema's own
+  // position; as property names their schemas must be rewritten too, or a
+  // long string would reach std::regex (which recurses per character).
+  json schema = json::parse(R"({"type":"object","properties":{
+      "default":{"type":"string","pattern":"^(a|aa)+$"},
+      "examples":{"type":"string","format":"date-time"}},
+      "$defs":{"enum":{"type":"string","pattern":"^x"}}})");
+  auto v = SchemaValidator::compile(schema);
+  REQUIRE(v);
+  std::string long_input(200000, 'a');
+  CHECK((*v)->validate({{"default", long_input}}).empty());
+  CHECK_FALSE((*v)->validate({{"default", long_input + "b"}}).empty());
+  CHECK((*v)->validate({{"examples", "not a date"}}).empty());  // format stays an annotation
+}

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -304,6 +305,11 @@ void WorkerPool::release() {
 }
 
 void WorkerPool::reap_orphans() {
+  // Orphans only come to a child subreaper (the gateway makes itself one).
+  // Anywhere else (a test or bench embedding a pool) other children are
+  // that program's own business.
+  int subreaper = 0;
+  if (::prctl(PR_GET_CHILD_SUBREAPER, &subreaper) != 0 || !subreaper) return;
   std::lock_guard<std::mutex> lock(live_mu_);
   // Only pids that are not (or no longer) workers: reaping a worker here
   // would free its pid while the pool may still signal it.

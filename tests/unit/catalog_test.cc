@@ -2,6 +2,8 @@
 // (gateway/src/catalog.cc, adapters/script/script_adapter.cc).
 #include <doctest/doctest.h>
 
+#include "config_error.h"
+
 #include <re2/re2.h>
 
 #include <string>
@@ -28,16 +30,6 @@ const AdapterRegistry& registry() {
 std::shared_ptr<const Catalog> build(const std::string& yaml) {
   auto cfg = parse_config(yaml, "test.yaml");
   return Catalog::build(*cfg, registry());
-}
-
-template <typename F>
-std::string config_error(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // A script source named `name` with prefix mode `prefix` and the given tool names.

@@ -2,6 +2,8 @@
 // (gateway/src/config.cc, expand.cc, yaml_json.cc).
 #include <doctest/doctest.h>
 
+#include "config_error.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -17,17 +19,6 @@ using namespace toolgate;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Runs `f` and returns the ConfigError's message ("" when nothing was thrown).
-template <typename F>
-std::string config_error(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;

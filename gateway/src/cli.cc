@@ -1,5 +1,7 @@
 #include "toolgate/cli.h"
 
+#include "cli_args.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +14,8 @@
 #include <vector>
 
 #include "toolgate/adapter.h"
+#include "toolgate/auth.h"
+#include "toolgate/config_watch.h"
 #include "toolgate/log.h"
 #include "toolgate/sandbox_probe.h"
 #include "toolgate/server.h"
@@ -19,6 +23,83 @@
 #include "toolgate/transport.h"
 
 namespace toolgate {
+
+bool Args::has(const std::string& f) const {
+  for (auto& x : flags)
+    if (x == f) return true;
+  return false;
+}
+
+std::string Args::opt(const std::string& name, const std::string& dflt) const {
+  auto it = opts.find(name);
+  return it == opts.end() ? dflt : it->second;
+}
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  static const char* kValued[] = {"--listen", "--log-level", "--tool", "--args", "--caller",
+                                  "--socket", "--file", "-n"};
+  static const char* kFlags[] = {"--stdio", "--json", "--help", "--version", "-f"};
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    if (!s.empty() && s[0] != '-') {
+      if (a.command.empty())
+        a.command = s;
+      else
+        a.positional.push_back(s);
+      continue;
+    }
+    if (s == "-c" || s == "--config") {
+      if (i + 1 >= argc)
+        a.error = s + " needs a file";
+      else
+        a.config = argv[++i];
+      continue;
+    }
+    if (s.rfind("--config=", 0) == 0) {
+      a.config = s.substr(9);
+      continue;
+    }
+    if (s == "-h") s = "--help";
+    if (s == "--follow") s = "-f";
+    bool known = false;
+    for (const char* f : kFlags) {
+      if (s == f) {
+        known = true;
+        a.flags.push_back(s);
+      }
+    }
+    for (const char* v : kValued) {
+      if (s == v) {
+        known = true;
+        if (i + 1 >= argc)
+          a.error = s + " needs a value";
+        else
+          a.opts[s] = argv[++i];
+      } else if (s.rfind(std::string(v) + "=", 0) == 0) {
+        known = true;
+        a.opts[v] = s.substr(strlen(v) + 1);
+      }
+    }
+    if (!known && a.error.empty()) a.error = "unknown option: " + s;
+  }
+  return a;
+}
+
+int usage_error(const std::string& msg, const char* help) {
+  std::fprintf(stderr, "toolgate: %s\n\n%s", msg.c_str(), help);
+  return 2;
+}
+
+std::shared_ptr<const Config> load_or_report(const std::string& path) {
+  try {
+    return load_config(path);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return nullptr;
+  }
+}
+
 namespace {
 
 constexpr const char* kMainHelp =
@@ -31,6 +112,9 @@ constexpr const char* kMainHelp =
     "  validate   check a config file without serving\n"
     "  tools      print the tool catalog a config produces\n"
     "  doctor     show which sandbox protections this host allows\n"
+    "  policy     explain, test and lint policy files\n"
+    "  approvals  list, approve and deny calls waiting for a human\n"
+    "  audit      print the audit log readably\n"
     "\n"
     "options:\n"
     "  --version  print the version\n"
@@ -54,8 +138,9 @@ constexpr const char* kValidateHelp =
     "usage: toolgate validate -c FILE\n"
     "\n"
     "Checks FILE against the config schema, expands ${ENV} and ${file:...}\n"
-    "references and builds the catalog, without serving. Prints the problem as\n"
-    "file:line:col: message and exits 1 when the config is invalid.\n";
+    "references, builds the catalog and loads the policy files, without serving.\n"
+    "Prints the problem as file:line:col: message and exits 1 when the config or\n"
+    "a policy file is invalid. Policy lint warnings are printed but do not fail.\n";
 
 constexpr const char* kToolsHelp =
     "usage: toolgate tools -c FILE [--json]\n"
@@ -72,69 +157,6 @@ constexpr const char* kDoctorHelp =
     "workers.sandbox settings and worker_path are used. Exits 1 when any step is\n"
     "unavailable: the gateway then runs tools without it, and says so at startup.\n";
 
-struct Args {
-  std::string command;
-  std::string config;
-  std::map<std::string, std::string> opts;  // --listen, --log-level
-  std::vector<std::string> flags;           // --stdio, --json, --help
-  std::string error;
-  bool has(const std::string& f) const {
-    for (auto& x : flags)
-      if (x == f) return true;
-    return false;
-  }
-};
-
-Args parse_args(int argc, char** argv) {
-  Args a;
-  static const char* kValued[] = {"--listen", "--log-level"};
-  for (int i = 1; i < argc; ++i) {
-    std::string s = argv[i];
-    if (a.command.empty() && !s.empty() && s[0] != '-') {
-      a.command = s;
-    } else if (s == "-c" || s == "--config") {
-      if (i + 1 >= argc)
-        a.error = s + " needs a file";
-      else
-        a.config = argv[++i];
-    } else if (s.rfind("--config=", 0) == 0) {
-      a.config = s.substr(9);
-    } else if (s == "--stdio" || s == "--json" || s == "--help" || s == "-h" || s == "--version") {
-      a.flags.push_back(s == "-h" ? "--help" : s);
-    } else {
-      bool valued = false;
-      for (const char* v : kValued) {
-        if (s == v) {
-          valued = true;
-          if (i + 1 >= argc)
-            a.error = s + " needs a value";
-          else
-            a.opts[s] = argv[++i];
-        } else if (s.rfind(std::string(v) + "=", 0) == 0) {
-          valued = true;
-          a.opts[v] = s.substr(strlen(v) + 1);
-        }
-      }
-      if (!valued && a.error.empty()) a.error = "unknown option: " + s;
-    }
-  }
-  return a;
-}
-
-int usage_error(const std::string& msg, const char* help) {
-  std::fprintf(stderr, "toolgate: %s\n\n%s", msg.c_str(), help);
-  return 2;
-}
-
-std::shared_ptr<const Config> load_or_report(const std::string& path) {
-  try {
-    return load_config(path);
-  } catch (const ConfigError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return nullptr;
-  }
-}
-
 int cmd_validate(const Args& a, const AdapterRegistry& reg) {
   if (a.has("--help")) return std::printf("%s", kValidateHelp), 0;
   if (a.config.empty()) return usage_error("validate needs -c FILE", kValidateHelp);
@@ -142,9 +164,16 @@ int cmd_validate(const Args& a, const AdapterRegistry& reg) {
   if (!cfg) return 1;
   try {
     auto cat = Catalog::build(*cfg, reg);
+    auto policy = load_policy(*cfg, nullptr);
     std::printf("%s: ok (%zu sources, %zu tools)\n", a.config.c_str(), cfg->sources.size(),
                 cat->tools().size());
-    std::printf("warning: no policies are configured, so every call is allowed\n");
+    if (auto* set = dynamic_cast<const PolicySet*>(policy.get())) {
+      std::printf("policy: %zu rules from %zu files\n", set->rule_count(), set->files().size());
+      for (auto& w : set->lint(*cat, configured_callers(*cfg)))
+        std::printf("warning: %s: %s\n", w.where.c_str(), w.message.c_str());
+    } else {
+      std::printf("warning: no policies are configured, so every call is allowed\n");
+    }
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
@@ -272,7 +301,6 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
-  log::warn("no policies are configured: every call is allowed");
   if (::access(server->pool().worker_path().c_str(), X_OK) != 0) {
     log::error("worker binary not found; every call will fail",
                {{"path", server->pool().worker_path()}});
@@ -283,16 +311,32 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
                          {"tools", server->catalog()->tools().size()},
                          {"transport", stdio ? "stdio" : "http"}});
   start_sweeper(*server);
+  // Humans decide pending approvals through this socket (`toolgate approvals`).
+  AdminSocket admin(server->approvals());
+  std::string sock =
+      cfg->approvals.socket.empty() ? default_approvals_socket(cfg->path) : cfg->approvals.socket;
+  std::string admin_err = admin.start(sock);
+  bool admin_ok = admin_err.empty();
+  if (!admin_ok) {
+    log::error("approvals socket unavailable; pending approvals can only be decided over "
+               "/admin/approvals",
+               {{"socket", sock}, {"error", admin_err}});
+  } else {
+    log::info("approvals socket ready", {{"socket", sock}});
+  }
+  ConfigWatcher watcher(*server);
+  watcher.start();
   // Once a transport stops, the process ends at once rather than unwinding:
   // the sweeper and signal threads still hold references, and nothing needs
   // tearing down by hand. Workers notice their frame sockets closing and kill
   // their tools; stdout and stderr are written unbuffered.
-  auto finish = [](int rc) {
+  auto finish = [admin_ok, sock](int rc) {
+    if (admin_ok) ::unlink(sock.c_str());
     log::info("stopped", {{"exit_code", rc}});
     std::_Exit(rc);
   };
   if (stdio) {
-    StdioTransport t(*server, Caller{"local", {}});
+    StdioTransport t(*server, local_caller(cfg->server));
     start_signal_thread(*server, t, set);
     finish(t.run());
   }
@@ -318,12 +362,19 @@ int run_cli(int argc, char** argv) {
     return usage_error(a.error.empty() ? "no command given" : a.error, kMainHelp);
   }
   if (!a.error.empty()) return usage_error(a.error, kMainHelp);
+  bool takes_positional = a.command == "policy" || a.command == "approvals" ||
+                          a.command == "audit";
+  if (!takes_positional && !a.positional.empty())
+    return usage_error("unexpected argument: " + a.positional[0], kMainHelp);
   AdapterRegistry reg;
   register_builtin_adapters(reg);
   if (a.command == "serve") return cmd_serve(a, reg);
   if (a.command == "validate") return cmd_validate(a, reg);
   if (a.command == "tools") return cmd_tools(a, reg);
   if (a.command == "doctor") return cmd_doctor(a);
+  if (a.command == "policy") return cmd_policy(a, reg);
+  if (a.command == "approvals") return cmd_approvals(a);
+  if (a.command == "audit") return cmd_audit(a);
   if (a.command == "help") return std::printf("%s", kMainHelp), 0;
   return usage_error("unknown command: " + a.command, kMainHelp);
 }

@@ -1,10 +1,20 @@
 #include "toolgate/config.h"
 
+#include <openssl/sha.h>
+
+#include <filesystem>
+
 #include "toolgate/expand.h"
 #include "toolgate/schema_validator.h"
 
 namespace toolgate {
 namespace {
+
+std::string sha256_raw(const std::string& s) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), md);
+  return std::string(reinterpret_cast<char*>(md), sizeof md);
+}
 
 template <typename T>
 void get_to(const json& obj, const char* key, T* out) {
@@ -37,21 +47,7 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
   cfg->path = doc.file;
   if (doc.value.is_null()) doc.fail("", "the config file is empty");
   expand_references(doc, &cfg->secrets);
-  auto errors = config_validator().validate(doc.value);
-  if (!errors.empty()) {
-    SchemaError e = errors[0];
-    // Point at an unknown key itself, not at the object holding it.
-    static const std::string kUnknown = "'properties' or 'additionalProperties' constraints: '";
-    std::string where = doc.where(e.pointer);
-    if (auto at = e.message.find(kUnknown); at != std::string::npos) {
-      std::string key = e.message.substr(at + kUnknown.size());
-      if (key.size() >= 2) key = key.substr(0, key.size() - 2);  // drop "'."
-      e.pointer += "/" + pointer_escape(key);
-      e.message = "unknown key '" + key + "'";
-      where = doc.where_key(e.pointer);
-    }
-    throw ConfigError(where + ": " + (e.pointer.empty() ? "" : e.pointer + ": ") + e.message);
-  }
+  check_document(doc, config_validator());
   const json& root = doc.value;
 
   if (auto s = root.find("server"); s != root.end() && s->is_object()) {
@@ -71,6 +67,43 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
     get_to(*s, "max_sessions", &sv.max_sessions);
     get_to(*s, "http_threads", &sv.http_threads);
     get_to(*s, "log_level", &sv.log_level);
+    get_to(*s, "hide_denied_tools", &sv.hide_denied_tools);
+    if (auto lc = s->find("local_caller"); lc != s->end()) {
+      get_to(*lc, "id", &sv.local_caller_id);
+      get_to(*lc, "roles", &sv.local_caller_roles);
+    }
+    if (auto auth = s->find("auth"); auth != s->end()) {
+      const json& keys = auth->value("api_keys", json::array());
+      for (size_t i = 0; i < keys.size(); ++i) {
+        ApiKey k;
+        k.key_sha256 = sha256_raw(keys[i].at("key").get<std::string>());
+        k.caller = keys[i].at("caller");
+        get_to(keys[i], "roles", &k.roles);
+        for (size_t j = 0; j < sv.api_keys.size(); ++j) {
+          if (sv.api_keys[j].key_sha256 == k.key_sha256) {
+            doc.fail("/server/auth/api_keys/" + std::to_string(i) + "/key",
+                     "the same key is configured twice (also at " +
+                         doc.where("/server/auth/api_keys/" + std::to_string(j) + "/key") + ")");
+          }
+        }
+        sv.api_keys.push_back(std::move(k));
+      }
+    }
+  }
+  if (auto p = root.find("policies"); p != root.end()) {
+    for (auto& f : *p) cfg->policies.push_back(resolve_relative(doc.file, f.get<std::string>()));
+  }
+  if (auto a = root.find("approvals"); a != root.end()) {
+    get_to(*a, "timeout_ms", &cfg->approvals.timeout_ms);
+    get_to(*a, "admin_roles", &cfg->approvals.admin_roles);
+    if (auto sock = a->find("socket"); sock != a->end())
+      cfg->approvals.socket = resolve_relative(doc.file, *sock);
+  }
+  if (auto a = root.find("audit"); a != root.end()) {
+    cfg->audit.path = resolve_relative(doc.file, a->at("path").get<std::string>());
+    get_to(*a, "fsync", &cfg->audit.fsync);
+    get_to(*a, "max_bytes", &cfg->audit.max_bytes);
+    get_to(*a, "keep", &cfg->audit.keep);
   }
   if (auto w = root.find("workers"); w != root.end() && w->is_object()) {
     get_to(*w, "mode", &cfg->workers.mode);
@@ -114,6 +147,32 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
 }
 
 }  // namespace
+
+void check_document(const YamlDoc& doc, const SchemaValidator& schema) {
+  auto errors = schema.validate(doc.value);
+  if (errors.empty()) return;
+  SchemaError e = errors[0];
+  // Point at an unknown key itself, not at the object holding it.
+  static const std::string kUnknown = "'properties' or 'additionalProperties' constraints: '";
+  std::string where = doc.where(e.pointer);
+  if (auto at = e.message.find(kUnknown); at != std::string::npos) {
+    std::string key = e.message.substr(at + kUnknown.size());
+    if (key.size() >= 2) key = key.substr(0, key.size() - 2);  // drop "'."
+    e.pointer += "/" + pointer_escape(key);
+    e.message = "unknown key '" + key + "'";
+    where = doc.where_key(e.pointer);
+  }
+  throw ConfigError(where + ": " + (e.pointer.empty() ? "" : e.pointer + ": ") + e.message);
+}
+
+std::string resolve_relative(const std::string& config_file, const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  auto slash = config_file.rfind('/');
+  if (slash == std::string::npos) return std::filesystem::path(path).lexically_normal();
+  std::string dir = config_file.substr(0, slash);
+  if (dir.empty()) dir = "/";
+  return (std::filesystem::path(dir) / path).lexically_normal();
+}
 
 bool parse_listen(const std::string& s, std::string* host, uint16_t* port) {
   auto colon = s.rfind(':');

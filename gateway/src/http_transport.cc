@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 
+#include "http_admin.h"
+#include "toolgate/auth.h"
 #include "toolgate/jsonrpc.h"
 #include "toolgate/log.h"
 #include "toolgate/naming.h"
@@ -139,7 +141,7 @@ void HttpTransport::install_routes() {
   // DNS-rebinding protection. Checked inside each /mcp handler rather than
   // in a pre-routing hook: there the body has been read, so a rejected
   // request doesn't leave its body on a keep-alive connection.
-  auto guard = [this](const httplib::Request& req, httplib::Response& res) {
+  auto rebinding_ok = [this](const httplib::Request& req, httplib::Response& res) {
     auto cfg = server_.config();
     if (!host_allowed(cfg->server, req.get_header_value("Host"))) {
       send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Host header not allowed");
@@ -149,6 +151,19 @@ void HttpTransport::install_routes() {
       send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Origin not allowed");
       return false;
     }
+    return true;
+  };
+  // Rebinding checks, then who is calling (401 without a valid key).
+  auto guard = [this, rebinding_ok](const httplib::Request& req, httplib::Response& res,
+                                    Caller* who) {
+    if (!rebinding_ok(req, res)) return false;
+    auto c = authenticate(server_.config()->server, req.get_header_value("Authorization"));
+    if (!c) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"toolgate\"");
+      send_rpc_error(res, 401, nullptr, rpc::kInvalidRequest, c.error().message);
+      return false;
+    }
+    *who = std::move(*c);
     return true;
   };
 
@@ -163,8 +178,8 @@ void HttpTransport::install_routes() {
   });
 
   // Looks up the session a request names; answers 400/404 itself.
-  auto session_of = [this](const httplib::Request& req, httplib::Response& res,
-                           const json& id) -> std::shared_ptr<Session> {
+  auto session_of = [this](const httplib::Request& req, httplib::Response& res, const json& id,
+                           const Caller& who) -> std::shared_ptr<Session> {
     std::string sid = req.get_header_value(kSessionHeader);
     if (sid.empty()) {
       send_rpc_error(res, 400, id, rpc::kInvalidRequest,
@@ -174,6 +189,11 @@ void HttpTransport::install_routes() {
     auto s = server_.find_session(sid);
     if (!s) {
       send_rpc_error(res, 404, id, rpc::kInvalidRequest, "Session not found");
+      return nullptr;
+    }
+    if (s->caller().id != who.id) {
+      send_rpc_error(res, 403, id, rpc::kInvalidRequest,
+                     "Forbidden: this session belongs to another caller");
       return nullptr;
     }
     return s;
@@ -188,7 +208,8 @@ void HttpTransport::install_routes() {
 
   http_->Post("/mcp", [this, guard, session_of, version_ok](const httplib::Request& req,
                                                             httplib::Response& res) {
-    if (!guard(req, res)) return;
+    Caller who;
+    if (!guard(req, res, &who)) return;
     auto cfg = server_.config();
     std::string ctype = req.get_header_value("Content-Type");
     if (ctype.find("application/json") == std::string::npos) {
@@ -226,7 +247,7 @@ void HttpTransport::install_routes() {
         send_rpc_error(res, 503, c.id, rpc::kInternalError, "Too many sessions");
         return;
       }
-      auto session = server_.create_session(Caller{"anonymous", {}});
+      auto session = server_.create_session(who);
       auto reply = session->handle(msg, nullptr);
       if (!reply || reply->contains("error")) {
         server_.end_session(session->id());
@@ -239,7 +260,7 @@ void HttpTransport::install_routes() {
       return;
     }
     if (!version_ok(req, res)) return;
-    auto session = session_of(req, res, c.id);
+    auto session = session_of(req, res, c.id, who);
     if (!session) return;
 
     if (c.kind != MessageKind::request) {
@@ -277,14 +298,15 @@ void HttpTransport::install_routes() {
 
   http_->Get("/mcp", [this, guard, session_of, version_ok, get_stream_mu, open_streams](
                          const httplib::Request& req, httplib::Response& res) {
-    if (!guard(req, res)) return;
+    Caller who;
+    if (!guard(req, res, &who)) return;
     if (!accepts(req, "text/event-stream")) {
       send_rpc_error(res, 406, nullptr, rpc::kInvalidRequest,
                      "Not Acceptable: Accept must include text/event-stream");
       return;
     }
     if (!version_ok(req, res)) return;
-    auto session = session_of(req, res, nullptr);
+    auto session = session_of(req, res, nullptr, who);
     if (!session) return;
     auto chan = std::make_shared<QueueChannel>();
     {
@@ -341,12 +363,15 @@ void HttpTransport::install_routes() {
 
   http_->Delete("/mcp",
                 [this, guard, session_of](const httplib::Request& req, httplib::Response& res) {
-                  if (!guard(req, res)) return;
-                  auto session = session_of(req, res, nullptr);
+                  Caller who;
+                  if (!guard(req, res, &who)) return;
+                  auto session = session_of(req, res, nullptr, who);
                   if (!session) return;
                   server_.end_session(session->id());
                   res.status = 200;
                 });
+
+  install_admin_routes(*http_, server_, guard);
 
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Allow", "GET, POST, DELETE");

@@ -20,16 +20,59 @@ std::string random_session_id() {
   return out;
 }
 
+std::shared_ptr<const Policy> load_policy(const Config& cfg, std::shared_ptr<RateStore> store) {
+  if (cfg.policies.empty()) return std::make_shared<AllowAllPolicy>();
+  return PolicySet::load(cfg.policies, std::move(store));
+}
+
+std::vector<Caller> configured_callers(const Config& cfg) {
+  std::vector<Caller> out = {{cfg.server.local_caller_id, cfg.server.local_caller_roles}};
+  for (auto& k : cfg.server.api_keys) out.push_back({k.caller, k.roles});
+  return out;
+}
+
+namespace {
+
+std::shared_ptr<AuditLog> open_audit(const Config& cfg, const std::shared_ptr<AuditLog>& current) {
+  if (cfg.audit.path.empty()) return nullptr;
+  const AuditConfig* c = current ? &current->config() : nullptr;
+  if (c && c->path == cfg.audit.path && c->fsync == cfg.audit.fsync &&
+      c->max_bytes == cfg.audit.max_bytes && c->keep == cfg.audit.keep) {
+    return current;
+  }
+  auto log = AuditLog::open(cfg.audit);
+  if (!log) throw ConfigError(cfg.where("/audit/path") + ": " + log.error().message);
+  return *log;
+}
+
+// Lint warnings are logged; a policy that loads is in force either way.
+void log_policy_state(const Config& cfg, const Catalog& cat, const Policy& policy) {
+  auto* set = dynamic_cast<const PolicySet*>(&policy);
+  if (!set) {
+    log::warn("no policies are configured: every call is allowed");
+    return;
+  }
+  for (auto& w : set->lint(cat, configured_callers(cfg))) {
+    log::warn("policy lint: " + w.where + ": " + w.message);
+  }
+  log::info("policy loaded", {{"files", set->files()}, {"rules", set->rule_count()}});
+}
+
+}  // namespace
+
 Server::Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registry)
     : registry_(registry),
       config_(cfg),
       catalog_(Catalog::build(*cfg, registry)),
-      policy_(std::make_unique<AllowAllPolicy>()),
+      rates_(std::make_shared<MemoryRateStore>()),
       pool_(cfg->workers.worker_path.empty() ? default_worker_path() : cfg->workers.worker_path,
             cfg->workers.max_concurrent, cfg->workers.prespawn,
             cfg->workers.mode == "pooled" ? cfg->workers.recycle_after : 0) {
   // Orphans of killed workers are re-parented to us, so we can kill them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  policy_ = load_policy(*cfg, rates_);
+  audit_ = open_audit(*cfg, nullptr);
+  log_policy_state(*cfg, *catalog_, *policy_);
   WorkerPool::remove_stale_cgroups();
   sandbox_ = probe_sandbox(pool_, cfg->workers.sandbox);
   if (!cfg->workers.sandbox.enabled) {
@@ -62,20 +105,56 @@ std::shared_ptr<const Catalog> Server::catalog() const {
   return catalog_;
 }
 
+std::shared_ptr<const Policy> Server::policy() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return policy_;
+}
+
+Snapshot Server::snapshot() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return {config_, catalog_, policy_, audit_};
+}
+
+std::string Server::render_metrics() {
+  const PoolStats& p = pool_.stats();
+  return metrics_.render({
+      {"toolgate_worker_spawns_total", "Worker processes started", "counter",
+       double(p.spawned.load())},
+      {"toolgate_worker_kills_total", "Workers stopped before they answered", "counter",
+       double(p.killed.load())},
+      {"toolgate_workers_active", "Workers running a call now", "gauge", double(p.active.load())},
+      {"toolgate_sessions_active", "Open MCP sessions", "gauge", double(session_count())},
+      {"toolgate_approvals_pending", "Calls waiting for a human", "gauge",
+       double(approvals_.list().size())},
+  });
+}
+
 std::string Server::reload() {
+  std::lock_guard<std::mutex> reloading(reload_mu_);
   std::shared_ptr<const Config> cfg;
   std::shared_ptr<const Catalog> cat;
+  std::shared_ptr<const Policy> pol;
+  std::shared_ptr<AuditLog> audit;
   try {
     cfg = load_config(config()->path);
     cat = Catalog::build(*cfg, registry_);
+    pol = load_policy(*cfg, rates_);
+    audit = open_audit(*cfg, snapshot().audit);
   } catch (const ConfigError& e) {
-    log::error("reload rejected; the previous config stays in force", {{"error", e.what()}});
+    log::error(std::string("reload rejected; the previous config and policy stay in force: ") +
+                   e.what(),
+               {{"error", e.what()}});
+    metrics_.reload(false);
     return e.what();
   }
+  metrics_.reload(true);
+  log_policy_state(*cfg, *cat, *pol);
   bool changed;
   {
     std::lock_guard<std::mutex> lock(snap_mu_);
-    changed = cat->digest() != catalog_->digest();
+    // What a client sees also depends on the policy (denied tools are
+    // hidden), so any reload with a policy counts as a change.
+    changed = cat->digest() != catalog_->digest() || pol->configured() || policy_->configured();
     if (cfg->workers.max_concurrent != config_->workers.max_concurrent ||
         cfg->workers.worker_path != config_->workers.worker_path ||
         cfg->server.listen_host != config_->server.listen_host ||
@@ -85,6 +164,8 @@ std::string Server::reload() {
     }
     config_ = cfg;
     catalog_ = cat;
+    policy_ = pol;
+    audit_ = audit;
   }
   log::info("config reloaded", {{"tools", cat->tools().size()}, {"tools_changed", changed}});
   if (changed) {

@@ -127,7 +127,7 @@ void Session::close() {
 }
 
 Result<json> Session::request_client(const std::string& method, json params, uint64_t timeout_ms,
-                                     Outbound* stream) {
+                                     Outbound* stream, const CancelToken* cancel) {
   auto promise = std::make_shared<std::promise<json>>();
   auto future = promise->get_future();
   std::string id;
@@ -145,7 +145,18 @@ Result<json> Session::request_client(const std::string& method, json params, uin
     forget();
     return Error{rpc::kInternalError, "no open stream to the client"};
   }
-  if (future.wait_for(std::chrono::milliseconds(timeout_ms)) != std::future_status::ready) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  bool ready = false;
+  while (!ready && std::chrono::steady_clock::now() < deadline) {
+    if (cancel && cancel->cancelled()) {
+      forget();
+      return Error{rpc::kRequestTimeout, "the call was cancelled"};
+    }
+    auto slice = std::min<std::chrono::steady_clock::time_point>(
+        deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+    ready = future.wait_until(slice) == std::future_status::ready;
+  }
+  if (!ready) {
     forget();
     return Error{rpc::kRequestTimeout, "the client did not answer " + method + " within " +
                                            std::to_string(timeout_ms) + " ms"};
@@ -244,19 +255,26 @@ std::optional<json> Session::dispatch_request(const json& msg, Outbound* stream)
                       "the session is not initialized: send initialize first");
   }
   if (method == "tools/list") {
-    auto cat = server_.catalog();
+    Snapshot snap = server_.snapshot();
+    // Tools the policy denies this caller whatever the arguments are hidden,
+    // so the model does not plan around tools it can never use.
+    std::vector<const Tool*> visible;
+    bool hide = snap.config->server.hide_denied_tools;
+    for (auto& t : snap.catalog->tools()) {
+      if (!hide || !snap.policy->denies_always(caller_, *t)) visible.push_back(t.get());
+    }
     size_t offset = 0;
     if (auto c = params.find("cursor"); c != params.end() && !c->is_null()) {
-      if (!decode_cursor(*c, &offset) || offset > cat->tools().size()) {
+      if (!decode_cursor(*c, &offset) || offset > visible.size()) {
         return make_error(id, rpc::kInvalidParams, "invalid cursor");
       }
     }
-    size_t page = server_.config()->server.page_size;
+    size_t page = snap.config->server.page_size;
     json tools = json::array();
-    size_t end = std::min(cat->tools().size(), offset + page);
-    for (size_t i = offset; i < end; ++i) tools.push_back(cat->tools()[i]->to_mcp());
+    size_t end = std::min(visible.size(), offset + page);
+    for (size_t i = offset; i < end; ++i) tools.push_back(visible[i]->to_mcp());
     json result = {{"tools", std::move(tools)}};
-    if (end < cat->tools().size()) result["nextCursor"] = encode_cursor(end);
+    if (end < visible.size()) result["nextCursor"] = encode_cursor(end);
     return make_result(id, std::move(result));
   }
   if (method == "tools/call") {

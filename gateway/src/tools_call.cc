@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "call_approval.h"
+#include "call_record.h"
 #include "toolgate/adapter.h"
 #include "toolgate/jsonrpc.h"
 #include "toolgate/log.h"
@@ -94,10 +96,10 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
     if (t != m->end() && (t->is_string() || t->is_number_integer())) progress_token = *t;
   }
 
-  // The catalog snapshot (and the Tool) stay alive for the whole call even
-  // if a reload swaps in a new one meanwhile.
-  auto catalog = server.catalog();
-  std::shared_ptr<const Tool> tool = catalog->find_shared(name);
+  // The snapshot (config, catalog, policy, audit log, and the Tool) stays
+  // alive for the whole call even if a reload swaps in a new one meanwhile.
+  Snapshot snap = server.snapshot();
+  std::shared_ptr<const Tool> tool = snap.catalog->find_shared(name);
   if (!tool) return make_error(id, rpc::kInvalidParams, "unknown tool: " + name);
 
   auto errors = tool->input_validator->validate(args);
@@ -108,16 +110,17 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
     return make_result(id, tool_error(text));
   }
 
-  Decision decision = server.policy().decide({session.caller(), *tool, args});
-  if (decision.effect != Effect::allow) {
-    std::string text = "Denied by policy rule '" + decision.rule_id + "'";
-    if (!decision.message.empty()) text += ": " + decision.message;
-    return make_result(id, tool_error(text));
+  const Caller& caller = session.caller();
+  CallRecord rec(server, snap, session, *tool, args);
+  Decision decision = snap.policy->decide({caller, *tool, args});
+  if (!rec.decided(decision)) {
+    return make_result(id, tool_error("The audit log cannot be written, so no call goes ahead "
+                                      "without its record. The operator has been told."));
   }
-
-  auto order = tool->adapter->prepare(*tool, args);
-  if (!order) return make_result(id, tool_error(order.error().message));
-  order->sandbox = server.sandbox_for(order->sandbox);
+  if (decision.effect == Effect::deny) {
+    log::info("call denied", {{"tool", name}, {"caller", caller.id}, {"rule", decision.rule_id}});
+    return make_result(id, tool_error(decision.text()));
+  }
 
   auto started = std::chrono::steady_clock::now();
   uint64_t progress = 0;
@@ -135,17 +138,50 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
                      stream);
     };
   }
+
+  if (decision.effect == Effect::approve) {
+    std::string by;
+    ApprovalRequest req{*tool,        rec.redacted_args(),
+                        args_digest({{"tool", name}, {"arguments", args}}),
+                        rec.call_id(), decision, snap.config->approvals.timeout_ms,
+                        snap.config->path};
+    Verdict v = obtain_approval(server, session, req, stream, cancel, tick, &by);
+    if (!rec.approval(v, by, req.digest)) {
+      return make_result(id, tool_error("The audit log cannot be written, so no call goes ahead "
+                                        "without its record. The operator has been told."));
+    }
+    if (v == Verdict::cancelled) return std::nullopt;
+    if (v != Verdict::approved) {
+      std::string text = v == Verdict::timeout
+                             ? "The call needed human approval (policy rule '" +
+                                   decision.rule_id + "') and none came within " +
+                                   std::to_string(snap.config->approvals.timeout_ms / 1000) +
+                                   " s, so it was denied."
+                             : "A human declined this call (policy rule '" + decision.rule_id +
+                                   "').";
+      return make_result(id, tool_error(text));
+    }
+  }
+
+  auto order = tool->adapter->prepare(*tool, args);
+  if (!order) {
+    rec.ended("prepare_failed", nullptr, 0);
+    return make_result(id, tool_error(order.error().message));
+  }
+  order->sandbox = server.sandbox_for(order->sandbox);
+
   session.log_to_client(McpLevel::debug, {{"event", "call"}, {"tool", name}}, stream);
   WorkResult r = server.pool().run(*order, &cancel, tick);
   uint64_t ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count());
   json fields = {{"session", session.id()},
-                 {"caller", session.caller().id},
+                 {"caller", caller.id},
                  {"tool", name},
                  {"outcome", to_string(r.outcome)},
                  {"ms", ms}};
   if (r.outcome == Outcome::cancelled) {
+    rec.ended(std::string(to_string(r.outcome)), &r, 0);
     log::info("call cancelled", fields);
     return std::nullopt;
   }
@@ -155,6 +191,7 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   } else {
     result = tool_error(outcome_text(r, tool->limits));
   }
+  rec.ended(std::string(to_string(r.outcome)), &r, dump_safe(result).size(), result.value("isError", false));
   bool ok = r.outcome == Outcome::ok;
   log::write(ok ? log::Level::info : log::Level::warning, "call finished", fields);
   session.log_to_client(

@@ -31,6 +31,9 @@ struct Tool {
   json output_schema;  // null when the tool declares none
   json annotations;    // object or null; untrusted hints
   json route;          // adapter-private: how to run it
+  // What the policy may see besides the arguments, set by the adapter:
+  // {"http": {"method", "path"}} for OpenAPI, {"graphql": {"operation"}}.
+  json facts = json::object();
   Limits limits;
   std::string pointer;  // JSON pointer of its config, for errors
   std::shared_ptr<const SchemaValidator> input_validator;

@@ -18,6 +18,13 @@ namespace toolgate {
 
 enum class PrefixMode { always, never, on_collision };
 
+// An HTTP API key. Only the SHA-256 of the key is kept.
+struct ApiKey {
+  std::string key_sha256;  // 32 raw bytes
+  std::string caller;
+  std::vector<std::string> roles;
+};
+
 struct ServerConfig {
   std::string transport = "http";  // "http" | "stdio"
   std::string listen_host = "127.0.0.1";
@@ -31,6 +38,23 @@ struct ServerConfig {
   size_t max_sessions = 10000;
   int http_threads = 64;
   std::string log_level = "info";
+  bool hide_denied_tools = true;
+  std::vector<ApiKey> api_keys;  // empty: HTTP clients are local_caller
+  std::string local_caller_id = "local";
+  std::vector<std::string> local_caller_roles;
+};
+
+struct ApprovalsConfig {
+  uint64_t timeout_ms = 120000;
+  std::string socket;  // empty: default_approvals_socket(config path)
+  std::vector<std::string> admin_roles = {"admin"};
+};
+
+struct AuditConfig {
+  std::string path;  // empty: no audit log
+  bool fsync = false;
+  uint64_t max_bytes = 100ull << 20;
+  int keep = 5;
 };
 
 struct SandboxConfig {
@@ -65,6 +89,9 @@ struct Config {
   ServerConfig server;
   WorkersConfig workers;
   std::vector<SourceConfig> sources;
+  std::vector<std::string> policies;  // absolute paths, in order; empty: allow every call
+  ApprovalsConfig approvals;
+  AuditConfig audit;
   std::vector<std::string> secrets;  // expanded secret values, for redaction
 
   // "file:line:col" of the value at a JSON pointer.
@@ -76,8 +103,17 @@ std::shared_ptr<const Config> load_config(const std::string& path);
 // Same, from text (tests).
 std::shared_ptr<const Config> parse_config(const std::string& text, const std::string& file);
 
-// The config JSON Schema, as compiled into the binary.
+// The config and policy JSON Schemas, as compiled into the binary.
 const std::string& config_schema_text();
+const std::string& policy_schema_text();
+
+class SchemaValidator;
+// Validates a YAML document against a schema. Throws ConfigError at the
+// first problem; an unknown key is reported at the key itself.
+void check_document(const YamlDoc& doc, const SchemaValidator& schema);
+
+// A path from a config file, taken relative to the file's directory.
+std::string resolve_relative(const std::string& config_file, const std::string& path);
 
 // Parses "host:port" / "[v6]:port". False on a malformed value.
 bool parse_listen(const std::string& s, std::string* host, uint16_t* port);

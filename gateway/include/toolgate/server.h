@@ -2,6 +2,7 @@
 // policy, the worker pool and the live sessions. Transports hold a Server&.
 //
 //   Server server(load_config(path), registry);       // throws ConfigError
+//   Snapshot snap = server.snapshot();                 // config, catalog, policy, audit
 //   auto session = server.create_session({"local", {"admin"}});
 //   server.reload();   // on SIGHUP: swap snapshots, notify list_changed
 #pragma once
@@ -13,8 +14,11 @@
 #include <string>
 
 #include "toolgate/adapter.h"
+#include "toolgate/approvals.h"
+#include "toolgate/audit.h"
 #include "toolgate/catalog.h"
 #include "toolgate/config.h"
+#include "toolgate/metrics.h"
 #include "toolgate/policy.h"
 #include "toolgate/sandbox_probe.h"
 #include "toolgate/session.h"
@@ -22,13 +26,33 @@
 
 namespace toolgate {
 
+// What a call needs from one config generation, taken together so a reload
+// in between cannot mix generations.
+struct Snapshot {
+  std::shared_ptr<const Config> config;
+  std::shared_ptr<const Catalog> catalog;
+  std::shared_ptr<const Policy> policy;
+  std::shared_ptr<AuditLog> audit;  // null: no audit log configured
+};
+
+// The policy a config names (allow-all without `policies`). Throws ConfigError.
+std::shared_ptr<const Policy> load_policy(const Config& cfg, std::shared_ptr<RateStore> store);
+// Every caller the config defines (API keys and the local caller).
+std::vector<Caller> configured_callers(const Config& cfg);
+
 class Server {
  public:
+  // Throws ConfigError (bad policy, unwritable audit log).
   Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registry);
 
   std::shared_ptr<const Config> config() const;
   std::shared_ptr<const Catalog> catalog() const;
-  const Policy& policy() const { return *policy_; }
+  std::shared_ptr<const Policy> policy() const;
+  Snapshot snapshot() const;
+  Metrics& metrics() { return metrics_; }
+  ApprovalQueue& approvals() { return approvals_; }
+  // Prometheus exposition of every metric, pool and session figures included.
+  std::string render_metrics();
   WorkerPool& pool() { return pool_; }
   const AdapterRegistry& registry() const { return registry_; }
   const SandboxSupport& sandbox_support() const { return sandbox_; }
@@ -53,10 +77,15 @@ class Server {
 
  private:
   const AdapterRegistry& registry_;
+  std::mutex reload_mu_;  // SIGHUP and the file watcher may both reload
   mutable std::mutex snap_mu_;
   std::shared_ptr<const Config> config_;
   std::shared_ptr<const Catalog> catalog_;
-  std::unique_ptr<Policy> policy_;
+  std::shared_ptr<const Policy> policy_;
+  std::shared_ptr<AuditLog> audit_;
+  std::shared_ptr<RateStore> rates_;  // outlives reloads: quotas are not reset by one
+  Metrics metrics_;
+  ApprovalQueue approvals_;
   WorkerPool pool_;
   SandboxSupport sandbox_;
 

@@ -60,9 +60,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // messages related to this request (null: the default stream).
   std::optional<json> handle(const json& msg, Outbound* stream);
 
-  // Sends a request to the client and waits for its answer.
+  // Sends a request to the client and waits for its answer (or `cancel`).
   Result<json> request_client(const std::string& method, json params, uint64_t timeout_ms,
-                              Outbound* stream);
+                              Outbound* stream, const CancelToken* cancel = nullptr);
   void notify(const std::string& method, json params, Outbound* stream);
   // notifications/message, if `level` is at or above the client's level.
   void log_to_client(McpLevel level, const json& data, Outbound* stream);

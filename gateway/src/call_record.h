@@ -1,0 +1,45 @@
+// The audit records and metrics of one tools/call (tools_call.cc): one
+// "decision" record before anything is dispatched, an "approval" record when
+// a human was asked, and an "end" record, all with the same call id.
+// Internal to the gateway core.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "toolgate/server.h"
+
+namespace toolgate {
+
+class CallRecord {
+ public:
+  CallRecord(Server& server, const Snapshot& snap, Session& session, const Tool& tool,
+             const json& args);
+
+  const std::string& call_id() const { return call_id_; }
+  const json& redacted_args() const { return redacted_; }
+
+  // Each returns false when the audit log could not be written: the call
+  // must then not go ahead.
+  bool decided(const Decision& d);
+  bool approval(Verdict v, const std::string& by, const std::string& digest);
+  // `result` is null when no worker ran.
+  void ended(const std::string& outcome, const WorkResult* result, size_t bytes,
+             bool is_error = true);
+
+ private:
+  bool write(json rec);
+  json base() const;
+
+  Server& server_;
+  const Snapshot& snap_;
+  Session& session_;
+  const Tool& tool_;
+  std::string call_id_;
+  json redacted_;
+  std::string digest_;
+  std::string decision_ = "none";
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace toolgate

@@ -1,0 +1,35 @@
+// Command-line parsing shared by the `toolgate` commands (cli*.cc).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "toolgate/config.h"
+
+namespace toolgate {
+
+struct Args {
+  std::string command;
+  std::vector<std::string> positional;      // after the command: subcommand, files, ids
+  std::string config;
+  std::map<std::string, std::string> opts;  // valued options: --listen, --tool, ...
+  std::vector<std::string> flags;           // --stdio, --json, --help, -f, ...
+  std::string error;
+  bool has(const std::string& f) const;
+  std::string opt(const std::string& name, const std::string& dflt = "") const;
+};
+
+Args parse_args(int argc, char** argv);
+// Prints "toolgate: msg" and the help text to stderr; returns 2.
+int usage_error(const std::string& msg, const char* help);
+// Loads a config, printing the error on failure (then returns null).
+std::shared_ptr<const Config> load_or_report(const std::string& path);
+
+class AdapterRegistry;
+int cmd_policy(const Args& a, const AdapterRegistry& reg);
+int cmd_audit(const Args& a);
+int cmd_approvals(const Args& a);
+
+}  // namespace toolgate

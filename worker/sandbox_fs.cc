@@ -83,6 +83,14 @@ int mirror(const std::string& root, const std::string& path, bool writable) {
   return bind_mount(path, dst, writable);
 }
 
+// True when `path` inside the new root is the very file or directory the
+// host has at `path`.
+bool already_visible(const std::string& root, const std::string& path) {
+  struct stat host, inside;
+  if (::stat(path.c_str(), &host) != 0 || ::stat((root + path).c_str(), &inside) != 0) return false;
+  return host.st_dev == inside.st_dev && host.st_ino == inside.st_ino;
+}
+
 }  // namespace
 
 const char* sandbox_staging_dir() { return "/run/toolgate-sandbox"; }
@@ -124,7 +132,13 @@ int enter_minimal_root(const SandboxSpec& spec, const char* staging, const char*
                         ? errno
                         : 0);
   // Extra paths last, so a path under /tmp lands on top of the private /tmp.
-  for (auto& m : spec.mounts) STEP("bind_extra_path", mirror(root, m.path, m.writable));
+  for (auto& m : spec.mounts) {
+    // A read-only path already visible through a baseline mount (a program
+    // in /usr/bin) needs no mount of its own, and could not get one: its
+    // mount point would have to be created inside a read-only bind.
+    if (!m.writable && already_visible(root, m.path)) continue;
+    STEP("bind_extra_path", mirror(root, m.path, m.writable));
+  }
   // Switch roots and drop the old one entirely.
   STEP("old_root_dir", mkdirs(root + "/.old-root", 0700));
   STEP("pivot_root",

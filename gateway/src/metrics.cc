@@ -19,7 +19,7 @@ std::string label(const std::string& v) {
 
 std::string num(double v) {
   char buf[64];
-  snprintf(buf, sizeof buf, "%.17g", v);
+  snprintf(buf, sizeof buf, "%.10g", v);
   return buf;
 }
 

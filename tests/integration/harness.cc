@@ -366,7 +366,12 @@ static HttpReply to_reply(const httplib::Result& r) {
   return out;
 }
 
+void McpHttp::add_auth(httplib::Headers& h) const {
+  if (!bearer.empty() && !h.count("Authorization")) h.emplace("Authorization", "Bearer " + bearer);
+}
+
 HttpReply McpHttp::post_raw(const std::string& body, httplib::Headers headers) {
+  add_auth(headers);
   return to_reply(client.Post("/mcp", headers, body, "application/json"));
 }
 
@@ -378,11 +383,13 @@ HttpReply McpHttp::post(const json& msg, httplib::Headers extra, bool with_sessi
 }
 
 HttpReply McpHttp::get(const std::string& path, httplib::Headers extra) {
+  add_auth(extra);
   return to_reply(client.Get(path.c_str(), extra));
 }
 
 HttpReply McpHttp::del(httplib::Headers extra) {
   if (!session.empty()) extra.emplace("Mcp-Session-Id", session);
+  add_auth(extra);
   return to_reply(client.Delete("/mcp", extra));
 }
 

@@ -120,7 +120,11 @@ class McpHttp {
   HttpReply del(httplib::Headers extra = {});
   json initialize(const std::string& version = "2025-11-25");
   std::string session;
+  std::string bearer;  // sent as Authorization: Bearer on every request when set
   httplib::Client client;
+
+ private:
+  void add_auth(httplib::Headers& h) const;
 };
 
 std::vector<json> parse_sse(const std::string& body);

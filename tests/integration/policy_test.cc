@@ -71,7 +71,9 @@ struct PolicyFixture {
             "        annotations: {readOnlyHint: true}\n"
             "      - name: rm\n        command: [cat]\n        input_schema: {type: object}\n"
             "      - name: secret\n        command: [cat]\n"
-            "      - name: sleep\n        command: [\"" + testcase("sleep_forever") + "\"]\n"
+            // The temp dir in its command line tells this test's tool from others'.
+            "      - name: sleep\n        command: [\"" + testcase("sleep_forever") + "\", \"" +
+            dir.path + "/sleep-marker\"]\n"
             "        input_schema: {type: object}\n        annotations: {readOnlyHint: true}\n");
   }
 };
@@ -153,7 +155,7 @@ TEST_CASE("policy: the audit log keeps every decision when a worker or the gatew
     auto gw = Gateway::stdio(f.config);
     gw->initialize();
     gw->send(call("t__sleep", json::object(), "a"));
-    REQUIRE(eventually([&] { return count_procs_with(testcase("sleep_forever")) > 0; }));
+    REQUIRE(eventually([&] { return count_procs_with(f.dir.path + "/sleep-marker") > 0; }));
     // The decision was written before the worker started.
     CHECK(records_of(audit_records(f.audit), "t__sleep", "decision").size() == 1);
     for (pid_t w : worker_children(gw->pid())) ::kill(w, SIGKILL);
@@ -169,8 +171,9 @@ TEST_CASE("policy: the audit log keeps every decision when a worker or the gatew
     CHECK(ends[0]["outcome"] == "protocol_error");
     CHECK_FALSE(is_error(gw->roundtrip(call("t__echo", {{"msg", "still here"}}))));
 
+    REQUIRE(eventually([&] { return count_procs_with(f.dir.path + "/sleep-marker") == 0; }));
     gw->send(call("t__sleep", json::object(), "b"));
-    REQUIRE(eventually([&] { return count_procs_with(testcase("sleep_forever")) > 0; }));
+    REQUIRE(eventually([&] { return count_procs_with(f.dir.path + "/sleep-marker") > 0; }));
     gw->signal(SIGKILL);
     gw->wait_exit(5000);
   }
@@ -179,7 +182,7 @@ TEST_CASE("policy: the audit log keeps every decision when a worker or the gatew
   REQUIRE(decisions.size() == 2);
   CHECK(records_of(recs, "t__sleep", "end").size() == 1);  // the second call never ended
   CHECK(decisions[1]["decision"] == "allow");
-  wait_no_procs_with(testcase("sleep_forever"), 5000);
+  CHECK(wait_no_procs_with(f.dir.path + "/sleep-marker", 5000) == 0);
   while (waitpid(-1, nullptr, WNOHANG) > 0) {
   }
   prctl(PR_SET_CHILD_SUBREAPER, 0);

@@ -30,18 +30,30 @@ struct ApprovalQueue::Entry {
 
 const char* to_string(Verdict v) {
   switch (v) {
-    case Verdict::approved: return "approved";
-    case Verdict::declined: return "declined";
-    case Verdict::timeout: return "timeout";
-    case Verdict::cancelled: return "cancelled";
+    case Verdict::approved:
+      return "approved";
+    case Verdict::declined:
+      return "declined";
+    case Verdict::timeout:
+      return "timeout";
+    case Verdict::cancelled:
+      return "cancelled";
   }
   return "declined";
 }
 
 json PendingApproval::to_json() const {
-  return {{"id", id},           {"call", call_id}, {"session", session},   {"caller", caller},
-          {"tool", tool},       {"args", args},    {"args_digest", digest}, {"rule", rule_id},
-          {"message", message}, {"created", created}, {"expires_in_ms", expires_in_ms}};
+  return {{"id", id},
+          {"call", call_id},
+          {"session", session},
+          {"caller", caller},
+          {"tool", tool},
+          {"args", args},
+          {"args_digest", digest},
+          {"rule", rule_id},
+          {"message", message},
+          {"created", created},
+          {"expires_in_ms", expires_in_ms}};
 }
 
 std::shared_ptr<ApprovalQueue::Entry> ApprovalQueue::add(PendingApproval& info) {
@@ -77,7 +89,8 @@ Verdict ApprovalQueue::wait(const std::shared_ptr<Entry>& e,
       if (now >= deadline) break;
       if (tick && now >= next_tick) {
         lock.unlock();
-        tick(uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count()));
+        tick(
+            uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count()));
         lock.lock();
         next_tick += std::chrono::seconds(1);
         continue;
@@ -128,8 +141,8 @@ std::vector<PendingApproval> ApprovalQueue::list() {
     PendingApproval p = e->info;
     p.expires_in_ms =
         e->deadline > now
-            ? uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(e->deadline - now)
-                           .count())
+            ? uint64_t(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(e->deadline - now).count())
             : 0;
     out.push_back(std::move(p));
   }
@@ -187,8 +200,8 @@ void send_line(int fd, const json& j) {
 
 std::string default_approvals_socket(const std::string& config_path) {
   const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-  std::string dir = xdg && *xdg ? std::string(xdg) + "/toolgate"
-                                : "/tmp/toolgate-" + std::to_string(::geteuid());
+  std::string dir =
+      xdg && *xdg ? std::string(xdg) + "/toolgate" : "/tmp/toolgate-" + std::to_string(::geteuid());
   char real[PATH_MAX];
   std::string key = ::realpath(config_path.c_str(), real) ? real : config_path;
   return dir + "/approvals-" + short_hash(key, 12) + ".sock";
@@ -266,13 +279,13 @@ void AdminSocket::serve() {
       if (op == "list") {
         reply = {{"pending", json::array()}};
         for (auto& a : queue_.list()) reply["pending"].push_back(a.to_json());
-      } else if ((op == "approve" || op == "deny") && req.contains("id") &&
-                 req["id"].is_string()) {
+      } else if ((op == "approve" || op == "deny") && req.contains("id") && req["id"].is_string()) {
         std::string err;
         std::string by = "cli:uid=" + std::to_string(cred.uid);
         if (queue_.resolve(req["id"], op == "approve", by, "", &err)) {
           reply = {{"ok", true}};
-          log::info("approval decided", {{"id", req["id"]}, {"approved", op == "approve"}, {"by", by}});
+          log::info("approval decided",
+                    {{"id", req["id"]}, {"approved", op == "approve"}, {"by", by}});
         } else {
           reply = {{"error", err}};
         }

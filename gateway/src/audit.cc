@@ -17,9 +17,9 @@ namespace {
 
 bool secret_key(std::string k) {
   for (auto& c : k) c = char(std::tolower(static_cast<unsigned char>(c)));
-  static const char* kWords[] = {"password", "passwd", "secret", "token", "api_key", "apikey",
-                                 "api-key", "authorization", "cookie", "private_key",
-                                 "credential", "session_key"};
+  static const char* kWords[] = {"password", "passwd",      "secret",     "token",
+                                 "api_key",  "apikey",      "api-key",    "authorization",
+                                 "cookie",   "private_key", "credential", "session_key"};
   for (const char* w : kWords)
     if (k.find(w) != std::string::npos) return true;
   return false;

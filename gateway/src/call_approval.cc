@@ -8,21 +8,24 @@ namespace {
 std::string approval_text(const Caller& caller, const ApprovalRequest& req) {
   std::string args = req.redacted_args.dump(2, ' ', false, json::error_handler_t::replace);
   if (args.size() > 4000) args = args.substr(0, 4000) + "\n... (truncated)";
-  std::string t = "toolgate: a policy rule asks you to approve this call.\n\nTool: " +
-                  req.tool.name + "\nCaller: " + caller.id + "\nArguments:\n" + args +
-                  "\n\nRule: " + req.decision.rule_id;
+  std::string t =
+      "toolgate: a policy rule asks you to approve this call.\n\nTool: " + req.tool.name +
+      "\nCaller: " + caller.id + "\nArguments:\n" + args + "\n\nRule: " + req.decision.rule_id;
   if (!req.decision.message.empty()) t += " (" + req.decision.message + ")";
   t += "\nCall digest: " + req.digest + "\n\nAccept runs exactly this call; decline denies it.";
   return t;
 }
 
-Verdict by_elicitation(Session& session, const ApprovalRequest& req, Outbound* stream,
-                       const CancelToken& cancel, std::string* by) {
+// Empty optional: the client could not be asked at all (no stream to it).
+std::optional<Verdict> by_elicitation(Session& session, const ApprovalRequest& req,
+                                      Outbound* stream, const CancelToken& cancel,
+                                      std::string* by) {
   json params = {{"message", approval_text(session.caller(), req)},
                  {"requestedSchema", {{"type", "object"}, {"properties", json::object()}}}};
   auto r = session.request_client("elicitation/create", params, req.timeout_ms, stream, &cancel);
   if (cancel.cancelled()) return Verdict::cancelled;
   if (!r) {
+    if (r.error().code == kNoClientStream) return std::nullopt;
     *by = "elicitation: " + r.error().message;
     return r.error().code == rpc::kRequestTimeout ? Verdict::timeout : Verdict::declined;
   }
@@ -39,7 +42,11 @@ Verdict obtain_approval(Server& server, Session& session, const ApprovalRequest&
                         Outbound* stream, const CancelToken& cancel,
                         const std::function<void(uint64_t)>& tick, std::string* by) {
   if (session.client_supports("elicitation")) {
-    return by_elicitation(session, req, stream, cancel, by);
+    if (auto v = by_elicitation(session, req, stream, cancel, by)) return *v;
+    log::warn(
+        "the client declared elicitation but has no open stream to ask on; the call "
+        "waits as a pending approval instead",
+        {{"tool", req.tool.name}});
   }
   PendingApproval p;
   p.call_id = req.call_id;
@@ -56,12 +63,16 @@ Verdict obtain_approval(Server& server, Session& session, const ApprovalRequest&
   const std::string& id = p.id;
   // The operator is told how to decide; the model only learns that a human
   // must, so it has nothing to act on.
-  log::warn("call waits for human approval: toolgate approvals approve " + id + " -c " +
-                req.config_path,
-            {{"approval", id}, {"tool", req.tool.name}, {"caller", p.caller},
-             {"rule", req.decision.rule_id}, {"timeout_ms", req.timeout_ms}});
+  log::warn(
+      "call waits for human approval: toolgate approvals approve " + id + " -c " + req.config_path,
+      {{"approval", id},
+       {"tool", req.tool.name},
+       {"caller", p.caller},
+       {"rule", req.decision.rule_id},
+       {"timeout_ms", req.timeout_ms}});
   session.log_to_client(McpLevel::notice,
-                        {{"event", "approval_pending"}, {"tool", req.tool.name},
+                        {{"event", "approval_pending"},
+                         {"tool", req.tool.name},
                          {"message", "waiting for a human to approve this call"}},
                         stream);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(req.timeout_ms);

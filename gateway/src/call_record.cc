@@ -62,7 +62,8 @@ bool CallRecord::approval(Verdict v, const std::string& by, const std::string& d
 
 void CallRecord::ended(const std::string& outcome, const WorkResult* r, size_t bytes,
                        bool is_error) {
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   server_.metrics().call(tool_.name, decision_, outcome, seconds);
   json rec = base();
   rec["event"] = "end";

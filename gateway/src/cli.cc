@@ -37,8 +37,8 @@ std::string Args::opt(const std::string& name, const std::string& dflt) const {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  static const char* kValued[] = {"--listen", "--log-level", "--tool", "--args", "--caller",
-                                  "--socket", "--file", "-n"};
+  static const char* kValued[] = {"--listen", "--log-level", "--tool", "--args",
+                                  "--caller", "--socket",    "--file", "-n"};
   static const char* kFlags[] = {"--stdio", "--json", "--help", "--version", "-f"};
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];
@@ -318,9 +318,10 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
   std::string admin_err = admin.start(sock);
   bool admin_ok = admin_err.empty();
   if (!admin_ok) {
-    log::error("approvals socket unavailable; pending approvals can only be decided over "
-               "/admin/approvals",
-               {{"socket", sock}, {"error", admin_err}});
+    log::error(
+        "approvals socket unavailable; pending approvals can only be decided over "
+        "/admin/approvals",
+        {{"socket", sock}, {"error", admin_err}});
   } else {
     log::info("approvals socket ready", {{"socket", sock}});
   }
@@ -362,8 +363,7 @@ int run_cli(int argc, char** argv) {
     return usage_error(a.error.empty() ? "no command given" : a.error, kMainHelp);
   }
   if (!a.error.empty()) return usage_error(a.error, kMainHelp);
-  bool takes_positional = a.command == "policy" || a.command == "approvals" ||
-                          a.command == "audit";
+  bool takes_positional = a.command == "policy" || a.command == "approvals" || a.command == "audit";
   if (!takes_positional && !a.positional.empty())
     return usage_error("unexpected argument: " + a.positional[0], kMainHelp);
   AdapterRegistry reg;

@@ -30,8 +30,8 @@ int cmd_approvals(const Args& a) {
       return usage_error("approvals needs -c CONFIG or --socket PATH", kApprovalsHelp);
     auto cfg = load_or_report(a.config);
     if (!cfg) return 1;
-    sock = cfg->approvals.socket.empty() ? default_approvals_socket(cfg->path)
-                                         : cfg->approvals.socket;
+    sock =
+        cfg->approvals.socket.empty() ? default_approvals_socket(cfg->path) : cfg->approvals.socket;
   }
   const std::string& sub = a.positional[0];
   json req;

@@ -12,7 +12,7 @@ namespace toolgate {
 
 struct Args {
   std::string command;
-  std::vector<std::string> positional;      // after the command: subcommand, files, ids
+  std::vector<std::string> positional;  // after the command: subcommand, files, ids
   std::string config;
   std::map<std::string, std::string> opts;  // valued options: --listen, --tool, ...
   std::vector<std::string> flags;           // --stdio, --json, --help, -f, ...

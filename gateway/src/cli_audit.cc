@@ -62,7 +62,8 @@ int cmd_audit(const Args& a) {
     return usage_error("expected `audit tail`", kAuditHelp);
   std::string path = a.opt("--file");
   if (path.empty()) {
-    if (a.config.empty()) return usage_error("audit tail needs -c CONFIG or --file PATH", kAuditHelp);
+    if (a.config.empty())
+      return usage_error("audit tail needs -c CONFIG or --file PATH", kAuditHelp);
     auto cfg = load_or_report(a.config);
     if (!cfg) return 1;
     if (cfg->audit.path.empty()) {

@@ -74,8 +74,8 @@ int cmd_explain(const Args& a, const AdapterRegistry& reg) {
   if (!load_all(a, reg, &l)) return 1;
   auto tool = l.cat->find_shared(a.opt("--tool"));
   if (!tool) {
-    std::fprintf(stderr, "unknown tool: %s (see `toolgate tools -c %s`)\n",
-                 a.opt("--tool").c_str(), a.config.c_str());
+    std::fprintf(stderr, "unknown tool: %s (see `toolgate tools -c %s`)\n", a.opt("--tool").c_str(),
+                 a.config.c_str());
     return 1;
   }
   auto args = parse_bounded(a.opt("--args", "{}"), 64);
@@ -115,9 +115,10 @@ int cmd_explain(const Args& a, const AdapterRegistry& reg) {
   std::printf("caller:   %s [%s]%s\n", caller.id.c_str(), roles.c_str(),
               known ? "" : " (not a configured caller: no roles)");
   if (!invalid.empty()) {
-    std::printf("note:     these arguments fail the tool's inputSchema, so a real call\n"
-                "          would be rejected before the policy runs: %s\n",
-                invalid.c_str());
+    std::printf(
+        "note:     these arguments fail the tool's inputSchema, so a real call\n"
+        "          would be rejected before the policy runs: %s\n",
+        invalid.c_str());
   }
   std::printf("decision: %s", to_string(e.decision.effect));
   if (e.decision.rule_id == "default")
@@ -160,8 +161,8 @@ CaseResult run_case(const YamlDoc& doc, const std::string& ptr, const Loaded& l)
   auto bad = [&](const std::string& msg) { return CaseResult{false, msg}; };
   if (!c.is_object()) return bad("a case must be a mapping");
   for (auto& [k, v] : c.items()) {
-    static const std::set<std::string> kKeys = {"name", "tool", "args", "caller", "expect",
-                                                "rule", "repeat", "message"};
+    static const std::set<std::string> kKeys = {"name",   "tool", "args",   "caller",
+                                                "expect", "rule", "repeat", "message"};
     if (!kKeys.count(k)) return bad("unknown key '" + k + "'");
   }
   if (!c.contains("tool") || !c["tool"].is_string()) return bad("'tool' (a string) is required");
@@ -209,9 +210,9 @@ CaseResult run_case(const YamlDoc& doc, const std::string& ptr, const Loaded& l)
   if (d.effect != want) return bad("expected " + std::string(to_string(want)) + ", got " + got);
   if (auto r = c.find("rule"); r != c.end() && (!r->is_string() || *r != d.rule_id))
     return bad("expected rule " + dump_safe(*r) + ", got " + got);
-  if (auto m = c.find("message"); m != c.end() &&
-                                   (!m->is_string() ||
-                                    d.message.find(m->get<std::string>()) == std::string::npos))
+  if (auto m = c.find("message");
+      m != c.end() &&
+      (!m->is_string() || d.message.find(m->get<std::string>()) == std::string::npos))
     return bad("expected the message to contain " + dump_safe(*m) + ", got \"" + d.message + "\"");
   return {true, got};
 }
@@ -242,17 +243,16 @@ int cmd_test(const Args& a, const AdapterRegistry& reg) {
       } catch (const ConfigError& e) {
         r = {false, e.what()};
       }
-      std::string name = cases[i].is_object() && cases[i].contains("name") &&
-                                 cases[i]["name"].is_string()
-                             ? cases[i]["name"].get<std::string>()
-                             : "case " + std::to_string(i + 1);
+      std::string name =
+          cases[i].is_object() && cases[i].contains("name") && cases[i]["name"].is_string()
+              ? cases[i]["name"].get<std::string>()
+              : "case " + std::to_string(i + 1);
       if (r.ok) {
         ++passed;
         if (a.has("--json") == false) std::printf("ok    %s\n", name.c_str());
       } else {
         ++failed;
-        std::printf("FAIL  %s: %s: %s\n", doc.where(ptr).c_str(), name.c_str(),
-                    r.detail.c_str());
+        std::printf("FAIL  %s: %s: %s\n", doc.where(ptr).c_str(), name.c_str(), r.detail.c_str());
       }
     }
   }

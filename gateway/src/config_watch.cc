@@ -61,10 +61,11 @@ void ConfigWatcher::arm() {
   for (auto& p : paths) {
     std::string abs = absolute(p);
     files_.insert(abs);
-    std::string dir = abs.substr(0, abs.rfind('/'));
-    if (dir.empty()) dir = "/";
-    int wd = ::inotify_add_watch(fd_, dir.c_str(),
-                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE);
+    size_t slash = abs.rfind('/');
+    std::string dir =
+        slash == 0 || slash == std::string::npos ? std::string("/") : abs.substr(0, slash);
+    int wd =
+        ::inotify_add_watch(fd_, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE);
     if (wd < 0) {
       log::warn("cannot watch a directory for config changes", {{"dir", dir}});
       continue;

@@ -23,14 +23,14 @@ void install_admin_routes(httplib::Server& http, Server& server, const HttpGuard
   });
 
   // Only callers with an admin role, and only when callers are real (keys).
-  auto admin = [&server, guard](const httplib::Request& req, httplib::Response& res,
-                                Caller* who) {
+  auto admin = [&server, guard](const httplib::Request& req, httplib::Response& res, Caller* who) {
     if (!guard(req, res, who)) return false;
     auto cfg = server.config();
     if (cfg->server.api_keys.empty()) {
       reply(res, 403,
-            {{"error", "the admin endpoint needs server.auth.api_keys; without keys use "
-                       "`toolgate approvals` on the gateway's host"}});
+            {{"error",
+              "the admin endpoint needs server.auth.api_keys; without keys use "
+              "`toolgate approvals` on the gateway's host"}});
       return false;
     }
     if (!has_any_role(*who, cfg->approvals.admin_roles)) {
@@ -40,30 +40,31 @@ void install_admin_routes(httplib::Server& http, Server& server, const HttpGuard
     return true;
   };
 
-  http.Get("/admin/approvals", [&server, admin](const httplib::Request& req,
-                                                httplib::Response& res) {
-    Caller who;
-    if (!admin(req, res, &who)) return;
-    json list = json::array();
-    for (auto& a : server.approvals().list()) list.push_back(a.to_json());
-    reply(res, 200, {{"pending", list}});
-  });
+  http.Get("/admin/approvals",
+           [&server, admin](const httplib::Request& req, httplib::Response& res) {
+             Caller who;
+             if (!admin(req, res, &who)) return;
+             json list = json::array();
+             for (auto& a : server.approvals().list()) list.push_back(a.to_json());
+             reply(res, 200, {{"pending", list}});
+           });
 
-  http.Post(R"(/admin/approvals/([0-9a-f]{1,64})/(approve|deny))",
-            [&server, admin](const httplib::Request& req, httplib::Response& res) {
-              Caller who;
-              if (!admin(req, res, &who)) return;
-              std::string id = req.matches[1], verb = req.matches[2];
-              std::string err, by = "http:" + who.id;
-              // The approver must be someone other than the caller that made
-              // the call: an agent holding an admin key cannot wave itself through.
-              if (!server.approvals().resolve(id, verb == "approve", by, who.id, &err)) {
-                reply(res, err.find("no pending") == 0 ? 404 : 409, {{"error", err}});
-                return;
-              }
-              log::info("approval decided", {{"id", id}, {"approved", verb == "approve"}, {"by", by}});
-              reply(res, 200, {{"ok", true}});
-            });
+  http.Post(
+      R"(/admin/approvals/([0-9a-f]{1,64})/(approve|deny))",
+      [&server, admin](const httplib::Request& req, httplib::Response& res) {
+        Caller who;
+        if (!admin(req, res, &who)) return;
+        std::string id = req.matches[1], verb = req.matches[2];
+        std::string err, by = "http:" + who.id;
+        // The approver must be someone other than the caller that made
+        // the call: an agent holding an admin key cannot wave itself through.
+        if (!server.approvals().resolve(id, verb == "approve", by, who.id, &err)) {
+          reply(res, err.find("no pending") == 0 ? 404 : 409, {{"error", err}});
+          return;
+        }
+        log::info("approval decided", {{"id", id}, {"approved", verb == "approve"}, {"by", by}});
+        reply(res, 200, {{"ok", true}});
+      });
 }
 
 }  // namespace toolgate

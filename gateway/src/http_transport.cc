@@ -274,7 +274,10 @@ void HttpTransport::install_routes() {
                           msg["params"].is_object() && msg["params"].contains("_meta") &&
                           msg["params"]["_meta"].is_object() &&
                           msg["params"]["_meta"].contains("progressToken");
-    if (!(sse_ok && (wants_progress || !json_ok))) {
+    // A call may need approval over elicitation, which needs a stream to
+    // ask on; clients that can be asked get one.
+    bool may_ask = msg["method"] == "tools/call" && session->client_supports("elicitation");
+    if (!(sse_ok && (wants_progress || may_ask || !json_ok))) {
       auto reply = session->handle(msg, nullptr);
       if (reply) {
         send_json(res, 200, *reply);

@@ -9,10 +9,14 @@ namespace {
 std::string label(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -29,8 +33,8 @@ void header(std::string& out, const char* name, const char* help, const char* ty
 
 }  // namespace
 
-void Metrics::call(const std::string& tool, const std::string& decision,
-                   const std::string& outcome, double seconds) {
+void Metrics::call(const std::string& tool, const std::string& decision, const std::string& outcome,
+                   double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   ++calls_[{tool, decision, outcome}];
   if (seconds < 0) return;

@@ -91,7 +91,7 @@ Tri eval_scalar(const Operand& o, const json& v) {
     case Op::len_lte:
       if (!v.is_string()) return Tri::mismatch;
       return utf8_length(v.get_ref<const std::string&>()) <= o.value.get<uint64_t>() ? Tri::yes
-                                                                                      : Tri::no;
+                                                                                     : Tri::no;
     case Op::exists:
       return o.value.get<bool>() ? Tri::yes : Tri::no;
   }
@@ -118,18 +118,30 @@ Tri eval_roles(const Operand& o, const json& roles) {
 
 const char* op_name(Op op) {
   switch (op) {
-    case Op::equals: return "equals";
-    case Op::in: return "in";
-    case Op::not_in: return "not_in";
-    case Op::matches: return "matches";
-    case Op::not_matches: return "not_matches";
-    case Op::prefix: return "prefix";
-    case Op::lt: return "lt";
-    case Op::lte: return "lte";
-    case Op::gt: return "gt";
-    case Op::gte: return "gte";
-    case Op::exists: return "exists";
-    case Op::len_lte: return "len_lte";
+    case Op::equals:
+      return "equals";
+    case Op::in:
+      return "in";
+    case Op::not_in:
+      return "not_in";
+    case Op::matches:
+      return "matches";
+    case Op::not_matches:
+      return "not_matches";
+    case Op::prefix:
+      return "prefix";
+    case Op::lt:
+      return "lt";
+    case Op::lte:
+      return "lte";
+    case Op::gt:
+      return "gt";
+    case Op::gte:
+      return "gte";
+    case Op::exists:
+      return "exists";
+    case Op::len_lte:
+      return "len_lte";
   }
   return "?";
 }
@@ -178,14 +190,30 @@ json static_facts(const Caller& caller, const Tool& tool) {
 Tri eval_condition(const Condition& c, const json& facts, const json& args, std::string* why) {
   const json* v = nullptr;
   switch (c.field) {
-    case Field::args: v = lookup(args, c.path); break;
-    case Field::http_method: v = lookup(facts, {"http", "method"}); break;
-    case Field::http_path: v = lookup(facts, {"http", "path"}); break;
-    case Field::graphql_operation: v = lookup(facts, {"graphql", "operation"}); break;
-    case Field::annotation: v = lookup(facts, {"annotations", c.path[0]}); break;
-    case Field::source: v = lookup(facts, {"source"}); break;
-    case Field::caller_id: v = lookup(facts, {"caller", "id"}); break;
-    case Field::caller_roles: v = lookup(facts, {"caller", "roles"}); break;
+    case Field::args:
+      v = lookup(args, c.path);
+      break;
+    case Field::http_method:
+      v = lookup(facts, {"http", "method"});
+      break;
+    case Field::http_path:
+      v = lookup(facts, {"http", "path"});
+      break;
+    case Field::graphql_operation:
+      v = lookup(facts, {"graphql", "operation"});
+      break;
+    case Field::annotation:
+      v = lookup(facts, {"annotations", c.path[0]});
+      break;
+    case Field::source:
+      v = lookup(facts, {"source"});
+      break;
+    case Field::caller_id:
+      v = lookup(facts, {"caller", "id"});
+      break;
+    case Field::caller_roles:
+      v = lookup(facts, {"caller", "roles"});
+      break;
   }
   Tri result = Tri::yes;
   for (const Operand& o : c.ops) {
@@ -209,8 +237,10 @@ Tri eval_condition(const Condition& c, const json& facts, const json& args, std:
       *why = c.key + " " + op_name(o.op) + " " + excerpt(o.value) + ": " +
              (t == Tri::mismatch ? "cannot apply to " + seen : "value is " + seen);
     }
-    if (t == Tri::mismatch) result = Tri::mismatch;
-    else if (t == Tri::no && result == Tri::yes) result = Tri::no;
+    if (t == Tri::mismatch)
+      result = Tri::mismatch;
+    else if (t == Tri::no && result == Tri::yes)
+      result = Tri::no;
   }
   return result;
 }
@@ -223,8 +253,9 @@ bool holds_for(Effect effect, Tri t) {
 
 std::string Decision::text() const {
   if (effect == Effect::allow) return "";
-  std::string who = rule_id == "default" ? std::string("the policy default (no rule allows this call)")
-                                         : "policy rule '" + rule_id + "'";
+  std::string who = rule_id == "default"
+                        ? std::string("the policy default (no rule allows this call)")
+                        : "policy rule '" + rule_id + "'";
   std::string t = (effect == Effect::deny ? "Denied by " : "Needs approval by ") + who;
   if (!message.empty()) t += ": " + message;
   return t;

@@ -56,8 +56,8 @@ std::vector<LintIssue> PolicySet::lint(const Catalog& catalog,
       bool any = false;
       for (auto& t : catalog.tools()) any = any || glob_match(r.tools[k], t->name);
       if (!any) {
-        warn(r.tools_where[k], "rule '" + r.id + "': tools glob '" + r.tools[k] +
-                                   "' matches no tool in the catalog");
+        warn(r.tools_where[k],
+             "rule '" + r.id + "': tools glob '" + r.tools[k] + "' matches no tool in the catalog");
       }
     }
     for (size_t k = 0; k < r.sources.size(); ++k) {

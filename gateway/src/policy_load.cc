@@ -20,11 +20,18 @@ const SchemaValidator& policy_validator() {
 }
 
 const std::map<std::string, Op>& operators() {
-  static const std::map<std::string, Op> ops = {
-      {"equals", Op::equals}, {"in", Op::in},         {"not_in", Op::not_in},
-      {"matches", Op::matches}, {"not_matches", Op::not_matches}, {"prefix", Op::prefix},
-      {"lt", Op::lt},         {"lte", Op::lte},       {"gt", Op::gt},
-      {"gte", Op::gte},       {"exists", Op::exists}, {"len_lte", Op::len_lte}};
+  static const std::map<std::string, Op> ops = {{"equals", Op::equals},
+                                                {"in", Op::in},
+                                                {"not_in", Op::not_in},
+                                                {"matches", Op::matches},
+                                                {"not_matches", Op::not_matches},
+                                                {"prefix", Op::prefix},
+                                                {"lt", Op::lt},
+                                                {"lte", Op::lte},
+                                                {"gt", Op::gt},
+                                                {"gte", Op::gte},
+                                                {"exists", Op::exists},
+                                                {"len_lte", Op::len_lte}};
   return ops;
 }
 
@@ -53,8 +60,10 @@ std::vector<std::string> split_path(const std::string& s) {
       cur += c;
     }
   }
-  if (!cur.empty()) out.push_back(cur);
-  else if (s.empty() || s.back() == '.') return {};
+  if (!cur.empty())
+    out.push_back(cur);
+  else if (s.empty() || s.back() == '.')
+    return {};
   return out;
 }
 
@@ -67,7 +76,8 @@ Condition parse_condition(const YamlDoc& doc, const std::string& ptr, const std:
   if (key.rfind("args.", 0) == 0) {
     c.field = Field::args;
     c.path = split_path(key.substr(5));
-    if (c.path.empty()) fail("malformed argument path '" + key + "' (expected args.name.sub or args.list[0])");
+    if (c.path.empty())
+      fail("malformed argument path '" + key + "' (expected args.name.sub or args.list[0])");
   } else if (key.rfind("annotations.", 0) == 0 && key.size() > 12) {
     c.field = Field::annotation;
     c.path = {key.substr(12)};
@@ -104,7 +114,8 @@ Condition parse_condition(const YamlDoc& doc, const std::string& ptr, const std:
         break;
       case Op::matches:
       case Op::not_matches: {
-        if (!operand.is_string()) bad("'matches' and 'not_matches' need a regular expression string");
+        if (!operand.is_string())
+          bad("'matches' and 'not_matches' need a regular expression string");
         RE2::Options opts;
         opts.set_log_errors(false);
         opts.set_max_mem(8 << 20);
@@ -157,8 +168,11 @@ uint64_t parse_duration_ms(const std::string& s) {
   size_t digits = s.find_first_not_of("0123456789");
   uint64_t n = std::stoull(s.substr(0, digits));
   std::string unit = s.substr(digits);
-  uint64_t mult = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000
-                  : unit == "h" ? 3600000 : 86400000;
+  uint64_t mult = unit == "ms"  ? 1
+                  : unit == "s" ? 1000
+                  : unit == "m" ? 60000
+                  : unit == "h" ? 3600000
+                                : 86400000;
   return n * mult;
 }
 
@@ -189,10 +203,14 @@ const char* to_string(Effect e) {
 }
 
 bool parse_effect(const std::string& s, Effect* out) {
-  if (s == "allow") *out = Effect::allow;
-  else if (s == "approve") *out = Effect::approve;
-  else if (s == "deny") *out = Effect::deny;
-  else return false;
+  if (s == "allow")
+    *out = Effect::allow;
+  else if (s == "approve")
+    *out = Effect::approve;
+  else if (s == "deny")
+    *out = Effect::deny;
+  else
+    return false;
   return true;
 }
 
@@ -228,8 +246,8 @@ std::shared_ptr<const PolicySet> PolicySet::load(const std::vector<std::string>&
       rule->file = file;
       rule->where = doc.where(ptr);
       if (auto prev = seen_ids.find(rule->id); prev != seen_ids.end()) {
-        doc.fail(ptr + "/id", "duplicate rule id '" + rule->id + "' (first defined at " +
-                                  prev->second + ")");
+        doc.fail(ptr + "/id",
+                 "duplicate rule id '" + rule->id + "' (first defined at " + prev->second + ")");
       }
       seen_ids[rule->id] = doc.where(ptr + "/id");
       parse_effect(r.at("effect"), &rule->effect);
@@ -248,7 +266,8 @@ std::shared_ptr<const PolicySet> PolicySet::load(const std::vector<std::string>&
         rule->limit.per = l->at("per");
         rule->limit.per_ms = parse_duration_ms(rule->limit.per);
         rule->limit.by = l->value("by", "caller");
-        if (rule->limit.per_ms == 0) doc.fail(ptr + "/limit/per", "the period must be longer than 0");
+        if (rule->limit.per_ms == 0)
+          doc.fail(ptr + "/limit/per", "the period must be longer than 0");
         if (rule->effect == Effect::deny)
           doc.fail(ptr + "/limit", "a deny rule cannot have a limit (it allows nothing to count)");
       }

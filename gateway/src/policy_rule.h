@@ -13,11 +13,31 @@
 namespace toolgate {
 
 // Where a condition looks.
-enum class Field { args, http_method, http_path, graphql_operation, annotation, source, caller_id,
-                   caller_roles };
+enum class Field {
+  args,
+  http_method,
+  http_path,
+  graphql_operation,
+  annotation,
+  source,
+  caller_id,
+  caller_roles
+};
 
-enum class Op { equals, in, not_in, matches, not_matches, prefix, lt, lte, gt, gte, exists,
-                len_lte };
+enum class Op {
+  equals,
+  in,
+  not_in,
+  matches,
+  not_matches,
+  prefix,
+  lt,
+  lte,
+  gt,
+  gte,
+  exists,
+  len_lte
+};
 
 struct Operand {
   Op op;
@@ -26,8 +46,8 @@ struct Operand {
 };
 
 struct Condition {
-  std::string key;                // as written, e.g. "args.sql"
-  std::string where;              // file:line:col of the key
+  std::string key;    // as written, e.g. "args.sql"
+  std::string where;  // file:line:col of the key
   Field field;
   std::vector<std::string> path;  // args: the path inside the arguments; annotation: its name
   std::vector<Operand> ops;       // all must hold
@@ -36,7 +56,7 @@ struct Condition {
 struct RateLimit {
   uint64_t calls = 0;  // 0: no limit
   uint64_t per_ms = 0;
-  std::string per;     // as written, e.g. "1h"
+  std::string per;  // as written, e.g. "1h"
   std::string by = "caller";
 };
 

@@ -5,8 +5,8 @@
 
 namespace toolgate {
 
-bool MemoryRateStore::take(const std::vector<Bucket>& buckets, uint64_t now_ms,
-                           size_t* empty_index, uint64_t* wait_ms) {
+bool MemoryRateStore::take(const std::vector<Bucket>& buckets, uint64_t now_ms, size_t* empty_index,
+                           uint64_t* wait_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<State*> states;
   for (size_t i = 0; i < buckets.size(); ++i) {
@@ -15,8 +15,9 @@ bool MemoryRateStore::take(const std::vector<Bucket>& buckets, uint64_t now_ms,
     // A reload that changes a rule's limit starts its bucket afresh.
     if (it == state_.end() || it->second.capacity != b.capacity ||
         it->second.period_ms != b.period_ms) {
-      it = state_.insert_or_assign(b.key, State{double(b.capacity), now_ms, b.capacity,
-                                                b.period_ms}).first;
+      it =
+          state_.insert_or_assign(b.key, State{double(b.capacity), now_ms, b.capacity, b.period_ms})
+              .first;
     }
     State& s = it->second;
     double per_ms = double(b.capacity) / double(std::max<uint64_t>(b.period_ms, 1));

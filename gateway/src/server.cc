@@ -141,9 +141,9 @@ std::string Server::reload() {
     pol = load_policy(*cfg, rates_);
     audit = open_audit(*cfg, snapshot().audit);
   } catch (const ConfigError& e) {
-    log::error(std::string("reload rejected; the previous config and policy stay in force: ") +
-                   e.what(),
-               {{"error", e.what()}});
+    log::error(
+        std::string("reload rejected; the previous config and policy stay in force: ") + e.what(),
+        {{"error", e.what()}});
     metrics_.reload(false);
     return e.what();
   }

@@ -143,7 +143,7 @@ Result<json> Session::request_client(const std::string& method, json params, uin
   };
   if (!emit(make_request(id, method, std::move(params)), stream)) {
     forget();
-    return Error{rpc::kInternalError, "no open stream to the client"};
+    return Error{kNoClientStream, "no open stream to the client"};
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   bool ready = false;

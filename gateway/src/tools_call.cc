@@ -141,9 +141,12 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
 
   if (decision.effect == Effect::approve) {
     std::string by;
-    ApprovalRequest req{*tool,        rec.redacted_args(),
+    ApprovalRequest req{*tool,
+                        rec.redacted_args(),
                         args_digest({{"tool", name}, {"arguments", args}}),
-                        rec.call_id(), decision, snap.config->approvals.timeout_ms,
+                        rec.call_id(),
+                        decision,
+                        snap.config->approvals.timeout_ms,
                         snap.config->path};
     Verdict v = obtain_approval(server, session, req, stream, cancel, tick, &by);
     if (!rec.approval(v, by, req.digest)) {
@@ -152,13 +155,13 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
     }
     if (v == Verdict::cancelled) return std::nullopt;
     if (v != Verdict::approved) {
-      std::string text = v == Verdict::timeout
-                             ? "The call needed human approval (policy rule '" +
-                                   decision.rule_id + "') and none came within " +
-                                   std::to_string(snap.config->approvals.timeout_ms / 1000) +
-                                   " s, so it was denied."
-                             : "A human declined this call (policy rule '" + decision.rule_id +
-                                   "').";
+      std::string text =
+          v == Verdict::timeout
+              ? "The call needed human approval (policy rule '" + decision.rule_id +
+                    "') and none came within " +
+                    std::to_string(snap.config->approvals.timeout_ms / 1000) +
+                    " s, so it was denied."
+              : "A human declined this call (policy rule '" + decision.rule_id + "').";
       return make_result(id, tool_error(text));
     }
   }
@@ -191,7 +194,8 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   } else {
     result = tool_error(outcome_text(r, tool->limits));
   }
-  rec.ended(std::string(to_string(r.outcome)), &r, dump_safe(result).size(), result.value("isError", false));
+  rec.ended(std::string(to_string(r.outcome)), &r, dump_safe(result).size(),
+            result.value("isError", false));
   bool ok = r.outcome == Outcome::ok;
   log::write(ok ? log::Level::info : log::Level::warning, "call finished", fields);
   session.log_to_client(

@@ -9,7 +9,8 @@ TEST_CASE("cli: --version and --help on every command") {
   auto v = run("--version");
   CHECK(v.status == 0);
   CHECK(v.out.find("toolgate 0.") == 0);
-  for (const char* cmd : {"", "serve ", "validate ", "tools "}) {
+  for (const char* cmd :
+       {"", "serve ", "validate ", "tools ", "doctor ", "policy ", "approvals ", "audit "}) {
     auto h = run(std::string(cmd) + "--help");
     CAPTURE(cmd);
     CHECK(h.status == 0);

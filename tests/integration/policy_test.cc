@@ -64,16 +64,19 @@ struct PolicyFixture {
         "c.yaml",
         "policies: [policy.yaml]\n"
         "audit: {path: audit.jsonl}\n"
-        "approvals: {timeout_ms: 20000, socket: " + dir.path + "/approvals.sock}\n" + extra +
+        "approvals: {timeout_ms: 20000, socket: " +
+            dir.path + "/approvals.sock}\n" + extra +
             "sources:\n  - name: t\n    type: script\n    tools:\n"
             "      - name: echo\n        command: [cat]\n"
-            "        input_schema: {type: object, properties: {msg: {type: string}, token: {type: string}}}\n"
+            "        input_schema: {type: object, properties: {msg: {type: string}, token: {type: "
+            "string}}}\n"
             "        annotations: {readOnlyHint: true}\n"
             "      - name: rm\n        command: [cat]\n        input_schema: {type: object}\n"
             "      - name: secret\n        command: [cat]\n"
             // The temp dir in its command line tells this test's tool from others'.
-            "      - name: sleep\n        command: [\"" + testcase("sleep_forever") + "\", \"" +
-            dir.path + "/sleep-marker\"]\n"
+            "      - name: sleep\n        command: [\"" +
+            testcase("sleep_forever") + "\", \"" + dir.path +
+            "/sleep-marker\"]\n"
             "        input_schema: {type: object}\n        annotations: {readOnlyHint: true}\n");
   }
 };
@@ -146,6 +149,19 @@ TEST_CASE("policy: denied calls are tool errors naming the rule; never-allowed t
   CHECK(ends[0]["call"] == decisions[0]["call"]);
   CHECK(ends[0]["outcome"] == "ok");
   CHECK(slurp(f.audit).find("tok-123456") == std::string::npos);
+
+  auto tail = run("audit tail -c " + f.config + " -n 3");
+  CHECK(tail.status == 0);
+  std::istringstream lines(tail.out);
+  std::vector<std::string> shown;
+  for (std::string l; std::getline(lines, l);) shown.push_back(l);
+  REQUIRE(shown.size() == 3);
+  CHECK(shown[2].find("decision") != std::string::npos);
+  CHECK(shown[2].find("local  t__echo  deny (rule quota) rate-limited") != std::string::npos);
+  CHECK(shown[1].find(" end ") != std::string::npos);
+  CHECK(shown[1].find("ok") != std::string::npos);
+  auto raw = run("audit tail --file " + f.audit + " -n 1 --json");
+  CHECK(json::parse(raw.out)["rule"] == "quota");
 }
 
 TEST_CASE("policy: the audit log keeps every decision when a worker or the gateway is killed") {
@@ -258,8 +274,8 @@ TEST_CASE("policy: without elicitation a call waits for `toolgate approvals`; a 
     CHECK(list[0]["tool"] == "t__rm");
     CHECK(list[0]["rule"] == "rm-needs-a-human");
     CHECK(list[0]["args"]["n"] == 1);
-    auto human = run("approvals " + verb + " " + list[0]["id"].get<std::string>() + " -c " +
-                     f.config);
+    auto human =
+        run("approvals " + verb + " " + list[0]["id"].get<std::string>() + " -c " + f.config);
     CHECK(human.status == 0);
     std::optional<json> res;
     while (!res) {
@@ -301,7 +317,8 @@ TEST_CASE("policy: a broken policy file is rejected on reload and the old policy
   std::string tmp = f.dir.file("policy.yaml.tmp",
                                "version: 1\nrules:\n  - id: x\n    effect: allow\n    tool: [y]\n");
   ::rename(tmp.c_str(), f.policy.c_str());
-  REQUIRE(eventually([&] { return gw->stderr_text().find("reload rejected") != std::string::npos; }));
+  REQUIRE(
+      eventually([&] { return gw->stderr_text().find("reload rejected") != std::string::npos; }));
   CHECK(gw->stderr_text().find(f.policy + ":5:5: /rules/0/tool: unknown key 'tool'") !=
         std::string::npos);
   CHECK_FALSE(is_error(gw->roundtrip(call("t__echo", {{"msg", "b"}}))));  // old policy
@@ -309,12 +326,14 @@ TEST_CASE("policy: a broken policy file is rejected on reload and the old policy
   // A good file takes effect, and clients hear that the list may have changed.
   std::ofstream(f.policy) << "version: 1\ndefault: deny\nrules:\n"
                              "  - {id: only-sleep, tools: [t__sleep], effect: allow}\n";
-  REQUIRE(eventually([&] { return gw->stderr_text().find("config reloaded") != std::string::npos; }));
+  REQUIRE(
+      eventually([&] { return gw->stderr_text().find("config reloaded") != std::string::npos; }));
   json r = gw->roundtrip(call("t__echo", {{"msg", "c"}}));
   CHECK(is_error(r));
   CHECK(text_of(r).find("the policy default") != std::string::npos);
   bool told = false;
-  for (auto& n : gw->notifications) told = told || n["method"] == "notifications/tools/list_changed";
+  for (auto& n : gw->notifications)
+    told = told || n["method"] == "notifications/tools/list_changed";
   CHECK(told);
   json list = gw->roundtrip(request("tools/list"));
   REQUIRE(list["result"]["tools"].size() == 1);
@@ -358,9 +377,11 @@ rules:
 
   auto metrics = alice.get("/metrics");
   CHECK(metrics.status == 200);
-  CHECK(metrics.body.find("toolgate_calls_total{tool=\"t__echo\",decision=\"allow\",outcome=\"ok\"} 1") !=
+  CHECK(metrics.body.find(
+            "toolgate_calls_total{tool=\"t__echo\",decision=\"allow\",outcome=\"ok\"} 1") !=
         std::string::npos);
-  CHECK(metrics.body.find("toolgate_calls_total{tool=\"t__echo\",decision=\"deny\",outcome=\"denied\"} 1") !=
+  CHECK(metrics.body.find(
+            "toolgate_calls_total{tool=\"t__echo\",decision=\"deny\",outcome=\"denied\"} 1") !=
         std::string::npos);
   CHECK(metrics.body.find("toolgate_sessions_active 2") != std::string::npos);
   CHECK(metrics.body.find("toolgate_call_duration_seconds_count{tool=\"t__echo\"} 1") !=
@@ -431,7 +452,7 @@ TEST_CASE("cli: policy test, explain and lint; serve refuses a policy with error
   CHECK(f.status == 1);
   CHECK(f.out.find("1 passed, 3 failed") != std::string::npos);
   CHECK(f.out.find(bad_cases + ":2:5: wrong on purpose: expected allow, got deny (rule "
-                   "sql-select-only)") != std::string::npos);
+                               "sql-select-only)") != std::string::npos);
   CHECK(f.out.find("unknown tool 'db__nope'") != std::string::npos);
   CHECK(f.out.find("arguments fail the tool's inputSchema") != std::string::npos);
 
@@ -441,7 +462,8 @@ TEST_CASE("cli: policy test, explain and lint; serve refuses a policy with error
   CHECK(e.out.find("decision: deny (rule sql-single-statement)") != std::string::npos);
   CHECK(e.out.find("caller:   alice [support]") != std::string::npos);
   CHECK(e.out.find("args.sql not_matches") != std::string::npos);  // the near miss, and why
-  auto ej = run("policy explain -c " + cfg + " --tool mail__send --args '{\"to\":\"a@example.com\","
+  auto ej = run("policy explain -c " + cfg +
+                " --tool mail__send --args '{\"to\":\"a@example.com\","
                 "\"body\":\"x\"}' --caller nobody --json");
   json j = json::parse(ej.out);
   CHECK(j["decision"] == "deny");
@@ -452,9 +474,10 @@ TEST_CASE("cli: policy test, explain and lint; serve refuses a policy with error
   CHECK(l.status == 0);
   CHECK(l.out.find("0 errors, 0 warnings") != std::string::npos);
 
-  std::string pol = dir.file("p.yaml", "version: 1\nrules:\n  - id: a\n    effect: deny\n"
-                                       "    tools: [\"nothing__*\"]\n"
-                                       "    when: {args.q: {matches: \"a(b\"}}\n");
+  std::string pol = dir.file("p.yaml",
+                             "version: 1\nrules:\n  - id: a\n    effect: deny\n"
+                             "    tools: [\"nothing__*\"]\n"
+                             "    when: {args.q: {matches: \"a(b\"}}\n");
   std::string c = dir.file("c.yaml", "policies: [p.yaml]\nsources: []\n");
   auto s = run("serve -c " + c + " --stdio");
   CHECK(s.status == 1);

@@ -68,8 +68,9 @@ TEST_CASE("policy load errors name file:line:col and what is wrong") {
   CHECK(re.find("bad regular expression") != std::string::npos);
   CHECK(load_error("version: 1\nrules:\n  - id: a\n    effect: deny\n    when: {argz.q: 1}\n")
             .find("unknown condition key 'argz.q'") != std::string::npos);
-  CHECK(load_error("version: 1\nrules:\n  - id: a\n    effect: deny\n    when: {args.q: {like: x}}\n")
-            .find("unknown operator 'like'") != std::string::npos);
+  CHECK(
+      load_error("version: 1\nrules:\n  - id: a\n    effect: deny\n    when: {args.q: {like: x}}\n")
+          .find("unknown operator 'like'") != std::string::npos);
   CHECK(load_error("version: 1\nrules:\n  - id: a\n    effect: deny\n    when: {args.q: {lt: x}}\n")
             .find("need a number") != std::string::npos);
   CHECK(load_error("version: 1\nrules:\n  - id: a\n    effect: deny\n"
@@ -84,8 +85,8 @@ TEST_CASE("policy load errors name file:line:col and what is wrong") {
     load(d, {"version: 1\nrules:\n  - id: same\n    effect: allow\n",
              "version: 1\nrules:\n  - {id: other, effect: deny}\n  - {id: same, effect: deny}\n"});
   });
-  CHECK(dup.find("p1.yaml:4:10: duplicate rule id 'same' (first defined at " +
-                 d.path + "/p0.yaml:3:9)") != std::string::npos);
+  CHECK(dup.find("p1.yaml:4:10: duplicate rule id 'same' (first defined at " + d.path +
+                 "/p0.yaml:3:9)") != std::string::npos);
 }
 
 TEST_CASE("deny beats approve beats allow; the default applies when nothing matches") {
@@ -230,12 +231,15 @@ rules:
   CHECK(decide(*p, make_tool("a__x", "a", {{"readOnlyHint", true}})).rule_id == "default");
   CHECK(decide(*p, make_tool("a__x", "a", {{"destructiveHint", false}})).rule_id == "default");
   json ro = {{"readOnlyHint", true}};
-  CHECK(decide(*p, make_tool("gh__d", "gh", ro, {{"http", {{"method", "DELETE"}, {"path", "/repos/{o}"}}}}))
+  CHECK(decide(*p, make_tool("gh__d", "gh", ro,
+                             {{"http", {{"method", "DELETE"}, {"path", "/repos/{o}"}}}}))
             .rule_id == "writes");
-  CHECK(decide(*p, make_tool("gh__g", "gh", ro, {{"http", {{"method", "GET"}, {"path", "/repos/{o}"}}}}))
+  CHECK(decide(*p, make_tool("gh__g", "gh", ro,
+                             {{"http", {{"method", "GET"}, {"path", "/repos/{o}"}}}}))
             .rule_id == "default");
-  CHECK(decide(*p, make_tool("q__m", "q", ro, {{"graphql", {{"operation", "mutation"}}}})).rule_id ==
-        "mutation");
+  CHECK(
+      decide(*p, make_tool("q__m", "q", ro, {{"graphql", {{"operation", "mutation"}}}})).rule_id ==
+      "mutation");
   CHECK(decide(*p, make_tool("s__t", "s", ro), {}, {"eve", {}}).rule_id == "from-s");
   CHECK(decide(*p, make_tool("s__t", "s", ro), {}, {"bob", {}}).rule_id == "default");
 }
@@ -251,12 +255,14 @@ rules:
     limit: {calls: 3, per: 1h, by: caller}
 )"});
   Tool t = make_tool("m__send", "m");
-  for (int i = 0; i < 3; ++i) CHECK(p->decide({{"a", {}}, t, json::object()}).effect == Effect::allow);
+  for (int i = 0; i < 3; ++i)
+    CHECK(p->decide({{"a", {}}, t, json::object()}).effect == Effect::allow);
   Decision r = p->decide({{"a", {}}, t, json::object()});
   CHECK(r.effect == Effect::deny);
   CHECK(r.limited);
   CHECK(r.rule_id == "quota");
-  CHECK(r.message.find("Mail quota. (rate limit of 3 calls per 1h per caller reached; it resets at ") == 0);
+  CHECK(r.message.find(
+            "Mail quota. (rate limit of 3 calls per 1h per caller reached; it resets at ") == 0);
   CHECK(r.message.find("(in 1200 s)") != std::string::npos);
   // Another caller has their own bucket; explain takes no tokens.
   CHECK(p->decide({{"b", {}}, t, json::object()}).effect == Effect::allow);
@@ -310,9 +316,10 @@ rules:
   - {id: limited, tools: ["u__*"], effect: allow, limit: {calls: 1, per: 1s}}
   - {id: conditional, tools: ["u__*"], effect: approve, when: {args.x: 1}}
 )"});
-  std::string cfg = "sources:\n"
-                    "  - {name: t, type: script, tools: [{name: a, command: [/bin/true]}]}\n"
-                    "  - {name: u, type: script, tools: [{name: b, command: [/bin/true]}]}\n";
+  std::string cfg =
+      "sources:\n"
+      "  - {name: t, type: script, tools: [{name: a, command: [/bin/true]}]}\n"
+      "  - {name: u, type: script, tools: [{name: b, command: [/bin/true]}]}\n";
   PolicyDir cd;
   auto config = load_config(cd.file("c.yaml", cfg));
   AdapterRegistry reg;

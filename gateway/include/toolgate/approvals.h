@@ -31,8 +31,8 @@ struct PendingApproval {
   std::string session;
   std::string caller;
   std::string tool;
-  json args;            // redacted
-  std::string digest;   // args_digest of the exact arguments approved
+  json args;           // redacted
+  std::string digest;  // args_digest of the exact arguments approved
   std::string rule_id;
   std::string message;
   std::string created;  // UTC timestamp

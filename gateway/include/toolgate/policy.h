@@ -46,10 +46,10 @@ struct CallContext {
 
 struct Decision {
   Effect effect = Effect::allow;
-  std::string rule_id;                // the deciding rule; "default" when none matched
-  std::string message;                // the deciding rule's message (shown to the model)
-  std::vector<std::string> matched;   // ids of every rule that matched
-  bool limited = false;               // a rule's rate limit was exhausted
+  std::string rule_id;               // the deciding rule; "default" when none matched
+  std::string message;               // the deciding rule's message (shown to the model)
+  std::vector<std::string> matched;  // ids of every rule that matched
+  bool limited = false;              // a rule's rate limit was exhausted
 
   // "Denied by policy rule 'x': message" and the like, for the model.
   std::string text() const;
@@ -58,11 +58,11 @@ struct Decision {
 // Why each rule did or did not match, for `toolgate policy explain`.
 struct RuleTrace {
   std::string rule_id;
-  std::string where;    // file:line:col of the rule
+  std::string where;  // file:line:col of the rule
   Effect effect;
-  bool in_scope;        // its tools/sources/callers cover this call
+  bool in_scope;  // its tools/sources/callers cover this call
   bool matched;
-  std::string failed;   // in scope but not matched: the condition that failed, and why
+  std::string failed;  // in scope but not matched: the condition that failed, and why
 };
 struct Explanation {
   Decision decision;

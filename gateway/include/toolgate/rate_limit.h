@@ -17,9 +17,9 @@
 namespace toolgate {
 
 struct Bucket {
-  std::string key;      // rule id and what it is counted by
-  uint64_t capacity;    // calls allowed per period (and the burst size)
-  uint64_t period_ms;   // the bucket refills completely over this period
+  std::string key;     // rule id and what it is counted by
+  uint64_t capacity;   // calls allowed per period (and the burst size)
+  uint64_t period_ms;  // the bucket refills completely over this period
 };
 
 class RateStore {

@@ -44,6 +44,10 @@ class Outbound {
 enum class McpLevel { debug, info, notice, warning, error, critical, alert, emergency };
 bool parse_mcp_level(const std::string& s, McpLevel* out);
 
+// request_client's error code when there is no stream to send the request on
+// (an HTTP client without a GET stream, asked outside a streamed POST).
+inline constexpr int kNoClientStream = -32010;
+
 inline constexpr const char* kLatestProtocolVersion = "2025-11-25";
 bool supported_protocol_version(const std::string& v);
 

@@ -12,3 +12,4 @@ scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600
 # The benchmark harness must keep working: a short smoke run, no timing checks.
 build/bench_call --smoke
+build/bench_policy --smoke

@@ -1,5 +1,6 @@
 // Evaluating a PolicySet: scope, conditions, effects, rate limits.
 #include <chrono>
+#include <optional>
 #include <ctime>
 
 #include "policy_rule.h"
@@ -263,21 +264,30 @@ std::string Decision::text() const {
 
 Decision PolicySet::evaluate(const CallContext& call, std::vector<RuleTrace>* trace,
                              bool take) const {
-  json facts = static_facts(call.caller, call.tool);
+  // Built on first use: most rules look only at arguments, or at nothing.
+  std::optional<json> facts_store;
+  auto facts = [&]() -> const json& {
+    if (!facts_store) facts_store = static_facts(call.caller, call.tool);
+    return *facts_store;
+  };
+  static const json kNoFacts = json::object();
   Decision d;
   const PolicyRule* decider = nullptr;
   std::vector<const PolicyRule*> limited;
   for (auto& rp : rules_) {
     const PolicyRule& r = *rp;
-    RuleTrace t{r.id, r.where, r.effect, false, false, ""};
+    RuleTrace t{trace ? r.id : std::string(), trace ? r.where : std::string(), r.effect, false,
+                false, ""};
     t.in_scope = rule_covers_tool(r, call.tool) && rule_covers_caller(r, call.caller);
     if (t.in_scope) {
       t.matched = true;
       for (const Condition& c : r.when) {
+        // Reasons are only worded for explain; decide() skips the strings.
         std::string why;
-        if (!holds_for(r.effect, eval_condition(c, facts, call.args, &why))) {
+        const json& f = c.field == Field::args ? kNoFacts : facts();
+        if (!holds_for(r.effect, eval_condition(c, f, call.args, trace ? &why : nullptr))) {
           t.matched = false;
-          t.failed = why.empty() ? c.key + " did not hold" : why;
+          if (trace) t.failed = why.empty() ? c.key + " did not hold" : why;
           break;
         }
       }

@@ -1,5 +1,6 @@
 // The adapters that ship with toolgate. The gateway core knows none of them
 // by name; this list is the one place that does.
+#include "adapters/openapi/openapi_adapter.h"
 #include "adapters/script/script_adapter.h"
 #include "toolgate/adapter.h"
 
@@ -7,6 +8,7 @@ namespace toolgate {
 
 void register_builtin_adapters(AdapterRegistry& registry) {
   registry.add("script", std::make_unique<ScriptAdapter>());
+  registry.add("openapi", std::make_unique<OpenApiAdapter>());
 }
 
 }  // namespace toolgate

@@ -148,6 +148,29 @@ std::string base64(const std::string& in) {
   return out;
 }
 
+// Strict base64 (RFC 4648, padding optional); false on any other character.
+bool unbase64(const std::string& in, std::string* out) {
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else if (c == '=') break;
+    else return false;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      *out += char((acc >> bits) & 0xFF);
+    }
+  }
+  return true;
+}
+
 int answer(const json& j) {
   std::string s = dump_safe(j);
   std::fwrite(s.data(), 1, s.size(), stdout);
@@ -164,6 +187,10 @@ int run_http_request(const json& req, int broker_fd, int timeout_ms) {
   std::string url = req.value("url", "");
   std::string method = req.value("method", "GET");
   std::string body = req.value("body", "");
+  if (auto b = req.find("body_base64"); b != req.end() && b->is_string()) {
+    body.clear();
+    if (!unbase64(*b, &body)) return answer({{"error", "the body is not valid base64"}});
+  }
   int max_redirects = req.value("max_redirects", 5);
   st.max_body = req.value("max_body_bytes", size_t(1) << 20);
   CURL* h = curl.easy_init();
@@ -251,6 +278,17 @@ int run_http_request(const json& req, int broker_fd, int timeout_ms) {
               {"url", url},
               {"redirects", redirects},
               {"truncated", st.truncated}};
+  // JSON answers are parsed here, inside the sandbox and with bounded depth,
+  // so the gateway never parses upstream bytes itself.
+  std::string ctype = st.headers.value("content-type", "");
+  bool json_type = ctype.find("application/json") != std::string::npos ||
+                   ctype.find("+json") != std::string::npos;
+  if (json_type && !st.truncated) {
+    if (auto parsed = parse_bounded(st.body, 64)) {
+      out["body_json"] = std::move(*parsed);
+      if (status < 400) return answer(out);  // the text would only double the frame
+    }
+  }
   if (sanitize_utf8(st.body) == st.body) {
     out["body"] = st.body;
   } else {

@@ -1,0 +1,296 @@
+#include "adapters/openapi/openapi_adapter.h"
+
+#include <openssl/evp.h>
+
+#include <map>
+#include <set>
+
+#include "adapters/openapi/request_builder.h"
+#include "adapters/openapi/spec_model.h"
+#include "toolgate/egress.h"
+#include "toolgate/log.h"
+#include "toolgate/naming.h"
+
+namespace toolgate {
+namespace {
+
+using openapi::OpenApiSpec;
+using openapi::Operation;
+
+constexpr size_t kDefaultDescriptionMax = 1024;
+constexpr size_t kErrorExcerpt = 2048;
+
+bool listed(const json& list, const std::string& value, bool glob) {
+  if (!list.is_array()) return false;
+  for (auto& x : list) {
+    if (!x.is_string()) continue;
+    if (glob ? glob_match(x.get<std::string>(), value) : x == value) return true;
+  }
+  return false;
+}
+
+// Does a filter ({tags, operations, methods, paths}) select the operation?
+// Every given key must match.
+bool selects(const json& f, const Operation& op) {
+  if (f.contains("operations") && !listed(f["operations"], op.operation_id, true)) return false;
+  if (f.contains("methods") && !listed(f["methods"], op.method, false)) return false;
+  if (f.contains("paths") && !listed(f["paths"], op.path, true)) return false;
+  if (f.contains("tags")) {
+    bool any = false;
+    for (auto& t : op.tags) any = any || listed(f["tags"], t, false);
+    if (!any) return false;
+  }
+  return true;
+}
+
+// The $defs a schema needs, transitively.
+void collect_defs(const json& s, const json& defs, std::set<std::string>* seen) {
+  if (s.is_object()) {
+    if (auto r = s.find("$ref"); r != s.end() && r->is_string()) {
+      const std::string& ref = r->get_ref<const std::string&>();
+      if (ref.rfind("#/$defs/", 0) == 0) {
+        std::string name = ref.substr(8, ref.find('/', 8) == std::string::npos
+                                             ? std::string::npos
+                                             : ref.find('/', 8) - 8);
+        if (defs.contains(name) && seen->insert(name).second) collect_defs(defs[name], defs, seen);
+      }
+    }
+    for (auto& [k, v] : s.items()) collect_defs(v, defs, seen);
+  } else if (s.is_array()) {
+    for (auto& v : s) collect_defs(v, defs, seen);
+  }
+}
+
+json with_defs(json schema, const json& defs) {
+  std::set<std::string> used;
+  collect_defs(schema, defs, &used);
+  if (!used.empty()) {
+    json d = json::object();
+    for (auto& n : used) d[n] = defs[n];
+    schema["$defs"] = std::move(d);
+  }
+  return schema;
+}
+
+// The 2xx JSON schema as an MCP outputSchema: only when it is an object.
+json output_schema(const json& s, const json& defs) {
+  if (!s.is_object()) return nullptr;
+  const json* root = &s;
+  if (auto r = s.find("$ref"); r != s.end() && r->is_string()) {
+    std::string ref = *r;
+    if (ref.rfind("#/$defs/", 0) != 0 || !defs.contains(ref.substr(8))) return nullptr;
+    root = &defs[ref.substr(8)];
+    if (root->value("type", json()) != "object") return nullptr;
+    return with_defs({{"type", "object"}, {"allOf", {{{"$ref", ref}}}}}, defs);
+  }
+  if (root->value("type", json()) != "object") return nullptr;
+  return with_defs(s, defs);
+}
+
+std::string host_port(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return "";
+  std::string scheme = url.substr(0, scheme_end);
+  std::string rest = url.substr(scheme_end + 3);
+  std::string hp = rest.substr(0, rest.find_first_of("/?#"));
+  if (hp.find('@') != std::string::npos) return "";
+  bool has_port = hp.rfind(':') != std::string::npos && hp.back() != ']';
+  return has_port ? hp : hp + (scheme == "https" ? ":443" : ":80");
+}
+
+json content_text(const std::string& t) { return {{"type", "text"}, {"text", t}}; }
+
+json error_result(const std::string& t) {
+  return {{"content", {content_text(t)}}, {"isError", true}};
+}
+
+std::string header_of(const json& headers, const char* name) {
+  if (!headers.is_object()) return "";
+  auto it = headers.find(name);
+  return it != headers.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
+  const auto& doc = ctx.config.doc;
+  const json& src = ctx.source.raw;
+  const std::string& sp = ctx.source.pointer;
+  std::string spec_ref = src.at("spec");
+  if (spec_ref.rfind("http://", 0) == 0 || spec_ref.rfind("https://", 0) == 0) {
+    doc.fail(sp + "/spec",
+             "loading a spec from a URL is not supported yet; download it and give its path");
+  }
+  if (src.value("expose", "tools") != "tools") {
+    doc.fail(sp + "/expose", "expose: discover is not supported yet; use expose: tools");
+  }
+  std::string path = resolve_relative(ctx.config.path, spec_ref);
+  bool strict = src.value("strict", false);
+  OpenApiSpec spec;
+  try {
+    spec = openapi::load_openapi(path, strict, [&](const std::string& where, const std::string& m) {
+      log::warn("openapi: " + where + ": " + m, {{"source", ctx.source.name}});
+    });
+  } catch (const ConfigError& e) {
+    doc.fail(sp + "/spec", e.what());
+  }
+
+  std::string base_url = src.value("base_url", spec.server_url);
+  if (base_url.rfind("http://", 0) != 0 && base_url.rfind("https://", 0) != 0) {
+    doc.fail(sp + (src.contains("base_url") ? "/base_url" : "/spec"),
+             "no absolute server URL (the spec's first server is '" + spec.server_url +
+                 "'); set base_url");
+  }
+  std::vector<std::string> egress;
+  if (auto e = src.find("egress"); e != src.end()) {
+    egress = e->value("allow", std::vector<std::string>{});
+  } else {
+    egress = {host_port(base_url)};  // the API itself, and nothing else
+  }
+  if (auto parsed = EgressPolicy::parse(egress); !parsed) {
+    doc.fail(sp + (src.contains("egress") ? "/egress/allow" : "/base_url"), parsed.error().message);
+  }
+  size_t desc_max = src.value("description_max", kDefaultDescriptionMax);
+  Limits limits = ctx.config.workers.defaults;
+  if (auto v = src.find("timeout_ms"); v != src.end()) limits.timeout_ms = *v;
+  if (auto v = src.find("max_output_bytes"); v != src.end()) limits.max_output_bytes = *v;
+  json include = src.value("include", json::object()), exclude = src.value("exclude", json());
+
+  std::vector<Tool> out;
+  std::set<std::string> names;
+  for (const Operation& op : spec.operations) {
+    if (!selects(include, op) || (exclude.is_object() && selects(exclude, op))) continue;
+    Tool t;
+    t.pointer = sp;
+    std::string base = !op.operation_id.empty() ? op.operation_id : op.method + "_" + op.path;
+    std::string name = sanitize_name(base);
+    for (int n = 2; names.count(name); ++n) name = sanitize_name(base) + "_" + std::to_string(n);
+    names.insert(name);
+    t.local_name = name;
+    t.title = op.summary;
+    std::string desc = op.summary;
+    if (!op.description.empty() && op.description != op.summary)
+      desc += (desc.empty() ? "" : "\n\n") + op.description;
+    if (desc.empty()) desc = op.method + " " + op.path;
+    if (desc.size() > desc_max) desc = desc.substr(0, desc_max) + "...";
+    t.description = desc;
+
+    json props = json::object(), required = json::array(), params = json::array();
+    for (auto& p : op.params) {
+      props[p.arg] = p.schema;
+      if (p.required) required.push_back(p.arg);
+      params.push_back({{"name", p.name}, {"in", p.in}, {"arg", p.arg}, {"style", p.style},
+                        {"explode", p.explode}, {"allow_reserved", p.allow_reserved}});
+    }
+    if (!op.body_schema.is_null()) {
+      json b = op.body_schema;
+      if (b.is_object() && !b.contains("description"))
+        b["description"] = "The request body (" + op.body_media + ")";
+      props["body"] = b;
+      if (op.body_required) required.push_back("body");
+    }
+    json input = {{"type", "object"}, {"properties", props}, {"additionalProperties", false}};
+    if (!required.empty()) input["required"] = required;
+    t.input_schema = with_defs(input, spec.defs);
+    auto iv = SchemaValidator::compile(t.input_schema);
+    if (!iv) {
+      log::warn("openapi: " + op.method + " " + op.path + ": input schema rejected: " +
+                    iv.error().message + "; the operation is skipped",
+                {{"source", ctx.source.name}});
+      continue;
+    }
+    t.input_validator = *iv;
+    json os = output_schema(op.output_schema, spec.defs_out);
+    if (!os.is_null() && src.value("output_schema", true)) {
+      if (auto ov = SchemaValidator::compile(os)) {
+        t.output_schema = os;
+        t.output_validator = *ov;
+      }
+    }
+    bool read_only = op.method == "GET" || op.method == "HEAD" || op.method == "OPTIONS";
+    t.annotations = {{"readOnlyHint", read_only},
+                     {"destructiveHint", op.method == "DELETE"},
+                     {"idempotentHint", read_only || op.method == "PUT" || op.method == "DELETE"},
+                     {"openWorldHint", true}};
+    if (!op.summary.empty()) t.annotations["title"] = op.summary;
+    t.facts = {{"http", {{"method", op.method}, {"path", op.path}}}};
+    t.limits = limits;
+    t.route = {{"method", op.method},       {"path", op.path},
+               {"params", params},          {"body_media", op.body_media},
+               {"base_url", base_url},      {"auth", src.value("auth", json::object())},
+               {"headers", src.value("headers", json::object())},
+               {"egress_allow", egress}};
+    out.push_back(std::move(t));
+  }
+  if (spec.operations.size() > 200) {
+    log::info("openapi: spec loaded", {{"source", ctx.source.name},
+                                       {"operations", spec.operations.size()},
+                                       {"tools", out.size()}});
+  }
+  return out;
+}
+
+Result<WorkOrder> OpenApiAdapter::prepare(const Tool& tool, const json& args) const {
+  auto req = openapi::build_request(tool.route, args);
+  if (!req) return Error{0, "Cannot build the request: " + req.error().message};
+  WorkOrder o;
+  o.argv = {"-"};  // no program: the worker makes the request itself
+  o.limits = tool.limits;
+  o.egress_allow = tool.route.at("egress_allow").get<std::vector<std::string>>();
+  o.sandbox.egress = true;
+  // Room for the JSON framing (and base64) around the body in the answer.
+  size_t cap = tool.limits.max_output_bytes / 4 * 3 - 4096;
+  o.http = {{"method", req->method}, {"url", req->url},        {"headers", req->headers},
+            {"body", req->body},     {"max_redirects", 5},     {"max_body_bytes", cap}};
+  if (!req->body_base64.empty()) o.http["body_base64"] = req->body_base64;
+  return o;
+}
+
+json OpenApiAdapter::render(const Tool& tool, const WorkResult& r) const {
+  const json& a = r.stdout_json;
+  std::string what = tool.route.value("method", "") + " " + tool.route.value("path", "");
+  if (!r.stdout_is_json || !a.is_object()) return error_result("The request failed: no answer.");
+  if (auto e = a.find("error"); e != a.end()) {
+    return error_result("The request " + what + " failed: " +
+                        (e->is_string() ? e->get<std::string>() : std::string("unknown error")));
+  }
+  int status = a.value("status", 0);
+  const json& headers = a.value("headers", json::object());
+  std::string ctype = header_of(headers, "content-type");
+  std::string body = a.value("body", "");
+  bool truncated = a.value("truncated", false);
+  if (status >= 400 || status < 200) {
+    std::string t = "HTTP " + std::to_string(status) + " from " + what;
+    std::string retry = header_of(headers, "retry-after");
+    if (!retry.empty() && (status == 429 || status == 503)) t += " (Retry-After: " + retry + ")";
+    if (!body.empty()) {
+      t += ": " + body.substr(0, kErrorExcerpt);
+      if (body.size() > kErrorExcerpt) t += "... (" + std::to_string(body.size()) + " bytes)";
+    }
+    return error_result(t);
+  }
+  std::string note = truncated ? "\n\n(The response was truncated at the size limit.)" : "";
+  if (auto j = a.find("body_json"); j != a.end() && !truncated) {
+    // Parsed in the worker, with bounded depth: the gateway never parses
+    // upstream bytes itself.
+    json structured = j->is_object() ? *j : json{{"result", *j}};
+    return {{"content", {content_text(dump_safe(*j))}}, {"structuredContent", structured}};
+  }
+  std::string media = ctype.substr(0, ctype.find(';'));
+  if (a.contains("body_base64")) {
+    std::string b64 = a.value("body_base64", "");
+    if (media.rfind("image/", 0) == 0) {
+      return {{"content", {{{"type", "image"}, {"data", b64}, {"mimeType", media}}}}};
+    }
+    return {{"content",
+             {{{"type", "resource"},
+               {"resource",
+                {{"uri", a.value("url", "")},
+                 {"mimeType", media.empty() ? "application/octet-stream" : media},
+                 {"blob", b64}}}}}}};
+  }
+  if (body.empty()) body = "HTTP " + std::to_string(status) + " (no content)";
+  return {{"content", {content_text(body + note)}}};
+}
+
+}  // namespace toolgate

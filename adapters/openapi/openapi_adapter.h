@@ -1,0 +1,25 @@
+// `type: openapi` sources: every operation of an OpenAPI 3.0/3.1 or
+// Swagger 2.0 spec becomes a tool (docs/openapi.md). Calls are HTTP requests
+// made from inside a worker, through the egress broker.
+//
+//   sources:
+//     - name: petstore
+//       type: openapi
+//       spec: specs/petstore.yaml          # relative to the config file
+//       base_url: http://127.0.0.1:4010    # overrides servers[]
+//       auth: {type: bearer, token: "${PETSTORE_TOKEN}"}
+//       include: {tags: [pets], methods: [GET, POST]}
+#pragma once
+
+#include "toolgate/adapter.h"
+
+namespace toolgate {
+
+class OpenApiAdapter : public Adapter {
+ public:
+  std::vector<Tool> load(const LoadContext& ctx) const override;
+  Result<WorkOrder> prepare(const Tool& tool, const json& args) const override;
+  json render(const Tool& tool, const WorkResult& result) const override;
+};
+
+}  // namespace toolgate

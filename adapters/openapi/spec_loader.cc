@@ -1,0 +1,356 @@
+// Loading OpenAPI 3.x and Swagger 2.0 documents into OpenApiSpec.
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "adapters/openapi/spec_model.h"
+#include "toolgate/yaml_json.h"
+
+namespace toolgate::openapi {
+namespace {
+
+constexpr const char* kMethods[] = {"get", "put", "post", "delete", "options", "head", "patch",
+                                    "trace"};
+constexpr int kMaxRefHops = 32;
+
+struct Doc {
+  YamlDoc yaml;  // marks only for YAML files
+  bool is_yaml = false;
+  std::string where(const std::string& ptr) const {
+    return is_yaml ? yaml.where(ptr) : yaml.file + ": " + (ptr.empty() ? "/" : ptr);
+  }
+};
+
+// A bad operation: skipped (with a warning) unless strict.
+struct OpError {
+  std::string where, message;
+};
+
+Doc read_doc(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open the OpenAPI spec");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  size_t first = text.find_first_not_of(" \t\r\n");
+  Doc d;
+  d.yaml.file = path;
+  if (first != std::string::npos && (text[first] == '{' || text[first] == '[')) {
+    // JSON: parsed directly (yaml-cpp is far slower on multi-megabyte specs).
+    auto j = parse_bounded(text, 256);
+    if (!j) throw ConfigError(path + ": not valid JSON: " + j.error().message);
+    d.yaml.value = std::move(*j);
+  } else {
+    d.yaml = parse_yaml(text, path);
+    d.is_yaml = true;
+  }
+  return d;
+}
+
+// Follows "$ref": "#/..." until a non-reference object.
+const json& deref(const json& root, const json& node, std::string* ptr) {
+  const json* cur = &node;
+  for (int hop = 0; hop < kMaxRefHops; ++hop) {
+    if (!cur->is_object()) return *cur;
+    auto r = cur->find("$ref");
+    if (r == cur->end()) return *cur;
+    if (!r->is_string() || r->get_ref<const std::string&>().rfind("#/", 0) != 0) {
+      throw OpError{*ptr, "only references inside the document are supported: " + dump_safe(*r)};
+    }
+    std::string p = r->get<std::string>().substr(1);
+    try {
+      cur = &root.at(json::json_pointer(p));
+    } catch (const json::exception&) {
+      throw OpError{*ptr, "unresolvable $ref " + r->get<std::string>()};
+    }
+    *ptr = p;
+  }
+  throw OpError{*ptr, "a $ref chain longer than 32 (circular?)"};
+}
+
+std::string str(const json& o, const char* k) {
+  auto it = o.find(k);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+bool is_json_media(const std::string& m) {
+  return m == "application/json" || (m.find("+json") != std::string::npos) ||
+         m.rfind("application/json;", 0) == 0;
+}
+
+// The first server, with its variables' defaults filled in.
+std::string server_url(const json& root, int major) {
+  if (major == 2) {
+    std::string host = str(root, "host");
+    if (host.empty()) return "";
+    std::string scheme = "https";
+    if (auto s = root.find("schemes"); s != root.end() && s->is_array() && !s->empty() &&
+                                       (*s)[0].is_string()) {
+      scheme = (*s)[0];
+    }
+    return scheme + "://" + host + str(root, "basePath");
+  }
+  auto servers = root.find("servers");
+  if (servers == root.end() || !servers->is_array() || servers->empty()) return "";
+  const json& s = (*servers)[0];
+  std::string url = str(s, "url");
+  if (auto vars = s.find("variables"); vars != s.end() && vars->is_object()) {
+    for (auto& [name, v] : vars->items()) {
+      std::string key = "{" + name + "}";
+      std::string def = v.is_object() ? str(v, "default") : "";
+      for (size_t at = url.find(key); at != std::string::npos; at = url.find(key, at + def.size()))
+        url.replace(at, key.size(), def);
+    }
+  }
+  return url;
+}
+
+// Swagger 2.0 non-body parameter -> a JSON Schema built from its own fields.
+json swagger_param_schema(const json& p) {
+  json s = json::object();
+  for (const char* k : {"type", "format", "items", "enum", "default", "minimum", "maximum",
+                        "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+                        "pattern", "minItems", "maxItems", "uniqueItems", "multipleOf"}) {
+    if (p.contains(k)) s[k] = p[k];
+  }
+  return s;
+}
+
+Param read_param(const json& root, const json& raw, std::string ptr, int major) {
+  const json& p = deref(root, raw, &ptr);
+  if (!p.is_object()) throw OpError{ptr, "a parameter must be an object"};
+  Param out;
+  out.name = str(p, "name");
+  out.in = str(p, "in");
+  if (out.name.empty() || out.in.empty()) throw OpError{ptr, "a parameter needs name and in"};
+  out.required = out.in == "path" || p.value("required", false);
+  out.description = str(p, "description");
+  if (major == 2) {
+    out.schema = convert_schema(swagger_param_schema(p), true, major);
+    std::string cf = str(p, "collectionFormat");
+    out.style = cf == "ssv" ? "spaceDelimited" : cf == "pipes" ? "pipeDelimited" : "form";
+    out.explode = cf == "multi";
+    if (out.in == "path" || out.in == "header") out.style = "simple";
+  } else {
+    json schema = p.value("schema", json::object());
+    if (auto c = p.find("content"); c != p.end() && c->is_object() && !c->empty()) {
+      schema = c->begin()->value("schema", json::object());
+    }
+    out.schema = convert_schema(schema, true, major);
+    out.style = str(p, "style");
+    if (out.style.empty()) out.style = (out.in == "query" || out.in == "cookie") ? "form" : "simple";
+    out.explode = p.value("explode", out.style == "form");
+    out.allow_reserved = p.value("allowReserved", false);
+  }
+  if (!out.description.empty() && out.schema.is_object() && !out.schema.contains("description"))
+    out.schema["description"] = out.description;
+  return out;
+}
+
+// Picks the request body's media type: JSON first, then forms, text, bytes.
+std::string pick_media(const json& content) {
+  std::string first;
+  for (auto& [m, v] : content.items()) {
+    if (first.empty()) first = m;
+    if (is_json_media(m)) return m;
+  }
+  for (const char* pref : {"application/x-www-form-urlencoded", "multipart/form-data",
+                           "text/plain", "application/octet-stream"}) {
+    if (content.contains(pref)) return pref;
+  }
+  return first;
+}
+
+json response_schema(const json& root, const json& responses, std::string ptr, int major) {
+  if (!responses.is_object()) return nullptr;
+  for (auto& [code, raw] : responses.items()) {
+    if (code.size() != 3 || code[0] != '2') continue;
+    std::string rptr = ptr + "/" + pointer_escape(code);
+    const json& r = deref(root, raw, &rptr);
+    if (!r.is_object()) continue;
+    json schema;
+    if (major == 2) {
+      if (r.contains("schema")) schema = r["schema"];
+    } else if (auto c = r.find("content"); c != r.end() && c->is_object()) {
+      for (auto& [m, v] : c->items()) {
+        if (is_json_media(m) && v.is_object() && v.contains("schema")) {
+          schema = v["schema"];
+          break;
+        }
+      }
+    }
+    if (schema.is_null()) return nullptr;
+    return convert_schema(schema, false, major);
+  }
+  return nullptr;
+}
+
+Operation read_operation(const json& root, const std::string& path, const std::string& method,
+                         const json& op, const json& path_params, const std::string& ptr,
+                         int major, const json& consumes) {
+  Operation o;
+  o.method = method;
+  for (auto& c : o.method) c = char(std::toupper(static_cast<unsigned char>(c)));
+  o.path = path;
+  o.pointer = ptr;
+  o.operation_id = str(op, "operationId");
+  o.summary = str(op, "summary");
+  o.description = str(op, "description");
+  if (auto t = op.find("tags"); t != op.end() && t->is_array())
+    for (auto& x : *t)
+      if (x.is_string()) o.tags.push_back(x);
+  if (op.contains("security")) o.security = op["security"];
+
+  // Operation parameters override path-level ones with the same name and place.
+  std::vector<std::pair<json, std::string>> raw;
+  if (path_params.is_array())
+    for (size_t i = 0; i < path_params.size(); ++i)
+      raw.push_back({path_params[i], ptr.substr(0, ptr.rfind('/')) + "/parameters/" + std::to_string(i)});
+  if (auto ps = op.find("parameters"); ps != op.end() && ps->is_array())
+    for (size_t i = 0; i < ps->size(); ++i)
+      raw.push_back({(*ps)[i], ptr + "/parameters/" + std::to_string(i)});
+  std::vector<Param> params;
+  json form = {{"type", "object"}, {"properties", json::object()}, {"required", json::array()}};
+  for (auto& [p, pptr] : raw) {
+    std::string at = pptr;
+    const json& resolved = deref(root, p, &at);
+    if (major == 2 && str(resolved, "in") == "body") {
+      o.body_schema = convert_schema(resolved.value("schema", json::object()), true, major);
+      o.body_required = resolved.value("required", false);
+      o.body_media = consumes.is_array() && !consumes.empty() && consumes[0].is_string()
+                         ? consumes[0].get<std::string>()
+                         : "application/json";
+      continue;
+    }
+    if (major == 2 && str(resolved, "in") == "formData") {
+      std::string name = str(resolved, "name");
+      form["properties"][name] = convert_schema(swagger_param_schema(resolved), true, major);
+      if (resolved.value("required", false)) form["required"].push_back(name);
+      continue;
+    }
+    Param np = read_param(root, p, pptr, major);
+    bool replaced = false;
+    for (auto& existing : params) {
+      if (existing.name == np.name && existing.in == np.in) {
+        existing = np;
+        replaced = true;
+      }
+    }
+    if (!replaced) params.push_back(std::move(np));
+  }
+  if (!form["properties"].empty()) {
+    o.body_schema = form;
+    o.body_required = !form["required"].empty();
+    bool multipart = false;
+    if (consumes.is_array())
+      for (auto& c : consumes) multipart = multipart || c == "multipart/form-data";
+    o.body_media = multipart ? "multipart/form-data" : "application/x-www-form-urlencoded";
+  }
+  if (major == 3) {
+    if (auto rb = op.find("requestBody"); rb != op.end()) {
+      std::string bptr = ptr + "/requestBody";
+      const json& body = deref(root, *rb, &bptr);
+      auto content = body.find("content");
+      if (content != body.end() && content->is_object() && !content->empty()) {
+        o.body_media = pick_media(*content);
+        const json& media = (*content)[o.body_media];
+        o.body_schema = convert_schema(media.is_object() ? media.value("schema", json::object())
+                                                         : json::object(),
+                                       true, major);
+        o.body_required = body.value("required", false);
+      }
+    }
+  }
+  // Path template parameters must all be declared.
+  for (size_t at = path.find('{'); at != std::string::npos; at = path.find('{', at + 1)) {
+    size_t close = path.find('}', at);
+    if (close == std::string::npos) throw OpError{ptr, "malformed path template " + path};
+    std::string name = path.substr(at + 1, close - at - 1);
+    bool found = false;
+    for (auto& p : params) found = found || (p.in == "path" && p.name == name);
+    if (!found) throw OpError{ptr, "path parameter {" + name + "} is not declared"};
+  }
+  // Argument names: the parameter's name; on a clash (or with "body"),
+  // prefixed by where it goes: path_id, query_id.
+  std::set<std::string> taken;
+  if (!o.body_schema.is_null()) taken.insert("body");
+  for (auto& p : params) {
+    p.arg = p.name;
+    if (taken.count(p.arg)) p.arg = p.in + "_" + p.name;
+    for (int n = 2; taken.count(p.arg); ++n) p.arg = p.in + "_" + p.name + std::to_string(n);
+    taken.insert(p.arg);
+  }
+  o.params = std::move(params);
+  o.output_schema = response_schema(root, op.value("responses", json::object()),
+                                    ptr + "/responses", major);
+  return o;
+}
+
+}  // namespace
+
+OpenApiSpec load_openapi(const std::string& path, bool strict, const Warn& warn) {
+  Doc doc = read_doc(path);
+  const json& root = doc.yaml.value;
+  if (!root.is_object()) throw ConfigError(doc.where("") + ": an OpenAPI document is a mapping");
+  OpenApiSpec spec;
+  if (root.contains("swagger")) {
+    spec.version = str(root, "swagger");
+    if (spec.version != "2.0")
+      throw ConfigError(doc.where("/swagger") + ": unsupported Swagger version " + spec.version);
+    spec.major = 2;
+  } else if (root.contains("openapi")) {
+    spec.version = str(root, "openapi");
+    if (spec.version.rfind("3.", 0) != 0)
+      throw ConfigError(doc.where("/openapi") + ": unsupported OpenAPI version " + spec.version);
+    spec.major = 3;
+  } else {
+    throw ConfigError(doc.where("") + ": not an OpenAPI document (no `openapi` or `swagger` key)");
+  }
+  spec.server_url = server_url(root, spec.major);
+  const json& schemas =
+      spec.major == 2 ? root.value("definitions", json::object())
+                      : root.value("components", json::object()).value("schemas", json::object());
+  if (schemas.is_object()) {
+    for (auto& [name, s] : schemas.items()) {
+      spec.defs[name] = convert_schema(s, true, spec.major);
+      spec.defs_out[name] = convert_schema(s, false, spec.major);
+    }
+  }
+  spec.security_schemes =
+      spec.major == 2 ? root.value("securityDefinitions", json::object())
+                      : root.value("components", json::object()).value("securitySchemes", json::object());
+  if (root.contains("security")) spec.security = root["security"];
+  json consumes = root.value("consumes", json::array());
+
+  auto paths = root.find("paths");
+  if (paths == root.end() || !paths->is_object()) {
+    throw ConfigError(doc.where("") + ": the spec has no `paths`");
+  }
+  for (auto& [p, item_raw] : paths->items()) {
+    std::string iptr = "/paths/" + pointer_escape(p);
+    if (!item_raw.is_object()) continue;
+    for (const char* m : kMethods) {
+      auto op = item_raw.find(m);
+      if (op == item_raw.end()) continue;
+      std::string optr = iptr + "/" + m;
+      try {
+        if (!op->is_object()) throw OpError{optr, "an operation must be a mapping"};
+        json op_consumes = op->value("consumes", consumes);
+        spec.operations.push_back(read_operation(root, p, m, *op,
+                                                 item_raw.value("parameters", json::array()),
+                                                 optr, spec.major, op_consumes));
+      } catch (const OpError& e) {
+        std::string where = doc.where(e.where);
+        if (strict) throw ConfigError(where + ": " + e.message);
+        warn(where, e.message + "; the operation is skipped");
+      } catch (const json::exception& e) {
+        std::string where = doc.where(optr);
+        if (strict) throw ConfigError(where + ": malformed operation: " + e.what());
+        warn(where, std::string("malformed operation (") + e.what() + "); it is skipped");
+      }
+    }
+  }
+  return spec;
+}
+
+}  // namespace toolgate::openapi

@@ -11,6 +11,8 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "toolgate/log.h"
 #include "toolgate/naming.h"
@@ -24,6 +26,7 @@ struct ApprovalQueue::Entry {
   std::mutex mu;
   std::condition_variable cv;
   bool resolved = false;
+  bool closed = false;  // the waiting call has moved on (decided, timed out, cancelled)
   bool approved = false;
   std::string by;
 };
@@ -57,6 +60,12 @@ json PendingApproval::to_json() const {
 }
 
 std::shared_ptr<ApprovalQueue::Entry> ApprovalQueue::add(PendingApproval& info) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t mine = 0;
+    for (auto& [id, p] : pending_) mine += p->info.caller == info.caller;
+    if (mine >= kMaxPendingPerCaller) return nullptr;
+  }
   auto e = std::make_shared<Entry>();
   info.id = random_session_id().substr(0, 16);
   e->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(info.expires_in_ms);
@@ -99,6 +108,9 @@ Verdict ApprovalQueue::wait(const std::shared_ptr<Entry>& e,
       auto until = std::min({deadline, next_tick, now + std::chrono::milliseconds(100)});
       e->cv.wait_until(lock, until);
     }
+    // Closed under the entry's lock: a human deciding just now is told it
+    // is too late, never that the call was approved.
+    e->closed = true;
   }
   std::lock_guard<std::mutex> lock(mu_);
   pending_.erase(e->info.id);
@@ -122,8 +134,8 @@ bool ApprovalQueue::resolve(const std::string& id, bool approve, const std::stri
     return false;
   }
   std::lock_guard<std::mutex> lock(e->mu);
-  if (e->resolved) {
-    *error = "approval " + id + " was already decided";
+  if (e->resolved || e->closed) {
+    *error = "approval " + id + " was already decided, or has timed out";
     return false;
   }
   e->resolved = true;
@@ -171,6 +183,24 @@ bool fill_addr(const std::string& path, sockaddr_un* addr) {
   if (path.size() >= sizeof addr->sun_path) return false;
   memcpy(addr->sun_path, path.data(), path.size());
   return true;
+}
+
+// Is `pid` the gateway or one of its descendants (a worker, a tool)?
+bool descends_from_us(pid_t pid) {
+  pid_t self = ::getpid();
+  for (int depth = 0; depth < 64 && pid > 1; ++depth) {
+    if (pid == self) return true;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto close = content.rfind(')');  // the command name may contain spaces and parentheses
+    if (close == std::string::npos) return false;
+    std::istringstream rest(content.substr(close + 2));
+    char state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    pid = ppid;
+  }
+  return false;
 }
 
 bool read_line(int fd, std::string* out, size_t cap, int timeout_ms) {
@@ -263,50 +293,82 @@ void AdminSocket::serve() {
     if (c < 0) continue;
     ucred cred{};
     socklen_t len = sizeof cred;
+    // Our own user (or root), and never a process the gateway started: a
+    // tool must not approve its own call, even with the sandbox off.
     if (::getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
-        (cred.uid != ::geteuid() && cred.uid != 0)) {
+        (cred.uid != ::geteuid() && cred.uid != 0) || descends_from_us(cred.pid)) {
       send_line(c, {{"error", "permission denied"}});
       ::close(c);
       continue;
     }
-    std::string line;
-    json reply;
-    if (!read_line(c, &line, 4096, 2000)) {
-      reply = {{"error", "expected one JSON request line"}};
-    } else {
-      json req = json::parse(line, nullptr, false);
-      std::string op = req.is_object() ? req.value("op", "") : "";
-      if (op == "list") {
-        reply = {{"pending", json::array()}};
-        for (auto& a : queue_.list()) reply["pending"].push_back(a.to_json());
-      } else if ((op == "approve" || op == "deny") && req.contains("id") && req["id"].is_string()) {
-        std::string err;
-        std::string by = "cli:uid=" + std::to_string(cred.uid);
-        if (queue_.resolve(req["id"], op == "approve", by, "", &err)) {
-          reply = {{"ok", true}};
-          log::info("approval decided",
-                    {{"id", req["id"]}, {"approved", op == "approve"}, {"by", by}});
-        } else {
-          reply = {{"error", err}};
-        }
-      } else {
-        reply = {{"error", "unknown request; expected op list, approve or deny"}};
-      }
+    if (busy_.load() >= 8) {
+      send_line(c, {{"error", "busy; try again"}});
+      ::close(c);
+      continue;
     }
-    send_line(c, reply);
-    ::close(c);
+    ++busy_;
+    // Each connection on its own thread: a silent client stalls nobody.
+    std::thread([this, c, cred] {
+      handle(c, cred.uid);
+      --busy_;
+    }).detach();
   }
+}
+
+void AdminSocket::handle(int c, uid_t uid) {
+  std::string line;
+  json reply;
+  if (!read_line(c, &line, 4096, 2000)) {
+    reply = {{"error", "expected one JSON request line"}};
+  } else {
+    json req = json::parse(line, nullptr, false);
+    std::string op = req.is_object() && req.contains("op") && req["op"].is_string()
+                         ? req["op"].get<std::string>()
+                         : "";
+    if (op == "list") {
+      reply = {{"pending", json::array()}};
+      for (auto& a : queue_.list()) reply["pending"].push_back(a.to_json());
+    } else if ((op == "approve" || op == "deny") && req.contains("id") && req["id"].is_string()) {
+      std::string err;
+      std::string by = "cli:uid=" + std::to_string(uid);
+      if (queue_.resolve(req["id"], op == "approve", by, "", &err)) {
+        reply = {{"ok", true}};
+        log::info("approval decided",
+                  {{"id", req["id"]}, {"approved", op == "approve"}, {"by", by}});
+      } else {
+        reply = {{"error", err}};
+      }
+    } else {
+      reply = {{"error", "unknown request; expected op list, approve or deny"}};
+    }
+  }
+  send_line(c, reply);
+  ::close(c);
 }
 
 Result<json> admin_request(const std::string& socket_path, const json& request) {
   sockaddr_un addr;
   if (!fill_addr(socket_path, &addr)) return Error{0, "socket path too long: " + socket_path};
+  // Only talk to a gateway in a directory nobody else controls, running as
+  // us or root: another user could otherwise stand in for it.
+  auto slash = socket_path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : socket_path.substr(0, slash);
+  if (std::string err = check_private_dir(dir, false); !err.empty()) {
+    return Error{0, "refusing the approvals socket: " + err};
+  }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     std::string err = "cannot reach the gateway at " + socket_path + ": " + strerror(errno) +
                       " (is `toolgate serve` running with this config?)";
     ::close(fd);
     return Error{0, err};
+  }
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+      (cred.uid != ::geteuid() && cred.uid != 0)) {
+    ::close(fd);
+    return Error{0, "the process at " + socket_path + " is not running as this user or root"};
   }
   send_line(fd, request);
   std::string line;

@@ -60,22 +60,35 @@ std::string utc_timestamp_ms() {
   return buf;
 }
 
-json redact(const json& value, const std::vector<std::string>& secrets) {
+namespace {
+
+json redact_impl(const json& value, const std::vector<std::string>& secrets, bool by_key) {
   if (value.is_object()) {
     json out = json::object();
     for (auto& [k, v] : value.items()) {
-      out[scrub(k, secrets)] =
-          secret_key(k) && !v.is_null() ? json("[REDACTED]") : redact(v, secrets);
+      out[scrub(k, secrets)] = by_key && secret_key(k) && !v.is_null()
+                                   ? json("[REDACTED]")
+                                   : redact_impl(v, secrets, by_key);
     }
     return out;
   }
   if (value.is_array()) {
     json out = json::array();
-    for (auto& v : value) out.push_back(redact(v, secrets));
+    for (auto& v : value) out.push_back(redact_impl(v, secrets, by_key));
     return out;
   }
   if (value.is_string()) return scrub(value.get<std::string>(), secrets);
   return value;
+}
+
+}  // namespace
+
+json redact(const json& value, const std::vector<std::string>& secrets) {
+  return redact_impl(value, secrets, true);
+}
+
+json redact_values(const json& value, const std::vector<std::string>& secrets) {
+  return redact_impl(value, secrets, false);
 }
 
 std::string args_digest(const json& args) {
@@ -125,6 +138,11 @@ bool AuditLog::rotate_locked() {
   return true;
 }
 
+void AuditLog::reconfigure(const AuditConfig& cfg) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cfg.path == cfg_.path) cfg_ = cfg;
+}
+
 bool AuditLog::write(json record) {
   json line = {{"ts", utc_timestamp_ms()}};
   line.update(record);
@@ -133,6 +151,7 @@ bool AuditLog::write(json record) {
   if (size_ > 0 && size_ + text.size() > cfg_.max_bytes && !rotate_locked()) {
     log::error("audit log rotation failed; still writing to the current file",
                {{"path", cfg_.path}, {"error", strerror(errno)}});
+    size_ = 0;  // try again after another max_bytes, not on every record
   }
   if (!write_all(fd_, text)) {
     log::error("audit log write failed", {{"path", cfg_.path}, {"error", strerror(errno)}});

@@ -12,7 +12,9 @@ Caller local_caller(const ServerConfig& cfg) {
 }
 
 Result<Caller> authenticate(const ServerConfig& cfg, const std::string& authorization) {
-  if (cfg.api_keys.empty()) return local_caller(cfg);
+  // Without keys nobody over HTTP is known: no roles, whatever the local
+  // caller has (the listener may not be loopback only).
+  if (cfg.api_keys.empty()) return Caller{"anonymous", {}};
   std::string scheme = authorization.substr(0, 7);
   for (auto& c : scheme) c = char(std::tolower(static_cast<unsigned char>(c)));
   if (scheme != "bearer ") {

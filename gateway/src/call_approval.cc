@@ -5,9 +5,18 @@
 namespace toolgate {
 namespace {
 
+constexpr size_t kShownChars = 16000;
+
 std::string approval_text(const Caller& caller, const ApprovalRequest& req) {
-  std::string args = req.redacted_args.dump(2, ' ', false, json::error_handler_t::replace);
-  if (args.size() > 4000) args = args.substr(0, 4000) + "\n... (truncated)";
+  // The human must see what they approve: only configured secret values are
+  // hidden here (never whole arguments because of their names, which the
+  // model chooses), and a cut is said out loud.
+  std::string args = req.shown_args.dump(2, ' ', false, json::error_handler_t::replace);
+  if (args.size() > kShownChars) {
+    args = args.substr(0, kShownChars) + "\n... (" + std::to_string(args.size() - kShownChars) +
+           " more characters NOT SHOWN: decline unless you have seen the whole call, e.g. with "
+           "`toolgate approvals list --json`)";
+  }
   std::string t =
       "toolgate: a policy rule asks you to approve this call.\n\nTool: " + req.tool.name +
       "\nCaller: " + caller.id + "\nArguments:\n" + args + "\n\nRule: " + req.decision.rule_id;
@@ -53,13 +62,19 @@ Verdict obtain_approval(Server& server, Session& session, const ApprovalRequest&
   p.session = session.id();
   p.caller = session.caller().id;
   p.tool = req.tool.name;
-  p.args = req.redacted_args;
+  p.args = req.shown_args;
   p.digest = req.digest;
   p.rule_id = req.decision.rule_id;
   p.message = req.decision.message;
   p.created = utc_timestamp_ms();
   p.expires_in_ms = req.timeout_ms;
   auto entry = server.approvals().add(p);
+  if (!entry) {
+    *by = "refused: too many calls of this caller are waiting for approval";
+    log::warn("approval refused: the caller already has the most calls waiting",
+              {{"tool", req.tool.name}, {"caller", p.caller}});
+    return Verdict::declined;
+  }
   const std::string& id = p.id;
   // The operator is told how to decide; the model only learns that a human
   // must, so it has nothing to act on.

@@ -60,6 +60,16 @@ bool CallRecord::approval(Verdict v, const std::string& by, const std::string& d
   return true;
 }
 
+void CallRecord::closed(const std::string& outcome) {
+  json rec = base();
+  rec["event"] = "end";
+  rec["outcome"] = outcome;
+  rec["dispatched"] = false;
+  if (snap_.audit && !snap_.audit->write(std::move(rec))) {
+    log::error("audit end record lost", {{"call", call_id_}});
+  }
+}
+
 void CallRecord::ended(const std::string& outcome, const WorkResult* r, size_t bytes,
                        bool is_error) {
   double seconds =
@@ -75,6 +85,11 @@ void CallRecord::ended(const std::string& outcome, const WorkResult* r, size_t b
     if (r->exit_code >= 0) rec["exit_code"] = r->exit_code;
     if (r->signal) rec["signal"] = r->signal;
     rec["worker_ms"] = r->duration_ms;
+    // HTTP adapters: the upstream's status, as the worker reported it.
+    if (tool_.facts.contains("http") && r->stdout_is_json && r->stdout_json.is_object()) {
+      auto st = r->stdout_json.find("status");
+      if (st != r->stdout_json.end() && st->is_number_integer()) rec["upstream_status"] = *st;
+    }
   }
   // The decision record is already written; a failure here is logged only.
   if (snap_.audit && !snap_.audit->write(std::move(rec))) {

@@ -26,6 +26,9 @@ class CallRecord {
   // `result` is null when no worker ran.
   void ended(const std::string& outcome, const WorkResult* result, size_t bytes,
              bool is_error = true);
+  // The end record of a call that was never dispatched (denied, declined,
+  // cancelled while waiting); its metrics were counted with the decision.
+  void closed(const std::string& outcome);
 
  private:
   bool write(json rec);

@@ -40,8 +40,11 @@ std::string readable(const std::string& line, bool raw) {
     out += "  args " + str(j, "args");
   } else if (ev == "approval") {
     out += str(j, "verdict") + " by " + str(j, "by");
+  } else if (ev == "end" && j.value("dispatched", true) == false) {
+    out += str(j, "outcome") + " (never dispatched)";
   } else if (ev == "end") {
     out += str(j, "outcome") + "  " + str(j, "ms") + " ms  " + str(j, "bytes") + " B";
+    if (j.contains("upstream_status")) out += "  HTTP " + str(j, "upstream_status");
     if (j.value("is_error", false)) out += "  isError";
   }
   return out;

@@ -182,6 +182,11 @@ CaseResult run_case(const YamlDoc& doc, const std::string& ptr, const Loaded& l)
     bool known;
     if (cl->is_string()) {
       caller = find_caller(*l.cfg, *cl, &known);
+      // A typo must not quietly become a caller without roles.
+      if (!known)
+        return bad("unknown caller '" + cl->get<std::string>() +
+                   "' (not in server.auth.api_keys or server.local_caller); write {id: " +
+                   cl->get<std::string>() + ", roles: []} for a caller the config does not know");
     } else if (cl->is_object() && cl->contains("id") && (*cl)["id"].is_string()) {
       caller = {(*cl)["id"], {}};
       if (auto r = cl->find("roles"); r != cl->end()) {
@@ -197,6 +202,8 @@ CaseResult run_case(const YamlDoc& doc, const std::string& ptr, const Loaded& l)
   }
 
   Decision d;
+  if (c.contains("repeat") && !c["repeat"].is_number_integer())
+    return bad("'repeat' must be a whole number");
   int repeat = c.value("repeat", 1);
   if (repeat < 1 || repeat > 100000) return bad("'repeat' must be 1..100000");
   if (repeat == 1) {
@@ -240,8 +247,8 @@ int cmd_test(const Args& a, const AdapterRegistry& reg) {
       CaseResult r;
       try {
         r = run_case(doc, ptr, l);
-      } catch (const ConfigError& e) {
-        r = {false, e.what()};
+      } catch (const std::exception& e) {
+        r = {false, std::string("malformed case: ") + e.what()};
       }
       std::string name =
           cases[i].is_object() && cases[i].contains("name") && cases[i]["name"].is_string()

@@ -88,6 +88,9 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
         }
         sv.api_keys.push_back(std::move(k));
       }
+      // Only the hashes stay: the document kept for error positions loses
+      // the keys themselves.
+      for (auto& k : doc.value["server"]["auth"]["api_keys"]) k["key"] = "[REDACTED]";
     }
   }
   if (auto p = root.find("policies"); p != root.end()) {

@@ -191,7 +191,7 @@ void HttpTransport::install_routes() {
       send_rpc_error(res, 404, id, rpc::kInvalidRequest, "Session not found");
       return nullptr;
     }
-    if (s->caller().id != who.id) {
+    if (s->caller().id != who.id || s->caller().roles != who.roles) {
       send_rpc_error(res, 403, id, rpc::kInvalidRequest,
                      "Forbidden: this session belongs to another caller");
       return nullptr;

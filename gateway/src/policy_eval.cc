@@ -58,15 +58,29 @@ const json* lookup(const json& root, const std::vector<std::string>& path) {
   return cur;
 }
 
+// JSON kinds for comparisons: a number never equals a string, and "1"
+// against `equals: 1` is a value the rule cannot judge, not a plain miss.
+int kind(const json& v) {
+  if (v.is_number()) return 1;
+  if (v.is_string()) return 2;
+  if (v.is_boolean()) return 3;
+  return 0;  // null
+}
+
 // One operator on one scalar value.
 Tri eval_scalar(const Operand& o, const json& v) {
   switch (o.op) {
     case Op::equals:
+      if (kind(v) != kind(o.value)) return Tri::mismatch;
       return v == o.value ? Tri::yes : Tri::no;
     case Op::in:
     case Op::not_in: {
-      bool found = false;
-      for (auto& x : o.value) found = found || v == x;
+      bool found = false, same_kind = o.value.empty();
+      for (auto& x : o.value) {
+        found = found || v == x;
+        same_kind = same_kind || kind(v) == kind(x);
+      }
+      if (!same_kind) return Tri::mismatch;
       return found == (o.op == Op::in) ? Tri::yes : Tri::no;
     }
     case Op::matches:
@@ -173,11 +187,13 @@ bool rule_covers_caller(const PolicyRule& r, const Caller& c) {
 json static_facts(const Caller& caller, const Tool& tool) {
   // MCP's defaults for absent hints: a tool is assumed to write, destroy,
   // not be idempotent and reach the outside world unless it says otherwise.
+  // A hint that is not a boolean counts as absent.
   json ann = tool.annotations.is_object() ? tool.annotations : json::object();
-  if (!ann.contains("readOnlyHint")) ann["readOnlyHint"] = false;
-  if (!ann.contains("destructiveHint")) ann["destructiveHint"] = !(ann["readOnlyHint"] == true);
-  if (!ann.contains("idempotentHint")) ann["idempotentHint"] = false;
-  if (!ann.contains("openWorldHint")) ann["openWorldHint"] = true;
+  auto hint = [&](const char* k) { return ann.contains(k) && ann[k].is_boolean(); };
+  if (!hint("readOnlyHint")) ann["readOnlyHint"] = false;
+  if (!hint("destructiveHint")) ann["destructiveHint"] = !(ann["readOnlyHint"] == true);
+  if (!hint("idempotentHint")) ann["idempotentHint"] = false;
+  if (!hint("openWorldHint")) ann["openWorldHint"] = true;
   json f = {{"annotations", ann},
             {"source", tool.source},
             {"caller", {{"id", caller.id}, {"roles", caller.roles}}}};
@@ -220,8 +236,13 @@ Tri eval_condition(const Condition& c, const json& facts, const json& args, std:
   for (const Operand& o : c.ops) {
     Tri t;
     if (!v) {
-      // Absent: only `exists: false` holds.
-      t = o.op == Op::exists && !o.value.get<bool>() ? Tri::yes : Tri::no;
+      // Absent: only `exists: false` holds. A negative test on an absent
+      // argument cannot be judged (it fails safe), so leaving an argument
+      // out never dodges a deny.
+      bool negative = o.op == Op::not_in || o.op == Op::not_matches;
+      t = o.op == Op::exists && !o.value.get<bool>() ? Tri::yes
+          : negative && c.field == Field::args      ? Tri::mismatch
+                                                    : Tri::no;
     } else if (o.op == Op::exists) {
       t = o.value.get<bool>() ? Tri::yes : Tri::no;
     } else if (c.field == Field::caller_roles) {

@@ -221,6 +221,7 @@ std::shared_ptr<const PolicySet> PolicySet::load(const std::vector<std::string>&
   std::shared_ptr<PolicySet> set(new PolicySet());
   set->store_ = store ? std::move(store) : std::make_shared<MemoryRateStore>();
   set->files_ = files;
+  set->default_from_ = "(no file sets one, so deny)";
   bool have_default = false;
   std::map<std::string, std::string> seen_ids;  // id -> where
   for (const std::string& file : files) {
@@ -228,14 +229,17 @@ std::shared_ptr<const PolicySet> PolicySet::load(const std::vector<std::string>&
     if (doc.value.is_null()) doc.fail("", "the policy file is empty");
     check_document(doc, policy_validator());
     const json& root = doc.value;
-    Effect def = Effect::deny;
-    parse_effect(root.value("default", "deny"), &def);
-    // Several files: the strictest default applies, so no file can weaken
-    // another's.
-    if (!have_default || def > set->default_) {
-      set->default_ = def;
-      set->default_from_ = file;
-      have_default = true;
+    // Several files: the strictest default given applies, so no file can
+    // weaken another's. A file without one has no say; with none at all
+    // the default is deny.
+    if (root.contains("default")) {
+      Effect def = Effect::deny;
+      parse_effect(root["default"], &def);
+      if (!have_default || def > set->default_) {
+        set->default_ = def;
+        set->default_from_ = file;
+        have_default = true;
+      }
     }
     const json& rules = root.at("rules");
     for (size_t i = 0; i < rules.size(); ++i) {

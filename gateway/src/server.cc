@@ -35,9 +35,8 @@ namespace {
 
 std::shared_ptr<AuditLog> open_audit(const Config& cfg, const std::shared_ptr<AuditLog>& current) {
   if (cfg.audit.path.empty()) return nullptr;
-  const AuditConfig* c = current ? &current->config() : nullptr;
-  if (c && c->path == cfg.audit.path && c->fsync == cfg.audit.fsync &&
-      c->max_bytes == cfg.audit.max_bytes && c->keep == cfg.audit.keep) {
+  if (current && current->path() == cfg.audit.path) {
+    current->reconfigure(cfg.audit);
     return current;
   }
   auto log = AuditLog::open(cfg.audit);

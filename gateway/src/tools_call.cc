@@ -119,6 +119,7 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   }
   if (decision.effect == Effect::deny) {
     log::info("call denied", {{"tool", name}, {"caller", caller.id}, {"rule", decision.rule_id}});
+    rec.closed("denied");
     return make_result(id, tool_error(decision.text()));
   }
 
@@ -141,8 +142,9 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
 
   if (decision.effect == Effect::approve) {
     std::string by;
+    json shown = redact_values(args, snap.config->secrets);
     ApprovalRequest req{*tool,
-                        rec.redacted_args(),
+                        shown,
                         args_digest({{"tool", name}, {"arguments", args}}),
                         rec.call_id(),
                         decision,
@@ -153,8 +155,12 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
       return make_result(id, tool_error("The audit log cannot be written, so no call goes ahead "
                                         "without its record. The operator has been told."));
     }
-    if (v == Verdict::cancelled) return std::nullopt;
+    if (v == Verdict::cancelled) {
+      rec.closed("cancelled");
+      return std::nullopt;
+    }
     if (v != Verdict::approved) {
+      rec.closed(v == Verdict::timeout ? "approval_timeout" : "declined");
       std::string text =
           v == Verdict::timeout
               ? "The call needed human approval (policy rule '" + decision.rule_id +
@@ -163,6 +169,16 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
                     " s, so it was denied."
               : "A human declined this call (policy rule '" + decision.rule_id + "').";
       return make_result(id, tool_error(text));
+    }
+    // The wait may have been long: a policy reloaded meanwhile that now
+    // denies the call wins over the approval.
+    auto now_policy = server.policy();
+    if (now_policy != snap.policy) {
+      Decision again = now_policy->decide({caller, *tool, args});
+      if (again.effect == Effect::deny) {
+        rec.closed("denied_after_reload");
+        return make_result(id, tool_error(again.text()));
+      }
     }
   }
 

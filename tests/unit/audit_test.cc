@@ -95,7 +95,8 @@ TEST_CASE("the audit log appends one JSON line per record, mode 0600, and rotate
 TEST_CASE("API keys: bearer keys map to callers; anything else is refused") {
   ServerConfig s;
   s.local_caller_id = "me";
-  CHECK(authenticate(s, "")->id == "me");  // no keys: the local caller
+  CHECK(authenticate(s, "")->id == "anonymous");  // no keys: nobody known, no roles
+  CHECK(authenticate(s, "")->roles.empty());
   auto cfg = parse_config(
       "server:\n  auth:\n    api_keys:\n"
       "      - {key: alice-key-0123456789, caller: alice, roles: [support]}\n"

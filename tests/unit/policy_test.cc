@@ -169,7 +169,12 @@ rules:
   - {id: index, effect: deny, when: {"args.to[1]": boss@example.com}}
 )"});
   Tool t = make_tool("a__b", "a");
-  auto rule = [&](json args) { return decide(*p, t, args).rule_id; };
+  // region is given unless a case is about it: not_in on an absent argument
+  // fails safe (checked at the end).
+  auto rule = [&](json args) {
+    if (!args.contains("region")) args["region"] = "eu";
+    return decide(*p, t, args).rule_id;
+  };
   CHECK(rule({{"mode", "force"}}) == "eq");
   CHECK(rule({{"mode", "gentle"}}) == "default");
   CHECK(rule({{"env", "staging"}}) == "in");
@@ -191,7 +196,11 @@ rules:
   CHECK(rule({{"user", {{"name", "root"}}}}) == "nested");
   CHECK(rule({{"to", {"a@example.com", "boss@example.com"}}}) == "index");
   CHECK(rule({{"to", {"boss@example.com"}}}) == "default");
-  CHECK(rule(json::object()) == "default");  // absent values match nothing
+  CHECK(rule(json::object()) == "default");  // absent values match nothing...
+  // ... except a negative test on an absent argument, which fails safe.
+  CHECK(decide(*p, t, json::object()).rule_id == "not-in");
+  // A value of another kind than the operand is not a plain miss either.
+  CHECK(rule({{"mode", 5}}) == "eq");
 }
 
 TEST_CASE("a value a condition cannot judge fails safe: deny rules match, allow rules do not") {

@@ -10,6 +10,9 @@
 //   queue.resolve(id, true, "cli:uid=1000", &err);   // from the admin side
 #pragma once
 
+#include <sys/types.h>
+
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -47,7 +50,9 @@ const char* to_string(Verdict v);
 class ApprovalQueue {
  public:
   struct Entry;
-  // Queues a call; sets info.id.
+  // Queues a call; sets info.id. Null when the caller already has
+  // kMaxPendingPerCaller calls waiting (each holds a transport thread).
+  static constexpr size_t kMaxPendingPerCaller = 8;
   std::shared_ptr<Entry> add(PendingApproval& info);
   // Blocks until resolved, `deadline`, or `cancel`. `tick` runs about once a
   // second with the elapsed milliseconds. The entry is removed on return.
@@ -78,7 +83,9 @@ class AdminSocket {
 
  private:
   void serve();
+  void handle(int fd, uid_t uid);
   ApprovalQueue& queue_;
+  std::atomic<int> busy_{0};
   std::string path_;
   int fd_ = -1;
   int wake_[2] = {-1, -1};

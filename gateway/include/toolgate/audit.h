@@ -28,7 +28,10 @@ class AuditLog {
   // Adds "ts" (UTC, milliseconds) and appends the record. False when it
   // could not be written completely; the caller must then not go ahead.
   bool write(json record);
-  const AuditConfig& config() const { return cfg_; }
+  // New fsync/rotation settings for the same path (a reload): one object
+  // per file, so calls of the old and new config never rotate it twice.
+  void reconfigure(const AuditConfig& cfg);
+  const std::string& path() const { return cfg_.path; }
 
  private:
   explicit AuditLog(AuditConfig cfg) : cfg_(std::move(cfg)) {}
@@ -43,6 +46,9 @@ class AuditLog {
 // token, secret, api_key, authorization, cookie, ...) and every occurrence
 // of a configured secret are replaced by "[REDACTED]".
 json redact(const json& value, const std::vector<std::string>& secrets);
+// Only the configured secret values hidden (for showing a call to a human,
+// who must see every argument).
+json redact_values(const json& value, const std::vector<std::string>& secrets);
 // "sha256:<hex>" of the canonical (sorted-key) JSON of `args`.
 std::string args_digest(const json& args);
 // UTC "2026-11-22T21:03:04.123Z".

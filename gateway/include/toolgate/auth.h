@@ -1,8 +1,8 @@
 // Who an HTTP request comes from. With server.auth.api_keys configured, a
 // request must carry `Authorization: Bearer <key>`; the key is hashed and
 // compared in constant time against every configured hash. Without keys,
-// every request is the configured local caller (the listener is loopback
-// by default). OAuth and JWT callers will plug in here.
+// every request is the caller "anonymous", with no roles. OAuth and JWT
+// callers will plug in here.
 //
 //   auto who = authenticate(cfg->server, req.get_header_value("Authorization"));
 //   if (!who) return reply_401(who.error().message);

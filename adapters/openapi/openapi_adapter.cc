@@ -98,6 +98,19 @@ std::string host_port(const std::string& url) {
   return has_port ? hp : hp + (scheme == "https" ? ":443" : ":80");
 }
 
+// Without an operationId: "put_files_path" for PUT /files/{path}.
+std::string fallback_name(const Operation& op) {
+  std::string out;
+  for (char c : op.method + "_" + op.path) {
+    char l = char(std::tolower(static_cast<unsigned char>(c)));
+    bool word = std::isalnum(static_cast<unsigned char>(l));
+    if (word) out += l;
+    else if (!out.empty() && out.back() != '_') out += '_';
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
 json content_text(const std::string& t) { return {{"type", "text"}, {"text", t}}; }
 
 json error_result(const std::string& t) {
@@ -162,7 +175,7 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
     if (!selects(include, op) || (exclude.is_object() && selects(exclude, op))) continue;
     Tool t;
     t.pointer = sp;
-    std::string base = !op.operation_id.empty() ? op.operation_id : op.method + "_" + op.path;
+    std::string base = !op.operation_id.empty() ? op.operation_id : fallback_name(op);
     std::string name = sanitize_name(base);
     for (int n = 2; names.count(name); ++n) name = sanitize_name(base) + "_" + std::to_string(n);
     names.insert(name);

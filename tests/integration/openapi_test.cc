@@ -1,0 +1,282 @@
+// OpenAPI sources end to end: the real gateway loads specs from
+// tests/fixtures/openapi, and its workers call a cpp-httplib upstream on
+// loopback through the egress broker. The upstream records what arrives, so
+// request building is checked on the wire.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "harness.h"
+
+using namespace th;
+
+namespace {
+
+struct Seen {
+  std::string method, path, query, body, content_type, auth, request_id;
+};
+
+struct PetUpstream {
+  httplib::Server svr;
+  int port = 0;
+  std::mutex mu;
+  std::vector<Seen> seen;
+  std::thread t;
+  PetUpstream() {
+    auto record = [this](const httplib::Request& req) {
+      std::lock_guard<std::mutex> lock(mu);
+      std::string q;
+      for (auto& [k, v] : req.params) q += (q.empty() ? "" : "&") + k + "=" + v;
+      seen.push_back({req.method, req.path, q, req.body, req.get_header_value("Content-Type"),
+                      req.get_header_value("Authorization"),
+                      req.get_header_value("X-Request-Id")});
+    };
+    svr.Get("/v1/pets", [record](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.set_content(R"([{"id":1,"name":"Rex","tag":null},{"id":2,"name":"Tom"}])",
+                      "application/json");
+    });
+    svr.Post("/v1/pets", [record](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.status = 201;
+      json body = json::parse(req.body);
+      body["id"] = 7;
+      res.set_content(body.dump(), "application/json");
+    });
+    svr.Get(R"(/v1/pets/([^/]+))", [record](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      std::string id = req.matches[1];
+      if (id == "404") {
+        res.status = 404;
+        res.set_content(R"({"message":"no such pet"})", "application/json");
+      } else if (id == "busy") {
+        res.status = 429;
+        res.set_header("Retry-After", "30");
+        res.set_content("slow down", "text/plain");
+      } else if (id == "liar") {
+        res.set_content(R"({"name":"no id"})", "application/json");  // breaks the spec
+      } else {
+        res.set_content(R"({"id":5,"name":"pet )" + id + R"("})", "application/json");
+      }
+    });
+    svr.Delete(R"(/v1/pets/([^/]+))", [record](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.status = 204;
+    });
+    svr.Put(R"(/v1/files/(.+))", [record](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.set_content("stored " + std::to_string(req.body.size()) + " bytes", "text/plain");
+    });
+    port = svr.bind_to_any_port("127.0.0.1");
+    t = std::thread([this] { svr.listen_after_bind(); });
+  }
+  ~PetUpstream() {
+    svr.stop();
+    t.join();
+  }
+  Seen last() {
+    std::lock_guard<std::mutex> lock(mu);
+    REQUIRE_FALSE(seen.empty());
+    return seen.back();
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return seen.size();
+  }
+};
+
+std::string fixture(const std::string& name) {
+  return std::string(SOURCE_DIR) + "/tests/fixtures/openapi/" + name;
+}
+
+struct OpenApiFixture {
+  PetUpstream up;
+  TempDir dir;
+  std::string config;
+  std::unique_ptr<Gateway> gw;
+  explicit OpenApiFixture(const std::string& extra = "", const std::string& top = "") {
+    config = dir.file("c.yaml", top + "audit: {path: audit.jsonl}\nsources:\n"
+                                      "  - name: pets\n    type: openapi\n    spec: " +
+                                          fixture("petstore.yaml") + "\n    base_url: http://127.0.0.1:" +
+                                          std::to_string(up.port) + "/v1\n" +
+                                          "    auth: {type: bearer, token: tok-s3cr3t-value}\n" + extra);
+    gw = Gateway::stdio(config);
+    gw->initialize();
+  }
+  json call_tool(const std::string& name, json args) {
+    json r = gw->roundtrip(call(name, std::move(args)));
+    REQUIRE_MESSAGE(r.contains("result"), r.dump());
+    return r["result"];
+  }
+};
+
+std::string text_of(const json& result) { return result["content"][0].value("text", ""); }
+
+}  // namespace
+
+TEST_CASE("openapi: every operation is a tool with its schemas, annotations and facts") {
+  TempDir dir;
+  std::string cfg = dir.file("c.yaml", "sources:\n  - {name: pets, type: openapi, spec: " +
+                                           fixture("petstore.yaml") +
+                                           ", base_url: \"http://127.0.0.1:9/v1\"}\n"
+                                           "  - {name: legacy, type: openapi, spec: " +
+                                           fixture("swagger2.json") + "}\n");
+  auto r = run("tools -c " + cfg + " --json");
+  REQUIRE(r.status == 0);
+  // The bad operation is skipped with a warning naming the file and line.
+  CHECK(r.out.find("petstore.yaml:95:11: unresolvable $ref #/components/parameters/DoesNotExist; "
+                   "the operation is skipped") != std::string::npos);
+  json tools = json::parse(r.out.substr(r.out.find("[\n")));
+  std::map<std::string, json> by;
+  for (auto& t : tools) by[t["name"]] = t;
+  CHECK(by.size() == 8);
+  REQUIRE(by.count("pets__showPetById"));
+  REQUIRE(by.count("pets__put_files_path"));  // no operationId: method and path
+
+  json show = by["pets__showPetById"];
+  CHECK(show["annotations"]["readOnlyHint"] == true);
+  CHECK(show["inputSchema"]["required"] == json::array({"petId"}));
+  CHECK(show["outputSchema"]["$defs"]["Pet"]["properties"].contains("id"));
+  CHECK_FALSE(show["outputSchema"]["$defs"]["Pet"]["properties"].contains("secret_note"));
+
+  json create = by["pets__createPet"];
+  json pet_in = create["inputSchema"]["$defs"]["Pet"];
+  CHECK_FALSE(pet_in["properties"].contains("id"));  // readOnly: not an input
+  CHECK(pet_in["required"] == json::array({"name"}));
+  CHECK(pet_in["properties"]["parent"]["$ref"] == "#/$defs/Pet");  // the cycle, by reference
+  CHECK(pet_in["properties"]["tag"]["type"] == json::array({"string", "null"}));
+  CHECK(create["inputSchema"]["properties"]["body"]["$ref"] == "#/$defs/Pet");
+  CHECK(by["pets__deletePet"]["annotations"]["destructiveHint"] == true);
+  CHECK(by["pets__deletePet"]["annotations"]["idempotentHint"] == true);
+
+  // Swagger 2.0 lands in the same model.
+  CHECK(by["legacy__createUser"]["inputSchema"]["$defs"]["User"]["properties"]["friends"]["items"]
+          ["$ref"] == "#/$defs/User");
+  CHECK(by["legacy__login"]["inputSchema"]["properties"]["body"]["required"] ==
+        json::array({"username", "password"}));
+
+  // strict: the bad operation fails the load, with the same position.
+  std::string strict = dir.file("s.yaml", "sources:\n  - {name: pets, type: openapi, strict: true, spec: " +
+                                              fixture("petstore.yaml") +
+                                              ", base_url: \"http://127.0.0.1:9/v1\"}\n");
+  auto s = run("validate -c " + strict);
+  CHECK(s.status == 1);
+  CHECK(s.out.find("petstore.yaml:95:11: unresolvable $ref") != std::string::npos);
+
+  // Filters: tags, methods, operation globs.
+  std::string filtered = dir.file(
+      "f.yaml", "sources:\n  - name: pets\n    type: openapi\n    spec: " + fixture("petstore.yaml") +
+                    "\n    base_url: http://127.0.0.1:9/v1\n"
+                    "    include: {tags: [pets]}\n    exclude: {methods: [POST]}\n");
+  auto f = run("tools -c " + filtered);
+  CHECK(f.out.find("pets__listPets") != std::string::npos);
+  CHECK(f.out.find("pets__showPetById") != std::string::npos);
+  CHECK(f.out.find("pets__createPet") == std::string::npos);
+  CHECK(f.out.find("pets__deletePet") == std::string::npos);
+}
+
+TEST_CASE("openapi: calls build the request the spec describes, with credentials") {
+  OpenApiFixture f;
+  json list = f.call_tool("pets__listPets", {{"limit", 2},
+                                             {"tags", {"a b", "c&d"}},
+                                             {"fields", {"id", "name"}},
+                                             {"filter", {{"color", "red"}}}});
+  CHECK_FALSE(list.value("isError", false));
+  CHECK(list["structuredContent"]["result"][0]["name"] == "Rex");
+  Seen s = f.up.last();
+  CHECK(s.method == "GET");
+  CHECK(s.path == "/v1/pets");
+  CHECK(s.auth == "Bearer tok-s3cr3t-value");
+  // httplib decodes the query: exploded tags repeat, fields are joined, deepObject nests.
+  CHECK(s.query.find("tags=a b&tags=c&d") != std::string::npos);
+  CHECK(s.query.find("fields=id,name") != std::string::npos);
+  CHECK(s.query.find("filter[color]=red") != std::string::npos);
+  CHECK(s.query.find("limit=2") != std::string::npos);
+
+  json one = f.call_tool("pets__showPetById", {{"petId", "a b"}, {"X-Request-Id", "req-1"}});
+  CHECK_FALSE(one.value("isError", false));
+  CHECK(one["structuredContent"]["name"] == "pet a b");
+  CHECK(f.up.last().path == "/v1/pets/a b");  // sent as a%20b, decoded by httplib
+  CHECK(f.up.last().request_id == "req-1");
+
+  json made = f.call_tool("pets__createPet", {{"body", {{"name", "Kit"}, {"tag", nullptr}}}});
+  CHECK_FALSE(made.value("isError", false));
+  CHECK(made["structuredContent"]["id"] == 7);
+  CHECK(f.up.last().content_type == "application/json");
+  CHECK(json::parse(f.up.last().body) == json{{"name", "Kit"}, {"tag", nullptr}});
+
+  // A body that breaks the schema never leaves.
+  size_t before = f.up.count();
+  json bad = f.call_tool("pets__createPet", {{"body", {{"tag", "no name"}}}});
+  CHECK(bad.value("isError", false));
+  CHECK(text_of(bad).find("Invalid arguments") == 0);
+  CHECK(f.up.count() == before);
+
+  json upload = f.call_tool("pets__put_files_path", {{"path", "notes.txt"}, {"body", "aGVsbG8="}});
+  CHECK(text_of(upload) == "stored 5 bytes");
+  CHECK(f.up.last().body == "hello");
+  CHECK(f.up.last().content_type == "application/octet-stream");
+}
+
+TEST_CASE("openapi: hostile path values are refused before anything is sent") {
+  OpenApiFixture f;
+  size_t before = f.up.count();
+  for (std::string v : {"..", "../admin", "a/b", "%2e%2e", "a%2Fb", "."}) {
+    CAPTURE(v);
+    json r = f.call_tool("pets__showPetById", {{"petId", v}});
+    CHECK(r.value("isError", false));
+    CHECK(text_of(r).find("must not be empty or contain") != std::string::npos);
+  }
+  json crlf = f.call_tool("pets__showPetById", {{"petId", "1"}, {"X-Request-Id", "a\r\nHost: evil"}});
+  CHECK(crlf.value("isError", false));
+  CHECK(f.up.count() == before);
+}
+
+TEST_CASE("openapi: upstream errors, rate limits and spec violations are tool errors") {
+  OpenApiFixture f;
+  json nf = f.call_tool("pets__showPetById", {{"petId", "404"}});
+  CHECK(nf.value("isError", false));
+  CHECK(text_of(nf) == "HTTP 404 from GET /pets/{petId}: {\"message\":\"no such pet\"}");
+  json busy = f.call_tool("pets__showPetById", {{"petId", "busy"}});
+  CHECK(text_of(busy) == "HTTP 429 from GET /pets/{petId} (Retry-After: 30): slow down");
+  json liar = f.call_tool("pets__showPetById", {{"petId", "liar"}});
+  CHECK(liar.value("isError", false));
+  CHECK(text_of(liar).find("does not match its outputSchema") != std::string::npos);
+  json gone = f.call_tool("pets__deletePet", {{"petId", "9"}});
+  CHECK_FALSE(gone.value("isError", false));
+  CHECK(text_of(gone) == "HTTP 204 (no content)");
+
+  // The audit log has the upstream status, and never the token.
+  std::ifstream in(f.dir.path + "/audit.jsonl");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string audit = ss.str();
+  CHECK(audit.find("\"upstream_status\":404") != std::string::npos);
+  CHECK(audit.find("\"upstream_status\":204") != std::string::npos);
+  CHECK(audit.find("tok-s3cr3t") == std::string::npos);
+  CHECK(f.gw->stderr_text().find("tok-s3cr3t") == std::string::npos);
+}
+
+TEST_CASE("openapi: policies see the HTTP method and path") {
+  TempDir pdir;
+  std::string policy = pdir.file("p.yaml", R"(version: 1
+default: deny
+rules:
+  - {id: read, sources: [pets], effect: allow, when: {http.method: [GET, HEAD]}}
+  - {id: no-single-pet, tools: ["*"], effect: deny, when: {http.path: {prefix: "/pets/"}, args.petId: "13"}}
+)");
+  OpenApiFixture f("", "policies: [" + policy + "]\n");
+  CHECK_FALSE(f.call_tool("pets__listPets", json::object()).value("isError", false));
+  json denied = f.call_tool("pets__showPetById", {{"petId", "13"}});
+  CHECK(text_of(denied) == "Denied by policy rule 'no-single-pet'");
+  json post = f.call_tool("pets__createPet", {{"body", {{"name", "x"}}}});
+  CHECK(text_of(post).find("the policy default") != std::string::npos);
+  // Hidden: nothing allows POST or DELETE here.
+  json list = f.gw->roundtrip(request("tools/list"));
+  std::vector<std::string> names;
+  for (auto& t : list["result"]["tools"]) names.push_back(t["name"]);
+  CHECK(names == std::vector<std::string>{"pets__listPets", "pets__showPetById"});
+}

@@ -1,6 +1,8 @@
 #include "adapters/openapi/openapi_adapter.h"
 
-#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <chrono>
 
 #include <map>
 #include <set>
@@ -139,6 +141,14 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
   }
   std::string path = resolve_relative(ctx.config.path, spec_ref);
   bool strict = src.value("strict", false);
+  struct stat st;
+  bool large = ::stat(path.c_str(), &st) == 0 && st.st_size > (1 << 20);
+  auto started = std::chrono::steady_clock::now();
+  if (large) {
+    log::info("loading a large OpenAPI spec", {{"source", ctx.source.name},
+                                               {"spec", path},
+                                               {"bytes", uint64_t(st.st_size)}});
+  }
   OpenApiSpec spec;
   try {
     spec = openapi::load_openapi(path, strict, [&](const std::string& where, const std::string& m) {
@@ -235,10 +245,14 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
                {"egress_allow", egress}};
     out.push_back(std::move(t));
   }
-  if (spec.operations.size() > 200) {
-    log::info("openapi: spec loaded", {{"source", ctx.source.name},
-                                       {"operations", spec.operations.size()},
-                                       {"tools", out.size()}});
+  if (large) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    log::info("OpenAPI spec loaded", {{"source", ctx.source.name},
+                                      {"operations", spec.operations.size()},
+                                      {"tools", out.size()},
+                                      {"ms", ms}});
   }
   return out;
 }

@@ -71,6 +71,19 @@ json convert_schema(const json& s, bool request, int major) {
     }
     if (out.contains("enum") && out["enum"].is_array()) out["enum"].push_back(nullptr);
   }
+  // OpenAPI 3.0 and Swagger 2.0 write exclusive bounds as booleans beside
+  // minimum/maximum (JSON Schema draft 4); draft 7 wants the bound itself.
+  for (auto [excl, bound] : {std::pair{"exclusiveMaximum", "maximum"},
+                             std::pair{"exclusiveMinimum", "minimum"}}) {
+    auto e = out.find(excl);
+    if (e == out.end() || !e->is_boolean()) continue;
+    bool on = e->get<bool>();
+    out.erase(excl);
+    if (on && out.contains(bound)) {
+      out[excl] = out[bound];
+      out.erase(bound);
+    }
+  }
   // The properties dropped above cannot stay required.
   if (out.contains("required") && out["required"].is_array() && out.contains("properties")) {
     json req = json::array();

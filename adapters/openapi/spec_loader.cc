@@ -324,6 +324,11 @@ OpenApiSpec load_openapi(const std::string& path, bool strict, const Warn& warn)
 
   auto paths = root.find("paths");
   if (paths == root.end() || !paths->is_object()) {
+    // 3.1 documents may describe only webhooks or components.
+    if (spec.version.rfind("3.1", 0) == 0 && (root.contains("webhooks") || root.contains("components"))) {
+      warn(doc.where(""), "the spec has no `paths`, so it gives no tools (webhooks are not tools)");
+      return spec;
+    }
     throw ConfigError(doc.where("") + ": the spec has no `paths`");
   }
   for (auto& [p, item_raw] : paths->items()) {

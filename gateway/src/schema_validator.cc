@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+// Without this valijson calls abort() on a schema it cannot read: a hostile
+// schema (from an upstream server, or a spec) would kill the gateway.
+#define VALIJSON_USE_EXCEPTIONS 1
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/constraint_builder.hpp>
 #include <valijson/constraints/concrete_constraints.hpp>

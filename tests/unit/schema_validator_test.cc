@@ -184,3 +184,15 @@ TEST_CASE("pattern under a property named like a data keyword still runs on RE2"
   CHECK_FALSE((*v)->validate({{"default", long_input + "b"}}).empty());
   CHECK((*v)->validate({{"examples", "not a date"}}).empty());  // format stays an annotation
 }
+
+TEST_CASE("a schema valijson cannot read is an error, never an abort") {
+  // Draft-4 style boolean bounds, as OpenAPI 3.0 writes them, and other
+  // malformed keywords a hostile upstream might send.
+  for (const char* s : {R"({"type":"object","properties":{"x":{"maximum":3,"exclusiveMaximum":true}}})",
+                        R"({"minLength":"three"})", R"({"required":"x"})",
+                        R"({"properties":{"a":{"$ref":"#/nowhere"}}})"}) {
+    CAPTURE(s);
+    auto v = SchemaValidator::compile(json::parse(s));
+    CHECK_FALSE(v);
+  }
+}

@@ -1,5 +1,6 @@
 #include "toolgate/server.h"
 
+#include <malloc.h>
 #include <openssl/rand.h>
 #include <sys/prctl.h>
 
@@ -72,6 +73,8 @@ Server::Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registr
   policy_ = load_policy(*cfg, rates_);
   audit_ = open_audit(*cfg, nullptr);
   log_policy_state(*cfg, *catalog_, *policy_);
+  // Loading large specs leaves freed heap behind; give it back.
+  ::malloc_trim(0);
   WorkerPool::remove_stale_cgroups();
   sandbox_ = probe_sandbox(pool_, cfg->workers.sandbox);
   if (!cfg->workers.sandbox.enabled) {
@@ -166,6 +169,7 @@ std::string Server::reload() {
     policy_ = pol;
     audit_ = audit;
   }
+  ::malloc_trim(0);
   log::info("config reloaded", {{"tools", cat->tools().size()}, {"tools_changed", changed}});
   if (changed) {
     for_each_session([](Session& s) {

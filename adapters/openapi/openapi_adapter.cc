@@ -125,6 +125,49 @@ std::string header_of(const json& headers, const char* name) {
   return it != headers.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// expose: discover: three tools in place of one per operation.
+std::vector<Tool> meta_tools(const Limits& limits) {
+  auto make = [&](const char* name, const char* desc, json schema, bool read_only) {
+    Tool t;
+    t.local_name = name;
+    t.meta = name;
+    t.description = desc;
+    t.input_schema = std::move(schema);
+    t.input_validator = *SchemaValidator::compile(t.input_schema);
+    // call_tool itself neither reads nor writes: the tool it calls is
+    // decided with its own annotations.
+    t.annotations = {{"readOnlyHint", read_only}, {"destructiveHint", false},
+                     {"openWorldHint", !read_only}};
+    t.limits = limits;
+    t.route = {{"meta", name}};
+    return t;
+  };
+  json str = {{"type", "string"}, {"minLength", 1}, {"maxLength", 500}};
+  return {
+      make("search_tools",
+           "Search this API's operations by words (names, tags, paths, descriptions). Returns "
+           "tool names for describe_tool and call_tool.",
+           {{"type", "object"},
+            {"properties", {{"query", str}, {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}}}},
+            {"required", {"query"}},
+            {"additionalProperties", false}},
+           true),
+      make("describe_tool", "The full input and output schema of one tool found by search_tools.",
+           {{"type", "object"},
+            {"properties", {{"name", str}}},
+            {"required", {"name"}},
+            {"additionalProperties", false}},
+           true),
+      make("call_tool",
+           "Call one tool found by search_tools with its arguments (see describe_tool).",
+           {{"type", "object"},
+            {"properties", {{"name", str}, {"arguments", {{"type", "object"}}}}},
+            {"required", {"name"}},
+            {"additionalProperties", false}},
+           false),
+  };
+}
+
 }  // namespace
 
 std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
@@ -136,9 +179,7 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
     doc.fail(sp + "/spec",
              "loading a spec from a URL is not supported yet; download it and give its path");
   }
-  if (src.value("expose", "tools") != "tools") {
-    doc.fail(sp + "/expose", "expose: discover is not supported yet; use expose: tools");
-  }
+  bool discover = src.value("expose", "tools") == "discover";
   std::string path = resolve_relative(ctx.config.path, spec_ref);
   bool strict = src.value("strict", false);
   struct stat st;
@@ -237,6 +278,8 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
                      {"openWorldHint", true}};
     if (!op.summary.empty()) t.annotations["title"] = op.summary;
     t.facts = {{"http", {{"method", op.method}, {"path", op.path}}}};
+    t.tags = op.tags;
+    t.listed = !discover;
     t.limits = limits;
     t.route = {{"method", op.method},       {"path", op.path},
                {"params", params},          {"body_media", op.body_media},
@@ -244,6 +287,12 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
                {"headers", src.value("headers", json::object())},
                {"egress_allow", egress}};
     out.push_back(std::move(t));
+  }
+  if (discover) {
+    for (Tool& m : meta_tools(limits)) {
+      m.pointer = sp;
+      out.push_back(std::move(m));
+    }
   }
   if (large) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -258,6 +307,7 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
 }
 
 Result<WorkOrder> OpenApiAdapter::prepare(const Tool& tool, const json& args) const {
+  if (!tool.meta.empty()) return Error{0, "meta-tools are answered by the gateway"};
   auto req = openapi::build_request(tool.route, args);
   if (!req) return Error{0, "Cannot build the request: " + req.error().message};
   WorkOrder o;

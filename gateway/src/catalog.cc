@@ -58,7 +58,7 @@ std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRe
   json listing = json::array();
   for (auto& l : loaded) {
     cat->index_[l.tool.name] = cat->tools_.size();
-    listing.push_back(l.tool.to_mcp());
+    if (l.tool.listed) listing.push_back(l.tool.to_mcp());
     cat->tools_.push_back(std::make_shared<const Tool>(std::move(l.tool)));
   }
   cat->digest_ = short_hash(dump_safe(listing), 32);

@@ -261,6 +261,7 @@ std::optional<json> Session::dispatch_request(const json& msg, Outbound* stream)
     std::vector<const Tool*> visible;
     bool hide = snap.config->server.hide_denied_tools;
     for (auto& t : snap.catalog->tools()) {
+      if (!t->listed) continue;  // reached through its source's call_tool
       if (!hide || !snap.policy->denies_always(caller_, *t)) visible.push_back(t.get());
     }
     size_t offset = 0;

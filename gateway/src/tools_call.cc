@@ -6,6 +6,7 @@
 
 #include "call_approval.h"
 #include "call_record.h"
+#include "discover.h"
 #include "toolgate/adapter.h"
 #include "toolgate/jsonrpc.h"
 #include "toolgate/log.h"
@@ -126,7 +127,9 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   auto started = std::chrono::steady_clock::now();
   uint64_t progress = 0;
   WorkerPool::Tick tick = nullptr;
-  if (!progress_token.is_null()) {
+  // Meta-tools send no progress of their own: the call they forward does,
+  // and one token's progress must only go up.
+  if (!progress_token.is_null() && tool->meta.empty()) {
     session.notify(
         "notifications/progress",
         {{"progressToken", progress_token}, {"progress", progress}, {"message", "started"}},
@@ -180,6 +183,25 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
         return make_result(id, tool_error(again.text()));
       }
     }
+  }
+
+  if (!tool->meta.empty()) {
+    if (tool->meta == "call_tool") {
+      auto target = call_tool_target(snap, *tool, args);
+      if (!target) {
+        rec.closed("unknown_target");
+        return make_result(id, tool_error(target.error().message));
+      }
+      rec.closed("forwarded");
+      // The target is validated, decided, approved and audited on its own,
+      // exactly as a direct call.
+      json inner = {{"name", *target}, {"arguments", args.value("arguments", json::object())}};
+      if (!progress_token.is_null()) inner["_meta"] = {{"progressToken", progress_token}};
+      return handle_tools_call(server, session, id, inner, stream, cancel);
+    }
+    json result = answer_discovery(snap, caller, *tool, args);
+    rec.ended("ok", nullptr, dump_safe(result).size(), result.value("isError", false));
+    return make_result(id, std::move(result));
   }
 
   auto order = tool->adapter->prepare(*tool, args);

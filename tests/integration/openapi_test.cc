@@ -280,3 +280,49 @@ rules:
   for (auto& t : list["result"]["tools"]) names.push_back(t["name"]);
   CHECK(names == std::vector<std::string>{"pets__listPets", "pets__showPetById"});
 }
+
+TEST_CASE("openapi: expose discover gives three meta-tools; call_tool takes the full policy path") {
+  TempDir pdir;
+  std::string policy = pdir.file("p.yaml", R"(version: 1
+default: allow
+rules:
+  - {id: no-deleting, tools: ["pets__deletePet"], effect: deny, message: Not through any door.}
+)");
+  OpenApiFixture f("    expose: discover\n", "policies: [" + policy + "]\n");
+  json list = f.gw->roundtrip(request("tools/list"));
+  std::vector<std::string> names;
+  for (auto& t : list["result"]["tools"]) names.push_back(t["name"]);
+  CHECK(names == std::vector<std::string>{"pets__search_tools", "pets__describe_tool",
+                                          "pets__call_tool"});
+
+  json found = f.call_tool("pets__search_tools", {{"query", "pet info"}, {"limit", 3}});
+  REQUIRE(found["structuredContent"]["tools"].size() >= 1);
+  CHECK(found["structuredContent"]["tools"][0]["name"] == "pets__showPetById");
+  std::string all = toolgate::dump_safe(f.call_tool("pets__search_tools", {{"query", "pets"}}));
+  CHECK(all.find("pets__deletePet") == std::string::npos);  // denied whatever the arguments
+
+  json described = f.call_tool("pets__describe_tool", {{"name", "pets__createPet"}});
+  CHECK(described["structuredContent"]["inputSchema"]["properties"].contains("body"));
+
+  size_t before = f.up.count();
+  json r = f.call_tool("pets__call_tool", {{"name", "pets__showPetById"},
+                                           {"arguments", {{"petId", "3"}}}});
+  CHECK(r["structuredContent"]["name"] == "pet 3");
+  CHECK(f.up.count() == before + 1);
+  // The target's own schema, policy and audit apply.
+  json invalid = f.call_tool("pets__call_tool", {{"name", "pets__showPetById"},
+                                                 {"arguments", {{"petId", 3}}}});
+  CHECK(text_of(invalid).find("Invalid arguments for pets__showPetById") == 0);
+  json denied = f.call_tool("pets__call_tool", {{"name", "pets__deletePet"},
+                                                {"arguments", {{"petId", "3"}}}});
+  CHECK(text_of(denied) == "Denied by policy rule 'no-deleting': Not through any door.");
+  json nowhere = f.call_tool("pets__call_tool", {{"name", "pets__call_tool"}});
+  CHECK(text_of(nowhere).find("No tool named") == 0);
+  CHECK(f.up.count() == before + 1);
+
+  std::ifstream in(f.dir.path + "/audit.jsonl");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  CHECK(ss.str().find("\"rule\":\"no-deleting\"") != std::string::npos);
+  CHECK(ss.str().find("\"tool\":\"pets__showPetById\"") != std::string::npos);
+}

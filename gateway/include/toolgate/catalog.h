@@ -34,6 +34,14 @@ struct Tool {
   // What the policy may see besides the arguments, set by the adapter:
   // {"http": {"method", "path"}} for OpenAPI, {"graphql": {"operation"}}.
   json facts = json::object();
+  // `expose: discover` sources: their operations are left out of tools/list
+  // (`listed` false) and reached through the source's three meta-tools,
+  // which the gateway answers itself (`meta`: search_tools, describe_tool,
+  // call_tool). A call through call_tool is decided and audited as the
+  // target tool, exactly like a direct call.
+  bool listed = true;
+  std::string meta;
+  std::vector<std::string> tags;  // searched by search_tools
   Limits limits;
   std::string pointer;  // JSON pointer of its config, for errors
   std::shared_ptr<const SchemaValidator> input_validator;

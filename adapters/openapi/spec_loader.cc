@@ -3,6 +3,7 @@
 #include <set>
 #include <sstream>
 
+#include "adapters/openapi/spec_bundle.h"
 #include "adapters/openapi/spec_model.h"
 #include "toolgate/yaml_json.h"
 
@@ -58,6 +59,9 @@ const json& deref(const json& root, const json& node, std::string* ptr) {
       throw OpError{*ptr, "only references inside the document are supported: " + dump_safe(*r)};
     }
     std::string p = r->get<std::string>().substr(1);
+    if (p.rfind(std::string("/") + kBadRefs + "/", 0) == 0) {
+      throw OpError{*ptr, root.at(json::json_pointer(p)).get<std::string>()};
+    }
     try {
       cur = &root.at(json::json_pointer(p));
     } catch (const json::exception&) {
@@ -290,6 +294,9 @@ Operation read_operation(const json& root, const std::string& path, const std::s
 
 OpenApiSpec load_openapi(const std::string& path, bool strict, const Warn& warn) {
   Doc doc = read_doc(path);
+  if (doc.yaml.value.is_object() && (doc.yaml.value.contains("swagger") || doc.yaml.value.contains("openapi"))) {
+    bundle_external_refs(doc.yaml.value, path, doc.yaml.value.contains("swagger") ? 2 : 3);
+  }
   const json& root = doc.yaml.value;
   if (!root.is_object()) throw ConfigError(doc.where("") + ": an OpenAPI document is a mapping");
   OpenApiSpec spec;

@@ -326,3 +326,25 @@ rules:
   CHECK(ss.str().find("\"rule\":\"no-deleting\"") != std::string::npos);
   CHECK(ss.str().find("\"tool\":\"pets__showPetById\"") != std::string::npos);
 }
+
+TEST_CASE("openapi: $refs to other files are bundled, cycles included, and stay in the spec's tree") {
+  TempDir dir;
+  std::string cfg = dir.file("c.yaml", "sources:\n  - {name: m, type: openapi, spec: " +
+                                           fixture("multi/api.yaml") + "}\n");
+  auto r = run("tools -c " + cfg + " --json");
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("$ref ../petstore.yaml#/components/schemas/Pet in " + fixture("multi/api.yaml") +
+                   ": it leaves the spec's directory; the operation is skipped") !=
+        std::string::npos);
+  json tools = json::parse(r.out.substr(r.out.find("[\n")));
+  REQUIRE(tools.size() == 2);
+  json put = tools[1];
+  CHECK(put["name"] == "m__putOrder");
+  json defs = put["inputSchema"]["$defs"];
+  CHECK(put["inputSchema"]["properties"]["id"]["pattern"] == "^[0-9]+$");  // from params.yaml
+  CHECK(defs["common_models_yaml__Line"]["properties"]["parent"]["$ref"] ==
+        "#/$defs/common_models_yaml__Order");
+  CHECK(defs["common_models_yaml__Order"]["properties"]["local"]["$ref"] == "#/$defs/Local");
+  CHECK_FALSE(defs["common_models_yaml__Order"]["properties"].contains("id"));  // readOnly
+  CHECK(defs.contains("Local"));
+}

@@ -4,7 +4,9 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -178,23 +180,21 @@ int answer(const json& j) {
   return 0;
 }
 
-}  // namespace
-
-int run_http_request(const json& req, int broker_fd, int timeout_ms) {
-  Curl curl;
-  if (!curl.load()) return answer({{"error", "libcurl is not available in the sandbox"}});
+// One request, redirects followed hop by hop; the answer as run_http_request
+// documents it.
+json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms) {
   State st{broker_fd, timeout_ms, {}, {}, {}};
   std::string url = req.value("url", "");
   std::string method = req.value("method", "GET");
   std::string body = req.value("body", "");
   if (auto b = req.find("body_base64"); b != req.end() && b->is_string()) {
     body.clear();
-    if (!unbase64(*b, &body)) return answer({{"error", "the body is not valid base64"}});
+    if (!unbase64(*b, &body)) return {{"error", "the body is not valid base64"}};
   }
   int max_redirects = req.value("max_redirects", 5);
   st.max_body = req.value("max_body_bytes", size_t(1) << 20);
   CURL* h = curl.easy_init();
-  if (!h) return answer({{"error", "curl_easy_init failed"}});
+  if (!h) return {{"error", "curl_easy_init failed"}};
   curl_slist* headers = nullptr;
   for (auto& x : req.value("headers", json::array())) {
     if (x.is_string()) headers = curl.slist_append(headers, x.get<std::string>().c_str());
@@ -272,7 +272,7 @@ int run_http_request(const json& req, int broker_fd, int timeout_ms) {
   }
   curl.slist_free_all(headers);
   curl.easy_cleanup(h);
-  if (!error.empty()) return answer({{"error", error}, {"url", url}, {"redirects", redirects}});
+  if (!error.empty()) return {{"error", error}, {"url", url}, {"redirects", redirects}};
   json out = {{"status", status},
               {"headers", st.headers},
               {"url", url},
@@ -286,7 +286,7 @@ int run_http_request(const json& req, int broker_fd, int timeout_ms) {
   if (json_type && !st.truncated) {
     if (auto parsed = parse_bounded(st.body, 64)) {
       out["body_json"] = std::move(*parsed);
-      if (status < 400) return answer(out);  // the text would only double the frame
+      if (status < 400) return out;  // the text would only double the frame
     }
   }
   if (sanitize_utf8(st.body) == st.body) {
@@ -294,6 +294,115 @@ int run_http_request(const json& req, int broker_fd, int timeout_ms) {
   } else {
     out["body_base64"] = base64(st.body);
   }
+  return out;
+}
+
+std::string form_encode(const std::string& s) {
+  std::string out;
+  char buf[4];
+  for (unsigned char c : s) {
+    if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += char(c);
+    } else {
+      snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// A token string from the token endpoint: bounded, printable, no spaces.
+bool sane_token(const json& v) {
+  if (!v.is_string() || v.get_ref<const std::string&>().empty() ||
+      v.get_ref<const std::string&>().size() > 8192)
+    return false;
+  for (unsigned char c : v.get_ref<const std::string&>())
+    if (c <= 0x20 || c >= 0x7F) return false;
+  return true;
+}
+
+// Asks the token endpoint for an access token (client_credentials, or
+// refresh_token). Returns {access_token, expires_at[, refresh_token]} or
+// {error}.
+json fetch_token(Curl& curl, const json& oauth, int broker_fd, int timeout_ms) {
+  std::string grant = oauth.value("grant", "client_credentials");
+  std::string form = "grant_type=" + form_encode(grant);
+  if (grant == "refresh_token") form += "&refresh_token=" + form_encode(oauth.value("refresh_token", ""));
+  form += "&client_id=" + form_encode(oauth.value("client_id", ""));
+  if (!oauth.value("client_secret", "").empty())
+    form += "&client_secret=" + form_encode(oauth.value("client_secret", ""));
+  if (!oauth.value("scope", "").empty()) form += "&scope=" + form_encode(oauth.value("scope", ""));
+  json req = {{"method", "POST"},
+              {"url", oauth.value("token_url", "")},
+              {"headers", {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"}},
+              {"body", form},
+              {"max_redirects", 0},
+              {"max_body_bytes", 65536}};
+  json r = perform(curl, req, broker_fd, timeout_ms);
+  if (r.contains("error")) return {{"error", "token endpoint: " + r["error"].get<std::string>()}};
+  int status = r.value("status", 0);
+  const json& b = r.value("body_json", json::object());
+  if (status != 200 || !b.is_object() || !sane_token(b.value("access_token", json()))) {
+    std::string why = b.is_object() && b.contains("error") && b["error"].is_string()
+                          ? " (" + truncate_utf8(b["error"].get<std::string>(), 100) + ")"
+                          : "";
+    return {{"error", "the token endpoint answered HTTP " + std::to_string(status) + why +
+                          " without an access token"}};
+  }
+  int64_t expires_in = 3600;
+  if (auto e = b.find("expires_in"); e != b.end() && e->is_number()) {
+    expires_in = std::clamp<int64_t>(e->get<int64_t>(), 0, 365LL * 86400);
+  }
+  json out = {{"access_token", b["access_token"]}, {"expires_at", int64_t(::time(nullptr)) + expires_in}};
+  if (sane_token(b.value("refresh_token", json()))) out["refresh_token"] = b["refresh_token"];
+  return out;
+}
+
+}  // namespace
+
+int run_http_request(const json& req, int broker_fd, int timeout_ms) {
+  Curl curl;
+  if (!curl.load()) return answer({{"error", "libcurl is not available in the sandbox"}});
+  auto oauth_it = req.find("oauth");
+  if (oauth_it == req.end() || !oauth_it->is_object()) {
+    return answer(perform(curl, req, broker_fd, timeout_ms));
+  }
+  // OAuth2: use the gateway's cached access token while it is fresh; fetch
+  // one when there is none, it is about to expire, or the API answers 401
+  // (once). New tokens go back to the gateway in the answer.
+  json oauth = *oauth_it, fresh;
+  std::string token = oauth.value("access_token", "");
+  bool fetched = false;
+  auto get_token = [&]() -> bool {
+    json t = fetch_token(curl, oauth, broker_fd, timeout_ms);
+    if (t.contains("error")) {
+      fresh = t;
+      return false;
+    }
+    if (t.contains("refresh_token")) oauth["refresh_token"] = t["refresh_token"];
+    token = t["access_token"];
+    fresh = t;
+    fetched = true;
+    return true;
+  };
+  if ((token.empty() || oauth.value("expires_at", int64_t(0)) <= int64_t(::time(nullptr)) + 60) &&
+      !get_token()) {
+    return answer({{"error", fresh["error"]}});
+  }
+  auto call = [&] {
+    json r = req;
+    r.erase("oauth");
+    r["headers"].push_back("Authorization: Bearer " + token);
+    return perform(curl, r, broker_fd, timeout_ms);
+  };
+  json out = call();
+  if (out.value("status", 0) == 401 && !fetched) {
+    // The cached token was refused and no new one can be had: the
+    // credential is the problem, so say that.
+    if (!get_token()) return answer({{"error", fresh["error"]}});
+    out = call();
+  }
+  if (fetched) out["oauth"] = fresh;
   return answer(out);
 }
 

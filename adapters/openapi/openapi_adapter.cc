@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -211,6 +212,17 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
   } else {
     egress = {host_port(base_url)};  // the API itself, and nothing else
   }
+  json auth = src.value("auth", json::object());
+  std::string oauth_key;
+  if (auth.value("type", "").rfind("oauth2_", 0) == 0) {
+    // The token endpoint is part of the credential: reachable like the API.
+    std::string token_hp = host_port(auth.value("token_url", ""));
+    if (token_hp.empty()) doc.fail(sp + "/auth/token_url", "expected an http(s) URL without credentials");
+    if (std::find(egress.begin(), egress.end(), token_hp) == egress.end()) egress.push_back(token_hp);
+    if (auth.contains("token_file"))
+      auth["token_file"] = resolve_relative(ctx.config.path, auth["token_file"]);
+    oauth_key = ctx.source.name + "|" + auth.value("token_url", "") + "|" + auth.value("client_id", "");
+  }
   if (auto parsed = EgressPolicy::parse(egress); !parsed) {
     doc.fail(sp + (src.contains("egress") ? "/egress/allow" : "/base_url"), parsed.error().message);
   }
@@ -283,7 +295,7 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
     t.limits = limits;
     t.route = {{"method", op.method},       {"path", op.path},
                {"params", params},          {"body_media", op.body_media},
-               {"base_url", base_url},      {"auth", src.value("auth", json::object())},
+               {"base_url", base_url},      {"auth", auth}, {"oauth_key", oauth_key},
                {"headers", src.value("headers", json::object())},
                {"egress_allow", egress}};
     out.push_back(std::move(t));
@@ -320,6 +332,23 @@ Result<WorkOrder> OpenApiAdapter::prepare(const Tool& tool, const json& args) co
   o.http = {{"method", req->method}, {"url", req->url},        {"headers", req->headers},
             {"body", req->body},     {"max_redirects", 5},     {"max_body_bytes", cap}};
   if (!req->body_base64.empty()) o.http["body_base64"] = req->body_base64;
+  const json& auth = tool.route.at("auth");
+  std::string type = auth.value("type", "");
+  if (type.rfind("oauth2_", 0) == 0) {
+    openapi::OAuthState st = tokens_->current(tool.route.value("oauth_key", ""),
+                                              auth.value("refresh_token", ""),
+                                              auth.value("token_file", ""));
+    std::string scope;
+    for (auto& s : auth.value("scopes", json::array())) scope += (scope.empty() ? "" : " ") + s.get<std::string>();
+    o.http["oauth"] = {{"grant", type == "oauth2_refresh_token" ? "refresh_token" : "client_credentials"},
+                       {"token_url", auth.value("token_url", "")},
+                       {"client_id", auth.value("client_id", "")},
+                       {"client_secret", auth.value("client_secret", "")},
+                       {"scope", scope},
+                       {"refresh_token", st.refresh_token},
+                       {"access_token", st.access_token},
+                       {"expires_at", st.expires_at}};
+  }
   return o;
 }
 
@@ -327,6 +356,10 @@ json OpenApiAdapter::render(const Tool& tool, const WorkResult& r) const {
   const json& a = r.stdout_json;
   std::string what = tool.route.value("method", "") + " " + tool.route.value("path", "");
   if (!r.stdout_is_json || !a.is_object()) return error_result("The request failed: no answer.");
+  if (auto t = a.find("oauth"); t != a.end()) {
+    const json& auth = tool.route.at("auth");
+    tokens_->update(tool.route.value("oauth_key", ""), *t, auth.value("token_file", ""));
+  }
   if (auto e = a.find("error"); e != a.end()) {
     return error_result("The request " + what + " failed: " +
                         (e->is_string() ? e->get<std::string>() : std::string("unknown error")));

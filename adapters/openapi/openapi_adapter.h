@@ -11,6 +11,9 @@
 //       include: {tags: [pets], methods: [GET, POST]}
 #pragma once
 
+#include <memory>
+
+#include "adapters/openapi/oauth_tokens.h"
 #include "toolgate/adapter.h"
 
 namespace toolgate {
@@ -20,6 +23,10 @@ class OpenApiAdapter : public Adapter {
   std::vector<Tool> load(const LoadContext& ctx) const override;
   Result<WorkOrder> prepare(const Tool& tool, const json& args) const override;
   json render(const Tool& tool, const WorkResult& result) const override;
+
+ private:
+  // OAuth2 tokens by source, kept across calls and reloads.
+  std::shared_ptr<openapi::TokenStore> tokens_ = std::make_shared<openapi::TokenStore>();
 };
 
 }  // namespace toolgate

@@ -22,6 +22,7 @@ using openapi::Operation;
 
 constexpr size_t kDefaultDescriptionMax = 1024;
 constexpr size_t kErrorExcerpt = 2048;
+constexpr size_t kMaxSpecBytes = 64u << 20;
 
 bool listed(const json& list, const std::string& value, bool glob) {
   if (!list.is_array()) return false;
@@ -126,6 +127,41 @@ std::string header_of(const json& headers, const char* name) {
   return it != headers.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// A spec given as a URL, fetched by a worker under the source's egress
+// allow-list (default: the URL's own host and port) like any call.
+std::string fetch_spec(const LoadContext& ctx, const std::string& url) {
+  if (!ctx.fetch) throw ConfigError(url + ": cannot fetch a spec here");
+  WorkOrder o;
+  o.argv = {"-"};
+  o.limits = ctx.config.workers.defaults;
+  o.limits.max_output_bytes = kMaxSpecBytes + (kMaxSpecBytes / 2);
+  o.limits.timeout_ms = std::max<uint64_t>(o.limits.timeout_ms, 60000);
+  const json& src = ctx.source.raw;
+  if (auto e = src.find("egress"); e != src.end())
+    o.egress_allow = e->value("allow", std::vector<std::string>{});
+  else
+    o.egress_allow = {host_port(url)};
+  o.sandbox.egress = true;
+  o.http = {{"method", "GET"},
+            {"url", url},
+            {"headers", {"Accept: application/json, application/yaml, text/yaml, */*"}},
+            {"max_redirects", 5},
+            {"max_body_bytes", kMaxSpecBytes}};
+  WorkResult r = (*ctx.fetch)(o);
+  const json& a = r.stdout_json;
+  if (r.outcome != Outcome::ok || !a.is_object())
+    throw ConfigError(url + ": fetching the spec failed (" + std::string(to_string(r.outcome)) +
+                      (r.detail.empty() ? "" : ": " + r.detail) + ")");
+  if (a.contains("error")) throw ConfigError(url + ": fetching the spec failed: " + a.value("error", ""));
+  int status = a.value("status", 0);
+  if (status != 200) throw ConfigError(url + ": fetching the spec got HTTP " + std::to_string(status));
+  if (a.value("truncated", false))
+    throw ConfigError(url + ": the spec is larger than " + std::to_string(kMaxSpecBytes) + " bytes");
+  // JSON arrives parsed by the worker; it is re-serialized for the loader.
+  if (auto j = a.find("body_json"); j != a.end()) return dump_safe(*j);
+  return a.value("body", "");
+}
+
 // expose: discover: three tools in place of one per operation.
 std::vector<Tool> meta_tools(const Limits& limits) {
   auto make = [&](const char* name, const char* desc, json schema, bool read_only) {
@@ -176,10 +212,7 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
   const json& src = ctx.source.raw;
   const std::string& sp = ctx.source.pointer;
   std::string spec_ref = src.at("spec");
-  if (spec_ref.rfind("http://", 0) == 0 || spec_ref.rfind("https://", 0) == 0) {
-    doc.fail(sp + "/spec",
-             "loading a spec from a URL is not supported yet; download it and give its path");
-  }
+  bool remote = spec_ref.rfind("http://", 0) == 0 || spec_ref.rfind("https://", 0) == 0;
   bool discover = src.value("expose", "tools") == "discover";
   std::string path = resolve_relative(ctx.config.path, spec_ref);
   bool strict = src.value("strict", false);
@@ -192,10 +225,16 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
                                                {"bytes", uint64_t(st.st_size)}});
   }
   OpenApiSpec spec;
+  auto warn = [&](const std::string& where, const std::string& m) {
+    log::warn("openapi: " + where + ": " + m, {{"source", ctx.source.name}});
+  };
   try {
-    spec = openapi::load_openapi(path, strict, [&](const std::string& where, const std::string& m) {
-      log::warn("openapi: " + where + ": " + m, {{"source", ctx.source.name}});
-    });
+    if (remote) {
+      std::string text = fetch_spec(ctx, spec_ref);
+      spec = openapi::load_openapi_text(text, spec_ref, false, strict, warn);
+    } else {
+      spec = openapi::load_openapi(path, strict, warn);
+    }
   } catch (const ConfigError& e) {
     doc.fail(sp + "/spec", e.what());
   }

@@ -175,8 +175,8 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
     else if (in == "cookie") cookies.push_back(encode(name, false) + "=" + encode(value, false));
     else r.headers.push_back(name + ": " + value);
   }
-  for (auto& [k, v] : route.value("headers", json::object()).items())
-    r.headers.push_back(k + ": " + v.get<std::string>());
+  const json headers = route.value("headers", json::object());  // kept alive for items()
+  for (auto& [k, v] : headers.items()) r.headers.push_back(k + ": " + v.get<std::string>());
   if (!cookies.empty()) {
     std::string c;
     for (auto& x : cookies) c += (c.empty() ? "" : "; ") + x;

@@ -49,8 +49,12 @@ json read_any(const std::string& path) {
 
 class Bundler {
  public:
-  Bundler(json& root, const std::string& root_file, int major)
-      : root_(root), root_file_(real(root_file)), base_dir_(dir_of(root_file_)), major_(major) {
+  Bundler(json& root, const std::string& root_file, int major, bool local_file)
+      : root_(root),
+        root_file_(local_file ? real(root_file) : root_file),
+        base_dir_(dir_of(root_file_)),
+        major_(major),
+        local_file_(local_file) {
     prefix_ = major == 2 ? "#/definitions/" : "#/components/schemas/";
   }
 
@@ -116,7 +120,9 @@ class Bundler {
       } else {
         std::string target_file = file, problem;
         if (!file_part.empty()) {
-          if (file_part.find("://") != std::string::npos || file_part[0] == '/') {
+          if (!local_file_) {
+            problem = "file references are not followed in a spec fetched from a URL";
+          } else if (file_part.find("://") != std::string::npos || file_part[0] == '/') {
             problem = "only relative file references are supported";
           } else {
             target_file = real(dir_of(file) + "/" + file_part);
@@ -146,6 +152,7 @@ class Bundler {
   json& root_;
   std::string root_file_, base_dir_, prefix_;
   int major_;
+  bool local_file_;
   std::map<std::string, json> docs_;
   std::map<std::pair<std::string, std::string>, std::string> names_;
   std::set<std::string> taken_;
@@ -154,8 +161,8 @@ class Bundler {
 
 }  // namespace
 
-void bundle_external_refs(json& root, const std::string& root_file, int major) {
-  Bundler(root, root_file, major).run();
+void bundle_external_refs(json& root, const std::string& root_file, int major, bool local_file) {
+  Bundler(root, root_file, major, local_file).run();
 }
 
 }  // namespace toolgate::openapi

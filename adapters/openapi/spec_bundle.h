@@ -15,6 +15,7 @@ namespace toolgate::openapi {
 // References that could not be bundled point into root[kBadRefs], a list
 // of messages, so the operation using one is skipped with that message.
 inline constexpr const char* kBadRefs = "x-toolgate-bad-refs";
-void bundle_external_refs(json& root, const std::string& root_file, int major);
+// `local_file` false (a spec fetched from a URL): every file reference is refused.
+void bundle_external_refs(json& root, const std::string& root_file, int major, bool local_file);
 
 }  // namespace toolgate::openapi

@@ -27,12 +27,7 @@ struct OpError {
   std::string where, message;
 };
 
-Doc read_doc(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open the OpenAPI spec");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+Doc parse_doc(const std::string& text, const std::string& path) {
   size_t first = text.find_first_not_of(" \t\r\n");
   Doc d;
   d.yaml.file = path;
@@ -293,9 +288,19 @@ Operation read_operation(const json& root, const std::string& path, const std::s
 }  // namespace
 
 OpenApiSpec load_openapi(const std::string& path, bool strict, const Warn& warn) {
-  Doc doc = read_doc(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open the OpenAPI spec");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_openapi_text(ss.str(), path, true, strict, warn);
+}
+
+OpenApiSpec load_openapi_text(const std::string& text, const std::string& path, bool local_file,
+                              bool strict, const Warn& warn) {
+  Doc doc = parse_doc(text, path);
   if (doc.yaml.value.is_object() && (doc.yaml.value.contains("swagger") || doc.yaml.value.contains("openapi"))) {
-    bundle_external_refs(doc.yaml.value, path, doc.yaml.value.contains("swagger") ? 2 : 3);
+    bundle_external_refs(doc.yaml.value, path, doc.yaml.value.contains("swagger") ? 2 : 3,
+                         local_file);
   }
   const json& root = doc.yaml.value;
   if (!root.is_object()) throw ConfigError(doc.where("") + ": an OpenAPI document is a mapping");

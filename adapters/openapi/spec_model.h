@@ -58,6 +58,10 @@ using Warn = std::function<void(const std::string& where, const std::string& mes
 // warning unless `strict`; a broken document throws ConfigError naming the
 // JSON pointer (and, for YAML, the line).
 OpenApiSpec load_openapi(const std::string& path, bool strict, const Warn& warn);
+// The same from text already in hand (a spec fetched from `name`, a URL);
+// without `local_file`, references to other files are refused.
+OpenApiSpec load_openapi_text(const std::string& text, const std::string& name, bool local_file,
+                              bool strict, const Warn& warn);
 
 // Converts an OpenAPI schema object to JSON Schema: $refs to component
 // schemas become "#/$defs/NAME", `nullable` becomes a type list, OpenAPI-only

@@ -17,7 +17,8 @@ json Tool::to_mcp() const {
   return t;
 }
 
-std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRegistry& registry) {
+std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRegistry& registry,
+                                              const LoadFetcher* fetch) {
   auto cat = std::make_shared<Catalog>();
   struct Loaded {
     Tool tool;
@@ -28,7 +29,7 @@ std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRe
     const Adapter* adapter = registry.find(src.type);
     if (!adapter)
       cfg.doc.fail(src.pointer + "/type", "no adapter for source type '" + src.type + "'");
-    for (Tool& t : adapter->load(LoadContext{cfg, src})) {
+    for (Tool& t : adapter->load(LoadContext{cfg, src, fetch})) {
       t.adapter = adapter;
       t.source = src.name;
       loaded.push_back({std::move(t), &src});

@@ -86,6 +86,27 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
+std::function<WorkResult(WorkOrder)> cli_fetcher(const Config& cfg) {
+  struct Lazy {
+    std::unique_ptr<WorkerPool> pool;
+    SandboxSupport support;
+  };
+  auto lazy = std::make_shared<Lazy>();
+  std::string worker =
+      cfg.workers.worker_path.empty() ? default_worker_path() : cfg.workers.worker_path;
+  SandboxConfig sb = cfg.workers.sandbox;
+  return [lazy, worker, sb](WorkOrder o) {
+    if (!lazy->pool) {
+      lazy->pool = std::make_unique<WorkerPool>(worker, 2);
+      lazy->support = probe_sandbox(*lazy->pool, sb);
+    }
+    SandboxSpec s = base_sandbox(lazy->support, sb);
+    s.egress = o.sandbox.egress;
+    o.sandbox = s;
+    return lazy->pool->run(o, nullptr, nullptr, false);
+  };
+}
+
 int usage_error(const std::string& msg, const char* help) {
   std::fprintf(stderr, "toolgate: %s\n\n%s", msg.c_str(), help);
   return 2;
@@ -163,7 +184,8 @@ int cmd_validate(const Args& a, const AdapterRegistry& reg) {
   auto cfg = load_or_report(a.config);
   if (!cfg) return 1;
   try {
-    auto cat = Catalog::build(*cfg, reg);
+    auto fetch = cli_fetcher(*cfg);
+    auto cat = Catalog::build(*cfg, reg, &fetch);
     auto policy = load_policy(*cfg, nullptr);
     std::printf("%s: ok (%zu sources, %zu tools)\n", a.config.c_str(), cfg->sources.size(),
                 cat->tools().size());
@@ -187,7 +209,8 @@ int cmd_tools(const Args& a, const AdapterRegistry& reg) {
   auto cfg = load_or_report(a.config);
   if (!cfg) return 1;
   try {
-    auto cat = Catalog::build(*cfg, reg);
+    auto fetch = cli_fetcher(*cfg);
+    auto cat = Catalog::build(*cfg, reg, &fetch);
     if (a.has("--json")) {
       json list = json::array();
       for (auto& t : cat->tools()) list.push_back(t->to_mcp());

@@ -1,12 +1,14 @@
 // Command-line parsing shared by the `toolgate` commands (cli*.cc).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "toolgate/config.h"
+#include "toolgate/work.h"
 
 namespace toolgate {
 
@@ -28,6 +30,9 @@ int usage_error(const std::string& msg, const char* help);
 std::shared_ptr<const Config> load_or_report(const std::string& path);
 
 class AdapterRegistry;
+// Runs adapters' load-time fetches (a spec URL) for commands that do not
+// serve: a worker pool and the sandbox probe are set up on first use.
+std::function<WorkResult(WorkOrder)> cli_fetcher(const Config& cfg);
 int cmd_policy(const Args& a, const AdapterRegistry& reg);
 int cmd_audit(const Args& a);
 int cmd_approvals(const Args& a);

@@ -34,7 +34,8 @@ bool load_all(const Args& a, const AdapterRegistry& reg, Loaded* out) {
   out->cfg = load_or_report(a.config);
   if (!out->cfg) return false;
   try {
-    out->cat = Catalog::build(*out->cfg, reg);
+    auto fetch = cli_fetcher(*out->cfg);
+    out->cat = Catalog::build(*out->cfg, reg, &fetch);
     if (out->cfg->policies.empty()) {
       std::fprintf(stderr, "%s: no `policies` configured: every call is allowed\n",
                    a.config.c_str());

@@ -63,20 +63,24 @@ void log_policy_state(const Config& cfg, const Catalog& cat, const Policy& polic
 Server::Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registry)
     : registry_(registry),
       config_(cfg),
-      catalog_(Catalog::build(*cfg, registry)),
       rates_(std::make_shared<MemoryRateStore>()),
       pool_(cfg->workers.worker_path.empty() ? default_worker_path() : cfg->workers.worker_path,
             cfg->workers.max_concurrent, cfg->workers.prespawn,
             cfg->workers.mode == "pooled" ? cfg->workers.recycle_after : 0) {
   // Orphans of killed workers are re-parented to us, so we can kill them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  WorkerPool::remove_stale_cgroups();
+  sandbox_ = probe_sandbox(pool_, cfg->workers.sandbox);
+  fetcher_ = [this](WorkOrder o) {
+    o.sandbox = sandbox_for(o.sandbox);
+    return pool_.run(o, nullptr, nullptr, false);
+  };
+  catalog_ = Catalog::build(*cfg, registry_, &fetcher_);
   policy_ = load_policy(*cfg, rates_);
   audit_ = open_audit(*cfg, nullptr);
   log_policy_state(*cfg, *catalog_, *policy_);
   // Loading large specs leaves freed heap behind; give it back.
   ::malloc_trim(0);
-  WorkerPool::remove_stale_cgroups();
-  sandbox_ = probe_sandbox(pool_, cfg->workers.sandbox);
   if (!cfg->workers.sandbox.enabled) {
     log::error(
         "workers.sandbox.enabled is false: tools run without namespaces, seccomp or cgroups");
@@ -139,7 +143,7 @@ std::string Server::reload() {
   std::shared_ptr<AuditLog> audit;
   try {
     cfg = load_config(config()->path);
-    cat = Catalog::build(*cfg, registry_);
+    cat = Catalog::build(*cfg, registry_, &fetcher_);
     pol = load_policy(*cfg, rates_);
     audit = open_audit(*cfg, snapshot().audit);
   } catch (const ConfigError& e) {

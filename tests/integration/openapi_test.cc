@@ -17,6 +17,10 @@ using namespace th;
 
 namespace {
 
+std::string fixture(const std::string& name) {
+  return std::string(SOURCE_DIR) + "/tests/fixtures/openapi/" + name;
+}
+
 struct Seen {
   std::string method, path, query, body, content_type, auth, request_id;
 };
@@ -72,6 +76,18 @@ struct PetUpstream {
       record(req);
       res.set_content("stored " + std::to_string(req.body.size()) + " bytes", "text/plain");
     });
+    svr.Get("/spec.yaml", [](const httplib::Request&, httplib::Response& res) {
+      std::ifstream in(fixture("petstore.yaml"));
+      std::stringstream ss;
+      ss << in.rdbuf();
+      res.set_content(ss.str(), "application/yaml");
+    });
+    svr.Get("/spec.json", [](const httplib::Request&, httplib::Response& res) {
+      std::ifstream in(fixture("swagger2.json"));
+      std::stringstream ss;
+      ss << in.rdbuf();
+      res.set_content(ss.str(), "application/json");
+    });
     port = svr.bind_to_any_port("127.0.0.1");
     t = std::thread([this] { svr.listen_after_bind(); });
   }
@@ -89,10 +105,6 @@ struct PetUpstream {
     return seen.size();
   }
 };
-
-std::string fixture(const std::string& name) {
-  return std::string(SOURCE_DIR) + "/tests/fixtures/openapi/" + name;
-}
 
 struct OpenApiFixture {
   PetUpstream up;
@@ -495,4 +507,31 @@ TEST_CASE("openapi: a rotated OAuth2 refresh token is saved to token_file and us
   CAPTURE(text);
   CHECK(text.find("token endpoint answered HTTP 400 (invalid_grant)") != std::string::npos);
   CHECK(text.find("rt-2") == std::string::npos);
+}
+
+TEST_CASE("openapi: a spec given as a URL is fetched by a worker, under the egress allow-list") {
+  PetUpstream up;
+  TempDir dir;
+  std::string base = "http://127.0.0.1:" + std::to_string(up.port);
+  std::string cfg = dir.file("c.yaml", "sources:\n  - {name: pets, type: openapi, spec: \"" + base +
+                                           "/spec.yaml\", base_url: \"" + base + "/v1\"}\n"
+                                           "  - {name: legacy, type: openapi, spec: \"" + base +
+                                           "/spec.json\", base_url: \"" + base + "\"}\n");
+  auto r = run("tools -c " + cfg);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("pets__showPetById") != std::string::npos);
+  CHECK(r.out.find("legacy__createUser") != std::string::npos);
+  auto gw = Gateway::stdio(cfg);
+  gw->initialize();
+  json one = gw->roundtrip(call("pets__showPetById", {{"petId", "8"}}));
+  CHECK(one["result"]["structuredContent"]["name"] == "pet 8");
+
+  // With an allow-list that leaves the spec's host out, the fetch is refused.
+  std::string closed = dir.file("d.yaml", "sources:\n  - {name: pets, type: openapi, spec: \"" +
+                                              base + "/spec.yaml\", base_url: \"" + base +
+                                              "/v1\", egress: {allow: [\"127.0.0.1:1\"]}}\n");
+  auto refused = run("validate -c " + closed);
+  CHECK(refused.status == 1);
+  CHECK(refused.out.find("fetching the spec failed") != std::string::npos);
+  CHECK(refused.out.find("not in the egress allow-list") != std::string::npos);
 }

@@ -7,6 +7,7 @@
 //   const Adapter* a = registry.find("mine");
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,9 +19,14 @@
 
 namespace toolgate {
 
+// Runs one WorkOrder in a worker, under the gateway's sandbox, for the few
+// things an adapter must fetch while loading (a spec given as a URL).
+using LoadFetcher = std::function<WorkResult(WorkOrder)>;
+
 struct LoadContext {
   const Config& config;
   const SourceConfig& source;
+  const LoadFetcher* fetch = nullptr;  // null: nothing can be fetched
 };
 
 class Adapter {

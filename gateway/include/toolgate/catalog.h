@@ -6,6 +6,7 @@
 //   const Tool* t = cat->find("notes__add_note");
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -54,7 +55,9 @@ struct Tool {
 
 class Catalog {
  public:
-  static std::shared_ptr<const Catalog> build(const Config& cfg, const AdapterRegistry& registry);
+  static std::shared_ptr<const Catalog> build(
+      const Config& cfg, const AdapterRegistry& registry,
+      const std::function<WorkResult(WorkOrder)>* fetch = nullptr);
 
   const std::vector<std::shared_ptr<const Tool>>& tools() const { return tools_; }
   const Tool* find(const std::string& name) const;

@@ -88,6 +88,7 @@ class Server {
   ApprovalQueue approvals_;
   WorkerPool pool_;
   SandboxSupport sandbox_;
+  LoadFetcher fetcher_;  // adapters' load-time fetches, in workers
 
   std::mutex sessions_mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;

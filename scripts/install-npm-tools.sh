@@ -58,6 +58,9 @@ log "${reason}: running npm ci in ${npm_dir}"
 # npm prints its summary on stdout; send it to stderr with the rest.
 (
   cd -- "${npm_dir}"
+  # Prism depends on @scarf/scarf, whose install script reports to the
+  # internet; npm versions that ignore allowScripts still honour these.
+  export SCARF_ANALYTICS=false DO_NOT_TRACK=1
   npm ci --no-audit --no-fund --prefer-offline "$@"
 ) 1>&2
 

@@ -37,8 +37,8 @@ std::string big_policy(int n) {
   std::string s = "version: 1\ndefault: deny\nrules:\n";
   for (int i = 0; i < n; ++i) {
     s += "  - id: r" + std::to_string(i) + "\n    tools: [\"src" + std::to_string(i % 50) +
-         "__*\"]\n    callers: [\"role:team" + std::to_string(i % 7) + "\"]\n    effect: " +
-         (i % 3 == 0 ? "deny" : "allow") + "\n";
+         "__*\"]\n    callers: [\"role:team" + std::to_string(i % 7) +
+         "\"]\n    effect: " + (i % 3 == 0 ? "deny" : "allow") + "\n";
     if (i % 4 == 0) s += "    when: {args.sql: {not_matches: \"(?i)^\\\\s*select\\\\b\"}}\n";
   }
   return s;
@@ -49,8 +49,10 @@ std::string big_policy(int n) {
 int main(int argc, char** argv) {
   int iters = 200000;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "--smoke")) iters = 2000;
-    else if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
+    if (!strcmp(argv[i], "--smoke"))
+      iters = 2000;
+    else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
+      iters = atoi(argv[++i]);
     else {
       std::printf("usage: bench_policy [--iters N] [--smoke]\n");
       return 2;
@@ -68,10 +70,9 @@ int main(int argc, char** argv) {
   Caller caller{"alice", {"team0", "support"}};
 
   AllowAllPolicy all;
-  auto examples = PolicySet::load(
-      {std::string(SOURCE_DIR) + "/policies/sql-select-only.yaml",
-       std::string(SOURCE_DIR) + "/policies/approve-destructive.yaml"},
-      nullptr);
+  auto examples = PolicySet::load({std::string(SOURCE_DIR) + "/policies/sql-select-only.yaml",
+                                   std::string(SOURCE_DIR) + "/policies/approve-destructive.yaml"},
+                                  nullptr);
   auto big = PolicySet::load({dir + "/big.yaml"}, nullptr);
   Tool db = tool;
   db.name = "db__query";
@@ -106,9 +107,10 @@ int main(int argc, char** argv) {
     std::printf("%-52s %10.3f\n",
                 fsync ? "audit record, fsync: true (this disk)" : "audit record, fsync: false", w);
   }
-  std::printf("summary: a decision with the example policies costs %.2f us over allow-all; "
-              "with 1000 rules %.2f us\n",
-              ex - base, b - base);
+  std::printf(
+      "summary: a decision with the example policies costs %.2f us over allow-all; "
+      "with 1000 rules %.2f us\n",
+      ex - base, b - base);
   std::system(("rm -rf " + dir).c_str());
   return 0;
 }

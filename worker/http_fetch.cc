@@ -156,13 +156,20 @@ bool unbase64(const std::string& in, std::string* out) {
   int bits = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=') break;
-    else return false;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+')
+      v = 62;
+    else if (c == '/')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return false;
     acc = (acc << 6) | uint32_t(v);
     bits += 6;
     if (bits >= 8) {
@@ -289,6 +296,17 @@ json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms) {
       if (status < 400) return out;  // the text would only double the frame
     }
   }
+  // A cut body may end inside a character: trim it back to a whole one, so
+  // text stays text.
+  if (st.truncated) {
+    size_t end = st.body.size(), back = 0;
+    while (back < 4 && end > back && (uint8_t(st.body[end - back - 1]) & 0xC0) == 0x80) ++back;
+    if (end > back) {
+      uint8_t lead = uint8_t(st.body[end - back - 1]);
+      size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+      if (need != back + 1) st.body.resize(end - back - 1);
+    }
+  }
   if (sanitize_utf8(st.body) == st.body) {
     out["body"] = st.body;
   } else {
@@ -327,17 +345,19 @@ bool sane_token(const json& v) {
 json fetch_token(Curl& curl, const json& oauth, int broker_fd, int timeout_ms) {
   std::string grant = oauth.value("grant", "client_credentials");
   std::string form = "grant_type=" + form_encode(grant);
-  if (grant == "refresh_token") form += "&refresh_token=" + form_encode(oauth.value("refresh_token", ""));
+  if (grant == "refresh_token")
+    form += "&refresh_token=" + form_encode(oauth.value("refresh_token", ""));
   form += "&client_id=" + form_encode(oauth.value("client_id", ""));
   if (!oauth.value("client_secret", "").empty())
     form += "&client_secret=" + form_encode(oauth.value("client_secret", ""));
   if (!oauth.value("scope", "").empty()) form += "&scope=" + form_encode(oauth.value("scope", ""));
-  json req = {{"method", "POST"},
-              {"url", oauth.value("token_url", "")},
-              {"headers", {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"}},
-              {"body", form},
-              {"max_redirects", 0},
-              {"max_body_bytes", 65536}};
+  json req = {
+      {"method", "POST"},
+      {"url", oauth.value("token_url", "")},
+      {"headers", {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"}},
+      {"body", form},
+      {"max_redirects", 0},
+      {"max_body_bytes", 65536}};
   json r = perform(curl, req, broker_fd, timeout_ms);
   if (r.contains("error")) return {{"error", "token endpoint: " + r["error"].get<std::string>()}};
   int status = r.value("status", 0);
@@ -353,7 +373,8 @@ json fetch_token(Curl& curl, const json& oauth, int broker_fd, int timeout_ms) {
   if (auto e = b.find("expires_in"); e != b.end() && e->is_number()) {
     expires_in = std::clamp<int64_t>(e->get<int64_t>(), 0, 365LL * 86400);
   }
-  json out = {{"access_token", b["access_token"]}, {"expires_at", int64_t(::time(nullptr)) + expires_in}};
+  json out = {{"access_token", b["access_token"]},
+              {"expires_at", int64_t(::time(nullptr)) + expires_in}};
   if (sane_token(b.value("refresh_token", json()))) out["refresh_token"] = b["refresh_token"];
   return out;
 }

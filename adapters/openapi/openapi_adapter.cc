@@ -53,9 +53,8 @@ void collect_defs(const json& s, const json& defs, std::set<std::string>* seen) 
     if (auto r = s.find("$ref"); r != s.end() && r->is_string()) {
       const std::string& ref = r->get_ref<const std::string&>();
       if (ref.rfind("#/$defs/", 0) == 0) {
-        std::string name = ref.substr(8, ref.find('/', 8) == std::string::npos
-                                             ? std::string::npos
-                                             : ref.find('/', 8) - 8);
+        std::string name = ref.substr(
+            8, ref.find('/', 8) == std::string::npos ? std::string::npos : ref.find('/', 8) - 8);
         if (defs.contains(name) && seen->insert(name).second) collect_defs(defs[name], defs, seen);
       }
     }
@@ -108,8 +107,10 @@ std::string fallback_name(const Operation& op) {
   for (char c : op.method + "_" + op.path) {
     char l = char(std::tolower(static_cast<unsigned char>(c)));
     bool word = std::isalnum(static_cast<unsigned char>(l));
-    if (word) out += l;
-    else if (!out.empty() && out.back() != '_') out += '_';
+    if (word)
+      out += l;
+    else if (!out.empty() && out.back() != '_')
+      out += '_';
   }
   while (!out.empty() && out.back() == '_') out.pop_back();
   return out;
@@ -149,17 +150,23 @@ std::string fetch_spec(const LoadContext& ctx, const std::string& url) {
             {"max_body_bytes", kMaxSpecBytes}};
   WorkResult r = (*ctx.fetch)(o);
   const json& a = r.stdout_json;
-  if (r.outcome != Outcome::ok || !a.is_object())
+  if (r.outcome != Outcome::ok || !a.is_object() ||
+      (a.contains("status") && !a["status"].is_number_integer()))
     throw ConfigError(url + ": fetching the spec failed (" + std::string(to_string(r.outcome)) +
                       (r.detail.empty() ? "" : ": " + r.detail) + ")");
-  if (a.contains("error")) throw ConfigError(url + ": fetching the spec failed: " + a.value("error", ""));
+  if (a.contains("error"))
+    throw ConfigError(url + ": fetching the spec failed: " +
+                      (a["error"].is_string() ? a["error"].get<std::string>() : "unknown error"));
   int status = a.value("status", 0);
-  if (status != 200) throw ConfigError(url + ": fetching the spec got HTTP " + std::to_string(status));
-  if (a.value("truncated", false))
-    throw ConfigError(url + ": the spec is larger than " + std::to_string(kMaxSpecBytes) + " bytes");
+  if (status != 200)
+    throw ConfigError(url + ": fetching the spec got HTTP " + std::to_string(status));
+  if (a.contains("truncated") && a["truncated"] == true)
+    throw ConfigError(url + ": the spec is larger than " + std::to_string(kMaxSpecBytes) +
+                      " bytes");
   // JSON arrives parsed by the worker; it is re-serialized for the loader.
   if (auto j = a.find("body_json"); j != a.end()) return dump_safe(*j);
-  return a.value("body", "");
+  if (a.contains("body") && a["body"].is_string()) return a["body"].get<std::string>();
+  throw ConfigError(url + ": the spec arrived as binary data");
 }
 
 // expose: discover: three tools in place of one per operation.
@@ -171,9 +178,11 @@ std::vector<Tool> meta_tools(const Limits& limits) {
     t.description = desc;
     t.input_schema = std::move(schema);
     t.input_validator = *SchemaValidator::compile(t.input_schema);
-    // call_tool itself neither reads nor writes: the tool it calls is
-    // decided with its own annotations.
-    t.annotations = {{"readOnlyHint", read_only}, {"destructiveHint", false},
+    // call_tool can run anything, DELETE included, so clients are told so;
+    // the policy decides the forwarded call with the target's own hints.
+    t.annotations = {{"readOnlyHint", read_only},
+                     {"destructiveHint", !read_only},
+                     {"idempotentHint", read_only},
                      {"openWorldHint", !read_only}};
     t.limits = limits;
     t.route = {{"meta", name}};
@@ -185,7 +194,8 @@ std::vector<Tool> meta_tools(const Limits& limits) {
            "Search this API's operations by words (names, tags, paths, descriptions). Returns "
            "tool names for describe_tool and call_tool.",
            {{"type", "object"},
-            {"properties", {{"query", str}, {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}}}},
+            {"properties",
+             {{"query", str}, {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}}}},
             {"required", {"query"}},
             {"additionalProperties", false}},
            true),
@@ -220,9 +230,8 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
   bool large = ::stat(path.c_str(), &st) == 0 && st.st_size > (1 << 20);
   auto started = std::chrono::steady_clock::now();
   if (large) {
-    log::info("loading a large OpenAPI spec", {{"source", ctx.source.name},
-                                               {"spec", path},
-                                               {"bytes", uint64_t(st.st_size)}});
+    log::info("loading a large OpenAPI spec",
+              {{"source", ctx.source.name}, {"spec", path}, {"bytes", uint64_t(st.st_size)}});
   }
   OpenApiSpec spec;
   auto warn = [&](const std::string& where, const std::string& m) {
@@ -237,6 +246,8 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
     }
   } catch (const ConfigError& e) {
     doc.fail(sp + "/spec", e.what());
+  } catch (const json::exception& e) {
+    doc.fail(sp + "/spec", std::string("malformed answer while loading the spec: ") + e.what());
   }
 
   std::string base_url = src.value("base_url", spec.server_url);
@@ -256,11 +267,14 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
   if (auth.value("type", "").rfind("oauth2_", 0) == 0) {
     // The token endpoint is part of the credential: reachable like the API.
     std::string token_hp = host_port(auth.value("token_url", ""));
-    if (token_hp.empty()) doc.fail(sp + "/auth/token_url", "expected an http(s) URL without credentials");
-    if (std::find(egress.begin(), egress.end(), token_hp) == egress.end()) egress.push_back(token_hp);
+    if (token_hp.empty())
+      doc.fail(sp + "/auth/token_url", "expected an http(s) URL without credentials");
+    if (std::find(egress.begin(), egress.end(), token_hp) == egress.end())
+      egress.push_back(token_hp);
     if (auth.contains("token_file"))
       auth["token_file"] = resolve_relative(ctx.config.path, auth["token_file"]);
-    oauth_key = ctx.source.name + "|" + auth.value("token_url", "") + "|" + auth.value("client_id", "");
+    oauth_key =
+        ctx.source.name + "|" + auth.value("token_url", "") + "|" + auth.value("client_id", "");
   }
   if (auto parsed = EgressPolicy::parse(egress); !parsed) {
     doc.fail(sp + (src.contains("egress") ? "/egress/allow" : "/base_url"), parsed.error().message);
@@ -273,6 +287,7 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
 
   std::vector<Tool> out;
   std::set<std::string> names;
+  if (discover) names = {"search_tools", "describe_tool", "call_tool"};
   for (const Operation& op : spec.operations) {
     if (!selects(include, op) || (exclude.is_object() && selects(exclude, op))) continue;
     Tool t;
@@ -294,8 +309,12 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
     for (auto& p : op.params) {
       props[p.arg] = p.schema;
       if (p.required) required.push_back(p.arg);
-      params.push_back({{"name", p.name}, {"in", p.in}, {"arg", p.arg}, {"style", p.style},
-                        {"explode", p.explode}, {"allow_reserved", p.allow_reserved}});
+      params.push_back({{"name", p.name},
+                        {"in", p.in},
+                        {"arg", p.arg},
+                        {"style", p.style},
+                        {"explode", p.explode},
+                        {"allow_reserved", p.allow_reserved}});
     }
     if (!op.body_schema.is_null()) {
       json b = op.body_schema;
@@ -309,8 +328,8 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
     t.input_schema = with_defs(input, spec.defs);
     auto iv = SchemaValidator::compile(t.input_schema);
     if (!iv) {
-      log::warn("openapi: " + op.method + " " + op.path + ": input schema rejected: " +
-                    iv.error().message + "; the operation is skipped",
+      log::warn("openapi: " + op.method + " " + op.path +
+                    ": input schema rejected: " + iv.error().message + "; the operation is skipped",
                 {{"source", ctx.source.name}});
       continue;
     }
@@ -332,9 +351,14 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
     t.tags = op.tags;
     t.listed = !discover;
     t.limits = limits;
-    t.route = {{"method", op.method},       {"path", op.path},
-               {"params", params},          {"body_media", op.body_media},
-               {"base_url", base_url},      {"auth", auth}, {"oauth_key", oauth_key},
+    t.route = {{"method", op.method},
+               {"path", op.path},
+               {"params", params},
+               {"body_media", op.body_media},
+               // `security: []` on an operation: it takes no credentials.
+               {"base_url", base_url},
+               {"auth", op.security.is_array() && op.security.empty() ? json::object() : auth},
+               {"oauth_key", oauth_key},
                {"headers", src.value("headers", json::object())},
                {"egress_allow", egress}};
     out.push_back(std::move(t));
@@ -367,26 +391,29 @@ Result<WorkOrder> OpenApiAdapter::prepare(const Tool& tool, const json& args) co
   o.egress_allow = tool.route.at("egress_allow").get<std::vector<std::string>>();
   o.sandbox.egress = true;
   // Room for the JSON framing (and base64) around the body in the answer.
-  size_t cap = tool.limits.max_output_bytes / 4 * 3 - 4096;
-  o.http = {{"method", req->method}, {"url", req->url},        {"headers", req->headers},
-            {"body", req->body},     {"max_redirects", 5},     {"max_body_bytes", cap}};
+  size_t cap = tool.limits.max_output_bytes / 4 * 3;
+  cap = cap > 8192 ? cap - 4096 : cap / 2;
+  o.http = {{"method", req->method}, {"url", req->url},    {"headers", req->headers},
+            {"body", req->body},     {"max_redirects", 5}, {"max_body_bytes", cap}};
   if (!req->body_base64.empty()) o.http["body_base64"] = req->body_base64;
   const json& auth = tool.route.at("auth");
   std::string type = auth.value("type", "");
   if (type.rfind("oauth2_", 0) == 0) {
-    openapi::OAuthState st = tokens_->current(tool.route.value("oauth_key", ""),
-                                              auth.value("refresh_token", ""),
-                                              auth.value("token_file", ""));
+    openapi::OAuthState st =
+        tokens_->current(tool.route.value("oauth_key", ""), auth.value("refresh_token", ""),
+                         auth.value("token_file", ""));
     std::string scope;
-    for (auto& s : auth.value("scopes", json::array())) scope += (scope.empty() ? "" : " ") + s.get<std::string>();
-    o.http["oauth"] = {{"grant", type == "oauth2_refresh_token" ? "refresh_token" : "client_credentials"},
-                       {"token_url", auth.value("token_url", "")},
-                       {"client_id", auth.value("client_id", "")},
-                       {"client_secret", auth.value("client_secret", "")},
-                       {"scope", scope},
-                       {"refresh_token", st.refresh_token},
-                       {"access_token", st.access_token},
-                       {"expires_at", st.expires_at}};
+    for (auto& s : auth.value("scopes", json::array()))
+      scope += (scope.empty() ? "" : " ") + s.get<std::string>();
+    o.http["oauth"] = {
+        {"grant", type == "oauth2_refresh_token" ? "refresh_token" : "client_credentials"},
+        {"token_url", auth.value("token_url", "")},
+        {"client_id", auth.value("client_id", "")},
+        {"client_secret", auth.value("client_secret", "")},
+        {"scope", scope},
+        {"refresh_token", st.refresh_token},
+        {"access_token", st.access_token},
+        {"expires_at", st.expires_at}};
   }
   return o;
 }
@@ -395,19 +422,21 @@ json OpenApiAdapter::render(const Tool& tool, const WorkResult& r) const {
   const json& a = r.stdout_json;
   std::string what = tool.route.value("method", "") + " " + tool.route.value("path", "");
   if (!r.stdout_is_json || !a.is_object()) return error_result("The request failed: no answer.");
-  if (auto t = a.find("oauth"); t != a.end()) {
+  if (auto t = a.find("oauth"); t != a.end() && t->is_object()) {
     const json& auth = tool.route.at("auth");
     tokens_->update(tool.route.value("oauth_key", ""), *t, auth.value("token_file", ""));
   }
-  if (auto e = a.find("error"); e != a.end()) {
+  if (auto e = a.find("error"); e != a.end() && !a.contains("status")) {
     return error_result("The request " + what + " failed: " +
                         (e->is_string() ? e->get<std::string>() : std::string("unknown error")));
   }
-  int status = a.value("status", 0);
-  const json& headers = a.value("headers", json::object());
+  // The worker's answer is checked field by field: never trusted for types.
+  auto field = [&](const char* k) { return a.contains(k) ? a[k] : json(); };
+  int status = field("status").is_number_integer() ? field("status").get<int>() : 0;
+  json headers = field("headers").is_object() ? field("headers") : json::object();
   std::string ctype = header_of(headers, "content-type");
-  std::string body = a.value("body", "");
-  bool truncated = a.value("truncated", false);
+  std::string body = field("body").is_string() ? field("body").get<std::string>() : "";
+  bool truncated = field("truncated").is_boolean() && field("truncated").get<bool>();
   if (status >= 400 || status < 200) {
     std::string t = "HTTP " + std::to_string(status) + " from " + what;
     std::string retry = header_of(headers, "retry-after");
@@ -426,15 +455,16 @@ json OpenApiAdapter::render(const Tool& tool, const WorkResult& r) const {
     return {{"content", {content_text(dump_safe(*j))}}, {"structuredContent", structured}};
   }
   std::string media = ctype.substr(0, ctype.find(';'));
-  if (a.contains("body_base64")) {
-    std::string b64 = a.value("body_base64", "");
+  if (field("body_base64").is_string()) {
+    std::string b64 = field("body_base64").get<std::string>();
     if (media.rfind("image/", 0) == 0) {
       return {{"content", {{{"type", "image"}, {"data", b64}, {"mimeType", media}}}}};
     }
     return {{"content",
              {{{"type", "resource"},
                {"resource",
-                {{"uri", a.value("url", "")},
+                // Never the fetched URL itself: its query may hold an API key.
+                {{"uri", "openapi://" + tool.name + "/response"},
                  {"mimeType", media.empty() ? "application/octet-stream" : media},
                  {"blob", b64}}}}}}};
   }

@@ -68,7 +68,7 @@ void add_query(const Param& p, const json& v, std::vector<std::string>* out) {
   std::string key = encode(p.name, false);
   auto val = [&](const json& x) { return encode(scalar_text(x), p.allow_reserved); };
   if (v.is_array()) {
-    if (p.style == "form" && p.explode) {
+    if (p.explode && p.style != "deepObject") {
       for (auto& x : v) out->push_back(key + "=" + val(x));
       return;
     }
@@ -78,7 +78,8 @@ void add_query(const Param& p, const json& v, std::vector<std::string>* out) {
     out->push_back(key + "=" + joined);
   } else if (v.is_object()) {
     if (p.style == "deepObject") {
-      for (auto& [k, x] : v.items()) out->push_back(key + "%5B" + encode(k, false) + "%5D=" + val(x));
+      for (auto& [k, x] : v.items())
+        out->push_back(key + "%5B" + encode(k, false) + "%5D=" + val(x));
     } else if (p.explode) {
       for (auto& [k, x] : v.items()) out->push_back(encode(k, false) + "=" + val(x));
     } else {
@@ -109,10 +110,22 @@ std::string simple_text(const json& v) {
 const std::set<std::string>& refused_headers() {
   // Hop-by-hop headers, and those that decide where or how the request
   // goes: the gateway sets them, arguments never do.
-  static const std::set<std::string> h = {
-      "host", "connection", "keep-alive", "proxy-authorization", "proxy-authenticate",
-      "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length",
-      "expect", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"};
+  static const std::set<std::string> h = {"host",
+                                          "connection",
+                                          "keep-alive",
+                                          "proxy-authorization",
+                                          "proxy-authenticate",
+                                          "proxy-connection",
+                                          "te",
+                                          "trailer",
+                                          "transfer-encoding",
+                                          "upgrade",
+                                          "content-length",
+                                          "expect",
+                                          "forwarded",
+                                          "x-forwarded-for",
+                                          "x-forwarded-host",
+                                          "x-forwarded-proto"};
   return h;
 }
 
@@ -138,14 +151,17 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
     const json& v = *it;
     if (prm.in == "path") {
       std::string text = simple_text(v);
-      if (!prm.allow_reserved && !path_safe(text)) {
+      // allowReserved applies to query parameters only (OpenAPI 3): a path
+      // value always stays one segment.
+      if (!path_safe(text)) {
         return Error{0, "path parameter " + prm.name +
                             " must not be empty or contain '/', '\\\\', dot segments or their "
                             "encoded forms"};
       }
       std::string key = "{" + prm.name + "}";
-      std::string enc = encode(text, prm.allow_reserved);
-      for (size_t at = path.find(key); at != std::string::npos; at = path.find(key, at + enc.size()))
+      std::string enc = encode(text, false);
+      for (size_t at = path.find(key); at != std::string::npos;
+           at = path.find(key, at + enc.size()))
         path.replace(at, key.size(), enc);
     } else if (prm.in == "query") {
       add_query(prm, v, &query);
@@ -163,20 +179,31 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
   // Credentials and static headers from the source's config.
   const json& auth = route.value("auth", json::object());
   std::string type = auth.value("type", "");
+  auto header_ok = [](const std::string& v) { return header_safe(v); };
+  if (!header_ok(auth.value("token", "")) || !header_ok(auth.value("value", "")) ||
+      !header_ok(auth.value("name", "")))
+    return Error{0, "the configured credential contains a line break"};
   if (type == "bearer") {
     r.headers.push_back("Authorization: Bearer " + auth.value("token", ""));
   } else if (type == "basic") {
-    r.headers.push_back("Authorization: Basic " +
-                        base64_encode(auth.value("username", "") + ":" + auth.value("password", "")));
+    r.headers.push_back("Authorization: Basic " + base64_encode(auth.value("username", "") + ":" +
+                                                                auth.value("password", "")));
   } else if (type == "api_key") {
     std::string in = auth.value("in", "header"), name = auth.value("name", ""),
                 value = auth.value("value", "");
-    if (in == "query") query.push_back(encode(name, false) + "=" + encode(value, false));
-    else if (in == "cookie") cookies.push_back(encode(name, false) + "=" + encode(value, false));
-    else r.headers.push_back(name + ": " + value);
+    if (in == "query")
+      query.push_back(encode(name, false) + "=" + encode(value, false));
+    else if (in == "cookie")
+      cookies.push_back(encode(name, false) + "=" + encode(value, false));
+    else
+      r.headers.push_back(name + ": " + value);
   }
   const json headers = route.value("headers", json::object());  // kept alive for items()
-  for (auto& [k, v] : headers.items()) r.headers.push_back(k + ": " + v.get<std::string>());
+  for (auto& [k, v] : headers.items()) {
+    if (!header_safe(k) || !header_safe(v.get<std::string>()))
+      return Error{0, "a configured header contains a line break"};
+    r.headers.push_back(k + ": " + v.get<std::string>());
+  }
   if (!cookies.empty()) {
     std::string c;
     for (auto& x : cookies) c += (c.empty() ? "" : "; ") + x;
@@ -203,7 +230,8 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
       unsigned char rnd[16];
       if (RAND_bytes(rnd, sizeof rnd) != 1) return Error{0, "no randomness for a boundary"};
       std::string boundary = "toolgate-";
-      for (unsigned char b : rnd) boundary += "0123456789abcdef"[b >> 4], boundary += "0123456789abcdef"[b & 15];
+      for (unsigned char b : rnd)
+        boundary += "0123456789abcdef"[b >> 4], boundary += "0123456789abcdef"[b & 15];
       std::string s;
       for (auto& [k, v] : body->items()) {
         if (!header_safe(k) || k.find('"') != std::string::npos)

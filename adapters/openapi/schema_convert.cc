@@ -45,15 +45,30 @@ json convert_schema(const json& s, bool request, int major) {
         props[name] = convert_schema(ps, request, major);
       }
       out[k] = std::move(props);
-    } else if ((k == "items" || k == "additionalProperties" || k == "not" ||
-                k == "propertyNames" || k == "contains") &&
+    } else if ((k == "items" || k == "additionalProperties" || k == "not" || k == "propertyNames" ||
+                k == "contains" || k == "additionalItems" || k == "if" || k == "then" ||
+                k == "else" || k == "unevaluatedProperties" || k == "unevaluatedItems") &&
                (v.is_object() || v.is_boolean())) {
       out[k] = convert_schema(v, request, major);
-    } else if ((k == "allOf" || k == "oneOf" || k == "anyOf" || k == "prefixItems") &&
+    } else if ((k == "patternProperties" || k == "$defs" || k == "definitions" ||
+                k == "dependentSchemas") &&
+               v.is_object()) {
+      json m = json::object();
+      for (auto& [name, sub] : v.items()) m[name] = convert_schema(sub, request, major);
+      out[k] = std::move(m);
+    } else if (k == "dependencies" && v.is_object()) {
+      json m = json::object();
+      for (auto& [name, sub] : v.items())
+        m[name] = sub.is_array() ? sub : convert_schema(sub, request, major);
+      out[k] = std::move(m);
+    } else if ((k == "allOf" || k == "oneOf" || k == "anyOf" || k == "prefixItems" ||
+                k == "items") &&
                v.is_array()) {
       json list = json::array();
       for (auto& x : v) list.push_back(convert_schema(x, request, major));
       out[k] = std::move(list);
+    } else if ((k == "required" || k == "enum" || k == "examples") && !v.is_array()) {
+      continue;  // malformed (e.g. OpenAPI 2 style `required: true`): dropped
     } else if (k == "type" && v.is_string() && v == "file") {
       out["type"] = "string";  // Swagger 2.0 file upload: base64 in the argument
       out["contentEncoding"] = "base64";
@@ -73,8 +88,8 @@ json convert_schema(const json& s, bool request, int major) {
   }
   // OpenAPI 3.0 and Swagger 2.0 write exclusive bounds as booleans beside
   // minimum/maximum (JSON Schema draft 4); draft 7 wants the bound itself.
-  for (auto [excl, bound] : {std::pair{"exclusiveMaximum", "maximum"},
-                             std::pair{"exclusiveMinimum", "minimum"}}) {
+  for (auto [excl, bound] :
+       {std::pair{"exclusiveMaximum", "maximum"}, std::pair{"exclusiveMinimum", "minimum"}}) {
     auto e = out.find(excl);
     if (e == out.end() || !e->is_boolean()) continue;
     bool on = e->get<bool>();
@@ -88,8 +103,10 @@ json convert_schema(const json& s, bool request, int major) {
   if (out.contains("required") && out["required"].is_array() && out.contains("properties")) {
     json req = json::array();
     for (auto& r : out["required"]) {
-      if (!r.is_string() || out["properties"].contains(r.get<std::string>())) req.push_back(r);
-      else if (!s["properties"].contains(r.get<std::string>())) req.push_back(r);
+      if (!r.is_string() || out["properties"].contains(r.get<std::string>()))
+        req.push_back(r);
+      else if (!s["properties"].contains(r.get<std::string>()))
+        req.push_back(r);
     }
     out["required"] = std::move(req);
   }

@@ -52,7 +52,7 @@ class Bundler {
   Bundler(json& root, const std::string& root_file, int major, bool local_file)
       : root_(root),
         root_file_(local_file ? real(root_file) : root_file),
-        base_dir_(dir_of(root_file_)),
+        base_dir_(dir_of(root_file_) == "" ? "/" : dir_of(root_file_)),
         major_(major),
         local_file_(local_file) {
     prefix_ = major == 2 ? "#/definitions/" : "#/components/schemas/";
@@ -68,8 +68,13 @@ class Bundler {
       try {
         node = doc.at(json::json_pointer(pointer));
       } catch (const json::exception&) {
-        throw ConfigError(file + ": $ref target " + (pointer.empty() ? "/" : pointer) +
-                          " does not exist");
+        // Like any unresolvable reference: the operations using it are
+        // skipped (or, strict, the load fails), not the whole spec.
+        node = {{"$ref", "#/" + std::string(kBadRefs) + "/" +
+                             std::to_string(bad_ref("$ref target " + file + "#" + pointer +
+                                                    " does not exist"))}};
+        target()[name] = std::move(node);
+        continue;
       }
       walk(node, file, pointer);
       target()[name] = std::move(node);
@@ -78,8 +83,17 @@ class Bundler {
 
  private:
   json& target() {
-    if (major_ == 2) return root_["definitions"];
-    return root_["components"]["schemas"];
+    // A spec whose components are not objects gets them replaced: its own
+    // values there were unusable anyway.
+    json* t;
+    if (major_ == 2) {
+      t = &root_["definitions"];
+    } else {
+      if (!root_["components"].is_object()) root_["components"] = json::object();
+      t = &root_["components"]["schemas"];
+    }
+    if (!t->is_object()) *t = json::object();
+    return *t;
   }
 
   const json& load(const std::string& file) {
@@ -90,13 +104,24 @@ class Bundler {
     return docs_.emplace(file, read_any(file)).first->second;
   }
 
+  // The prefix every bundled file's path has: the spec's directory and "/".
+  std::string under() const { return base_dir_ == "/" ? "/" : base_dir_ + "/"; }
+
+  size_t bad_ref(const std::string& message) {
+    json& bad = root_[kBadRefs];
+    if (!bad.is_array()) bad = json::array();  // the spec's own value is not ours
+    bad.push_back(message);
+    return bad.size() - 1;
+  }
+
   // The generated schema name for (file, pointer), queued on first sight.
   std::string name_for(const std::string& file, const std::string& pointer) {
     auto key = std::make_pair(file, pointer);
     if (auto it = names_.find(key); it != names_.end()) return it->second;
-    std::string rel = file.substr(base_dir_.size() + 1);
+    std::string rel = file.substr(under().size());
     std::string name = sanitize_name(rel + (pointer.empty() ? "" : "_" + pointer));
-    for (int n = 2; taken_.count(name); ++n) name = sanitize_name(rel + pointer) + std::to_string(n);
+    for (int n = 2; taken_.count(name); ++n)
+      name = sanitize_name(rel + pointer) + std::to_string(n);
     taken_.insert(name);
     names_[key] = name;
     queue_.push_back({file, pointer, name});
@@ -128,19 +153,17 @@ class Bundler {
             target_file = real(dir_of(file) + "/" + file_part);
             if (target_file.empty()) problem = "no such file";
             // References stay inside the spec's own directory tree.
-            else if (target_file.rfind(base_dir_ + "/", 0) != 0)
+            else if (target_file.rfind(under(), 0) != 0)
               problem = "it leaves the spec's directory";
           }
         }
         if (!problem.empty()) {
           // The operation using it is skipped (or, strict, the load fails)
           // with this message; the rest of the spec still loads.
-          json& bad = root_[kBadRefs];
-          bad.push_back("$ref " + ref + " in " + file + ": " + problem);
-          *r = "#/" + std::string(kBadRefs) + "/" + std::to_string(bad.size() - 1);
+          *r = "#/" + std::string(kBadRefs) + "/" +
+               std::to_string(bad_ref("$ref " + ref + " in " + file + ": " + problem));
         } else {
-          *r = target_file == root_file_ ? "#" + pointer
-                                         : prefix_ + name_for(target_file, pointer);
+          *r = target_file == root_file_ ? "#" + pointer : prefix_ + name_for(target_file, pointer);
         }
       }
     }

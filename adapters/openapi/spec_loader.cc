@@ -1,4 +1,6 @@
 // Loading OpenAPI 3.x and Swagger 2.0 documents into OpenApiSpec.
+#include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -10,8 +12,8 @@
 namespace toolgate::openapi {
 namespace {
 
-constexpr const char* kMethods[] = {"get", "put", "post", "delete", "options", "head", "patch",
-                                    "trace"};
+constexpr const char* kMethods[] = {"get",     "put",  "post",  "delete",
+                                    "options", "head", "patch", "trace"};
 constexpr int kMaxRefHops = 32;
 
 struct Doc {
@@ -72,6 +74,18 @@ std::string str(const json& o, const char* k) {
   return it != o.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// `swagger: 2.0` and `openapi: 3.1` unquoted in YAML are numbers.
+std::string version_of(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.1f", v.get<double>());
+    return buf;
+  }
+  if (v.is_number()) return std::to_string(v.get<int64_t>());
+  return "";
+}
+
 bool is_json_media(const std::string& m) {
   return m == "application/json" || (m.find("+json") != std::string::npos) ||
          m.rfind("application/json;", 0) == 0;
@@ -83,8 +97,8 @@ std::string server_url(const json& root, int major) {
     std::string host = str(root, "host");
     if (host.empty()) return "";
     std::string scheme = "https";
-    if (auto s = root.find("schemes"); s != root.end() && s->is_array() && !s->empty() &&
-                                       (*s)[0].is_string()) {
+    if (auto s = root.find("schemes");
+        s != root.end() && s->is_array() && !s->empty() && (*s)[0].is_string()) {
       scheme = (*s)[0];
     }
     return scheme + "://" + host + str(root, "basePath");
@@ -108,8 +122,8 @@ std::string server_url(const json& root, int major) {
 json swagger_param_schema(const json& p) {
   json s = json::object();
   for (const char* k : {"type", "format", "items", "enum", "default", "minimum", "maximum",
-                        "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
-                        "pattern", "minItems", "maxItems", "uniqueItems", "multipleOf"}) {
+                        "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
+                        "minItems", "maxItems", "uniqueItems", "multipleOf"}) {
     if (p.contains(k)) s[k] = p[k];
   }
   return s;
@@ -137,12 +151,23 @@ Param read_param(const json& root, const json& raw, std::string ptr, int major) 
     }
     out.schema = convert_schema(schema, true, major);
     out.style = str(p, "style");
-    if (out.style.empty()) out.style = (out.in == "query" || out.in == "cookie") ? "form" : "simple";
+    if (out.style.empty())
+      out.style = (out.in == "query" || out.in == "cookie") ? "form" : "simple";
     out.explode = p.value("explode", out.style == "form");
     out.allow_reserved = p.value("allowReserved", false);
   }
   if (!out.description.empty() && out.schema.is_object() && !out.schema.contains("description"))
     out.schema["description"] = out.description;
+  if (out.in == "header" || out.in == "cookie") {
+    static const std::string kToken = "!#$%&'*+-.^_`|~";
+    for (unsigned char c : out.name)
+      if (!std::isalnum(c) && kToken.find(char(c)) == std::string::npos)
+        throw OpError{ptr, "invalid " + out.in + " parameter name '" + out.name + "'"};
+  }
+  // A path value must be a non-empty segment; say so in the schema.
+  if (out.in == "path" && out.schema.is_object() && out.schema.value("type", json()) == "string" &&
+      !out.schema.contains("minLength"))
+    out.schema["minLength"] = 1;
   return out;
 }
 
@@ -153,8 +178,8 @@ std::string pick_media(const json& content) {
     if (first.empty()) first = m;
     if (is_json_media(m)) return m;
   }
-  for (const char* pref : {"application/x-www-form-urlencoded", "multipart/form-data",
-                           "text/plain", "application/octet-stream"}) {
+  for (const char* pref : {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain",
+                           "application/octet-stream"}) {
     if (content.contains(pref)) return pref;
   }
   return first;
@@ -185,8 +210,8 @@ json response_schema(const json& root, const json& responses, std::string ptr, i
 }
 
 Operation read_operation(const json& root, const std::string& path, const std::string& method,
-                         const json& op, const json& path_params, const std::string& ptr,
-                         int major, const json& consumes) {
+                         const json& op, const json& path_params, const std::string& ptr, int major,
+                         const json& consumes) {
   Operation o;
   o.method = method;
   for (auto& c : o.method) c = char(std::toupper(static_cast<unsigned char>(c)));
@@ -204,7 +229,8 @@ Operation read_operation(const json& root, const std::string& path, const std::s
   std::vector<std::pair<json, std::string>> raw;
   if (path_params.is_array())
     for (size_t i = 0; i < path_params.size(); ++i)
-      raw.push_back({path_params[i], ptr.substr(0, ptr.rfind('/')) + "/parameters/" + std::to_string(i)});
+      raw.push_back(
+          {path_params[i], ptr.substr(0, ptr.rfind('/')) + "/parameters/" + std::to_string(i)});
   if (auto ps = op.find("parameters"); ps != op.end() && ps->is_array())
     for (size_t i = 0; i < ps->size(); ++i)
       raw.push_back({(*ps)[i], ptr + "/parameters/" + std::to_string(i)});
@@ -216,9 +242,13 @@ Operation read_operation(const json& root, const std::string& path, const std::s
     if (major == 2 && str(resolved, "in") == "body") {
       o.body_schema = convert_schema(resolved.value("schema", json::object()), true, major);
       o.body_required = resolved.value("required", false);
-      o.body_media = consumes.is_array() && !consumes.empty() && consumes[0].is_string()
-                         ? consumes[0].get<std::string>()
-                         : "application/json";
+      o.body_media = "application/json";
+      if (consumes.is_array() && !consumes.empty()) {
+        json as_content = json::object();
+        for (auto& c : consumes)
+          if (c.is_string()) as_content[c.get<std::string>()] = json::object();
+        if (!as_content.empty()) o.body_media = pick_media(as_content);  // JSON first
+      }
       continue;
     }
     if (major == 2 && str(resolved, "in") == "formData") {
@@ -228,6 +258,13 @@ Operation read_operation(const json& root, const std::string& path, const std::s
       continue;
     }
     Param np = read_param(root, p, pptr, major);
+    // OpenAPI: header parameters named Accept, Content-Type or Authorization
+    // are ignored (the media types and security schemes decide those).
+    std::string lname = np.name;
+    for (auto& ch : lname) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    if (np.in == "header" && (lname == "accept" || lname == "content-type" ||
+                              lname == "authorization" || lname == "cookie"))
+      continue;
     bool replaced = false;
     for (auto& existing : params) {
       if (existing.name == np.name && existing.in == np.in) {
@@ -253,10 +290,15 @@ Operation read_operation(const json& root, const std::string& path, const std::s
       if (content != body.end() && content->is_object() && !content->empty()) {
         o.body_media = pick_media(*content);
         const json& media = (*content)[o.body_media];
-        o.body_schema = convert_schema(media.is_object() ? media.value("schema", json::object())
-                                                         : json::object(),
-                                       true, major);
+        o.body_schema = convert_schema(
+            media.is_object() ? media.value("schema", json::object()) : json::object(), true,
+            major);
         o.body_required = body.value("required", false);
+        if (o.body_media == "application/octet-stream" && o.body_schema.is_object()) {
+          o.body_schema = {{"type", "string"},
+                           {"contentEncoding", "base64"},
+                           {"description", "The body's bytes, base64-encoded"}};
+        }
       }
     }
   }
@@ -280,11 +322,16 @@ Operation read_operation(const json& root, const std::string& path, const std::s
     taken.insert(p.arg);
   }
   o.params = std::move(params);
-  o.output_schema = response_schema(root, op.value("responses", json::object()),
-                                    ptr + "/responses", major);
+  o.output_schema =
+      response_schema(root, op.value("responses", json::object()), ptr + "/responses", major);
   return o;
 }
 
+}  // namespace
+
+namespace {
+OpenApiSpec load_document(const std::string& text, const std::string& path, bool local_file,
+                          bool strict, const Warn& warn);
 }  // namespace
 
 OpenApiSpec load_openapi(const std::string& path, bool strict, const Warn& warn) {
@@ -297,8 +344,22 @@ OpenApiSpec load_openapi(const std::string& path, bool strict, const Warn& warn)
 
 OpenApiSpec load_openapi_text(const std::string& text, const std::string& path, bool local_file,
                               bool strict, const Warn& warn) {
+  // A hostile document can put anything anywhere: a wrong type that slips
+  // past the checks below is a load error, never an escaping exception.
+  try {
+    return load_document(text, path, local_file, strict, warn);
+  } catch (const json::exception& e) {
+    throw ConfigError(path + ": malformed OpenAPI document: " + e.what());
+  }
+}
+
+namespace {
+
+OpenApiSpec load_document(const std::string& text, const std::string& path, bool local_file,
+                          bool strict, const Warn& warn) {
   Doc doc = parse_doc(text, path);
-  if (doc.yaml.value.is_object() && (doc.yaml.value.contains("swagger") || doc.yaml.value.contains("openapi"))) {
+  if (doc.yaml.value.is_object() &&
+      (doc.yaml.value.contains("swagger") || doc.yaml.value.contains("openapi"))) {
     bundle_external_refs(doc.yaml.value, path, doc.yaml.value.contains("swagger") ? 2 : 3,
                          local_file);
   }
@@ -306,12 +367,12 @@ OpenApiSpec load_openapi_text(const std::string& text, const std::string& path, 
   if (!root.is_object()) throw ConfigError(doc.where("") + ": an OpenAPI document is a mapping");
   OpenApiSpec spec;
   if (root.contains("swagger")) {
-    spec.version = str(root, "swagger");
+    spec.version = version_of(root["swagger"]);
     if (spec.version != "2.0")
       throw ConfigError(doc.where("/swagger") + ": unsupported Swagger version " + spec.version);
     spec.major = 2;
   } else if (root.contains("openapi")) {
-    spec.version = str(root, "openapi");
+    spec.version = version_of(root["openapi"]);
     if (spec.version.rfind("3.", 0) != 0)
       throw ConfigError(doc.where("/openapi") + ": unsupported OpenAPI version " + spec.version);
     spec.major = 3;
@@ -324,20 +385,23 @@ OpenApiSpec load_openapi_text(const std::string& text, const std::string& path, 
                       : root.value("components", json::object()).value("schemas", json::object());
   if (schemas.is_object()) {
     for (auto& [name, s] : schemas.items()) {
+      if (!s.is_object() && !s.is_boolean()) continue;
       spec.defs[name] = convert_schema(s, true, spec.major);
       spec.defs_out[name] = convert_schema(s, false, spec.major);
     }
   }
   spec.security_schemes =
-      spec.major == 2 ? root.value("securityDefinitions", json::object())
-                      : root.value("components", json::object()).value("securitySchemes", json::object());
+      spec.major == 2
+          ? root.value("securityDefinitions", json::object())
+          : root.value("components", json::object()).value("securitySchemes", json::object());
   if (root.contains("security")) spec.security = root["security"];
   json consumes = root.value("consumes", json::array());
 
   auto paths = root.find("paths");
   if (paths == root.end() || !paths->is_object()) {
     // 3.1 documents may describe only webhooks or components.
-    if (spec.version.rfind("3.1", 0) == 0 && (root.contains("webhooks") || root.contains("components"))) {
+    if (spec.version.rfind("3.1", 0) == 0 &&
+        (root.contains("webhooks") || root.contains("components"))) {
       warn(doc.where(""), "the spec has no `paths`, so it gives no tools (webhooks are not tools)");
       return spec;
     }
@@ -354,8 +418,8 @@ OpenApiSpec load_openapi_text(const std::string& text, const std::string& path, 
         if (!op->is_object()) throw OpError{optr, "an operation must be a mapping"};
         json op_consumes = op->value("consumes", consumes);
         spec.operations.push_back(read_operation(root, p, m, *op,
-                                                 item_raw.value("parameters", json::array()),
-                                                 optr, spec.major, op_consumes));
+                                                 item_raw.value("parameters", json::array()), optr,
+                                                 spec.major, op_consumes));
       } catch (const OpError& e) {
         std::string where = doc.where(e.where);
         if (strict) throw ConfigError(where + ": " + e.message);
@@ -370,4 +434,5 @@ OpenApiSpec load_openapi_text(const std::string& text, const std::string& path, 
   return spec;
 }
 
+}  // namespace
 }  // namespace toolgate::openapi

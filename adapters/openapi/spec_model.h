@@ -15,14 +15,14 @@
 namespace toolgate::openapi {
 
 struct Param {
-  std::string name;      // as in the spec
-  std::string in;        // path | query | header | cookie
-  std::string arg;       // the tool argument carrying it (name, or in_name on a clash)
+  std::string name;  // as in the spec
+  std::string in;    // path | query | header | cookie
+  std::string arg;   // the tool argument carrying it (name, or in_name on a clash)
   bool required = false;
-  std::string style;     // form, simple, spaceDelimited, pipeDelimited, deepObject
+  std::string style;  // form, simple, spaceDelimited, pipeDelimited, deepObject
   bool explode = true;
   bool allow_reserved = false;
-  json schema;           // JSON Schema (refs point into the tool's $defs)
+  json schema;  // JSON Schema (refs point into the tool's $defs)
   std::string description;
 };
 
@@ -33,22 +33,22 @@ struct Operation {
   std::string summary, description;
   std::vector<std::string> tags;
   std::vector<Param> params;
-  json body_schema;           // null without a request body
-  std::string body_media;     // the media type chosen for the body
+  json body_schema;        // null without a request body
+  std::string body_media;  // the media type chosen for the body
   bool body_required = false;
-  json output_schema;         // object schema of the 2xx JSON response, or null
-  json security;              // the operation's security requirement list, or null (use global)
-  std::string pointer;        // JSON pointer of the operation in the spec
+  json output_schema;   // object schema of the 2xx JSON response, or null
+  json security;        // the operation's security requirement list, or null (use global)
+  std::string pointer;  // JSON pointer of the operation in the spec
 };
 
 struct OpenApiSpec {
-  int major = 3;              // 2 for Swagger 2.0, 3 for OpenAPI 3.x
-  std::string version;        // "2.0", "3.0.3", "3.1.0", ...
-  std::string server_url;     // first server, variables filled with defaults
-  json defs = json::object(); // component schemas, as JSON Schema (request form)
+  int major = 3;                   // 2 for Swagger 2.0, 3 for OpenAPI 3.x
+  std::string version;             // "2.0", "3.0.3", "3.1.0", ...
+  std::string server_url;          // first server, variables filled with defaults
+  json defs = json::object();      // component schemas, as JSON Schema (request form)
   json defs_out = json::object();  // the same in response form (writeOnly dropped)
   json security_schemes = json::object();
-  json security = nullptr;    // the global security requirement list
+  json security = nullptr;  // the global security requirement list
   std::vector<Operation> operations;
 };
 

@@ -13,7 +13,7 @@ namespace toolgate {
 struct ApprovalRequest {
   const Tool& tool;
   const json& shown_args;  // configured secrets hidden, nothing else
-  std::string digest;  // binds the approval to the tool and its exact arguments
+  std::string digest;      // binds the approval to the tool and its exact arguments
   std::string call_id;
   const Decision& decision;
   uint64_t timeout_ms;

@@ -29,8 +29,13 @@ bool CallRecord::write(json rec) {
   return false;
 }
 
+CallRecord::~CallRecord() {
+  if (decided_ && !finished_) closed("aborted");
+}
+
 bool CallRecord::decided(const Decision& d) {
   decision_ = to_string(d.effect);
+  decided_ = true;
   json rec = base();
   rec["event"] = "decision";
   rec["roles"] = session_.caller().roles;
@@ -61,6 +66,7 @@ bool CallRecord::approval(Verdict v, const std::string& by, const std::string& d
 }
 
 void CallRecord::closed(const std::string& outcome) {
+  finished_ = true;
   json rec = base();
   rec["event"] = "end";
   rec["outcome"] = outcome;
@@ -72,6 +78,7 @@ void CallRecord::closed(const std::string& outcome) {
 
 void CallRecord::ended(const std::string& outcome, const WorkResult* r, size_t bytes,
                        bool is_error) {
+  finished_ = true;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   server_.metrics().call(tool_.name, decision_, outcome, seconds);

@@ -15,6 +15,9 @@ class CallRecord {
  public:
   CallRecord(Server& server, const Snapshot& snap, Session& session, const Tool& tool,
              const json& args);
+  // A decided call that ends without an end record (an exception on the way)
+  // still gets one: outcome "aborted".
+  ~CallRecord();
 
   const std::string& call_id() const { return call_id_; }
   const json& redacted_args() const { return redacted_; }
@@ -42,6 +45,7 @@ class CallRecord {
   json redacted_;
   std::string digest_;
   std::string decision_ = "none";
+  bool decided_ = false, finished_ = false;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

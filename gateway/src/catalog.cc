@@ -29,7 +29,17 @@ std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRe
     const Adapter* adapter = registry.find(src.type);
     if (!adapter)
       cfg.doc.fail(src.pointer + "/type", "no adapter for source type '" + src.type + "'");
-    for (Tool& t : adapter->load(LoadContext{cfg, src, fetch})) {
+    std::vector<Tool> tools;
+    try {
+      tools = adapter->load(LoadContext{cfg, src, fetch});
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // An adapter tripping over hostile input fails the load (or a reload,
+      // which keeps the old catalog), never the gateway.
+      cfg.doc.fail(src.pointer, "source '" + src.name + "' could not be loaded: " + e.what());
+    }
+    for (Tool& t : tools) {
       t.adapter = adapter;
       t.source = src.name;
       loaded.push_back({std::move(t), &src});

@@ -47,9 +47,10 @@ json answer_discovery(const Snapshot& snap, const Caller& caller, const Tool& me
     std::string name = args.value("name", "");
     const Tool* t = snap.catalog->find(name);
     if (!t || !reachable(snap, caller, meta, *t)) {
-      return {{"content", {{{"type", "text"},
-                            {"text", "No tool named '" + name + "' here; use search_tools."}}}},
-              {"isError", true}};
+      return {
+          {"content",
+           {{{"type", "text"}, {"text", "No tool named '" + name + "' here; use search_tools."}}}},
+          {"isError", true}};
     }
     json d = t->to_mcp();
     return {{"content", {{{"type", "text"}, {"text", dump_safe(d)}}}}, {"structuredContent", d}};

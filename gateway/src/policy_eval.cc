@@ -1,7 +1,7 @@
 // Evaluating a PolicySet: scope, conditions, effects, rate limits.
 #include <chrono>
-#include <optional>
 #include <ctime>
+#include <optional>
 
 #include "policy_rule.h"
 #include "toolgate/naming.h"
@@ -241,8 +241,8 @@ Tri eval_condition(const Condition& c, const json& facts, const json& args, std:
       // out never dodges a deny.
       bool negative = o.op == Op::not_in || o.op == Op::not_matches;
       t = o.op == Op::exists && !o.value.get<bool>() ? Tri::yes
-          : negative && c.field == Field::args      ? Tri::mismatch
-                                                    : Tri::no;
+          : negative && c.field == Field::args       ? Tri::mismatch
+                                                     : Tri::no;
     } else if (o.op == Op::exists) {
       t = o.value.get<bool>() ? Tri::yes : Tri::no;
     } else if (c.field == Field::caller_roles) {
@@ -297,8 +297,8 @@ Decision PolicySet::evaluate(const CallContext& call, std::vector<RuleTrace>* tr
   std::vector<const PolicyRule*> limited;
   for (auto& rp : rules_) {
     const PolicyRule& r = *rp;
-    RuleTrace t{trace ? r.id : std::string(), trace ? r.where : std::string(), r.effect, false,
-                false, ""};
+    RuleTrace t{
+        trace ? r.id : std::string(), trace ? r.where : std::string(), r.effect, false, false, ""};
     t.in_scope = rule_covers_tool(r, call.tool) && rule_covers_caller(r, call.caller);
     if (t.in_scope) {
       t.matched = true;

@@ -64,8 +64,13 @@ json check_result(const Tool& tool, json result) {
     }
     auto errors = tool.output_validator->validate(*sc);
     if (!errors.empty()) {
-      return tool_error("The tool's output does not match its outputSchema: " +
-                        errors[0].to_string());
+      // The call happened: keep what it returned, so the model does not
+      // take a completed write for a failure and repeat it.
+      json out = tool_error("The tool's output does not match its outputSchema (" +
+                            errors[0].to_string() + "); the output follows.");
+      if (auto c = result.find("content"); c != result.end() && c->is_array())
+        for (auto& block : *c) out["content"].push_back(block);
+      return out;
     }
   }
   size_t cap = tool.limits.max_output_bytes * 2 + 65536;
@@ -232,6 +237,9 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   } else {
     result = tool_error(outcome_text(r, tool->limits));
   }
+  // Nothing a tool or upstream returns carries a configured secret back
+  // (an API echoing the key it was sent, say).
+  if (!snap.config->secrets.empty()) result = redact_values(result, snap.config->secrets);
   rec.ended(std::string(to_string(r.outcome)), &r, dump_safe(result).size(),
             result.value("isError", false));
   bool ok = r.outcome == Outcome::ok;

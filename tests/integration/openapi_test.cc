@@ -37,8 +37,7 @@ struct PetUpstream {
       std::string q;
       for (auto& [k, v] : req.params) q += (q.empty() ? "" : "&") + k + "=" + v;
       seen.push_back({req.method, req.path, q, req.body, req.get_header_value("Content-Type"),
-                      req.get_header_value("Authorization"),
-                      req.get_header_value("X-Request-Id")});
+                      req.get_header_value("Authorization"), req.get_header_value("X-Request-Id")});
     };
     svr.Get("/v1/pets", [record](const httplib::Request& req, httplib::Response& res) {
       record(req);
@@ -62,16 +61,26 @@ struct PetUpstream {
         res.status = 429;
         res.set_header("Retry-After", "30");
         res.set_content("slow down", "text/plain");
+      } else if (id == "echo") {
+        res.status = 400;
+        res.set_content("bad request for key " + req.get_param_value("key"), "text/plain");
+      } else if (id == "bin") {
+        res.set_content(std::string("\x89PNG\x00\xff", 6), "application/octet-stream");
       } else if (id == "liar") {
         res.set_content(R"({"name":"no id"})", "application/json");  // breaks the spec
       } else {
         res.set_content(R"({"id":5,"name":"pet )" + id + R"("})", "application/json");
       }
     });
-    svr.Delete(R"(/v1/pets/([^/]+))", [record](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      res.status = 204;
-    });
+    svr.Delete(R"(/v1/pets/([^/]+))",
+               [record](const httplib::Request& req, httplib::Response& res) {
+                 record(req);
+                 if (req.matches[1] == "bin") {  // a binary answer
+                   res.set_content(std::string("\x89PNG\x00\xff", 6), "application/octet-stream");
+                   return;
+                 }
+                 res.status = 204;
+               });
     svr.Put(R"(/v1/files/(.+))", [record](const httplib::Request& req, httplib::Response& res) {
       record(req);
       res.set_content("stored " + std::to_string(req.body.size()) + " bytes", "text/plain");
@@ -112,11 +121,12 @@ struct OpenApiFixture {
   std::string config;
   std::unique_ptr<Gateway> gw;
   explicit OpenApiFixture(const std::string& extra = "", const std::string& top = "") {
-    config = dir.file("c.yaml", top + "audit: {path: audit.jsonl}\nsources:\n"
-                                      "  - name: pets\n    type: openapi\n    spec: " +
-                                          fixture("petstore.yaml") + "\n    base_url: http://127.0.0.1:" +
-                                          std::to_string(up.port) + "/v1\n" +
-                                          "    auth: {type: bearer, token: tok-s3cr3t-value}\n" + extra);
+    config = dir.file("c.yaml", top +
+                                    "audit: {path: audit.jsonl}\nsources:\n"
+                                    "  - name: pets\n    type: openapi\n    spec: " +
+                                    fixture("petstore.yaml") + "\n    base_url: http://127.0.0.1:" +
+                                    std::to_string(up.port) + "/v1\n" +
+                                    "    auth: {type: bearer, token: tok-s3cr3t-value}\n" + extra);
     gw = Gateway::stdio(config);
     gw->initialize();
   }
@@ -133,11 +143,11 @@ std::string text_of(const json& result) { return result["content"][0].value("tex
 
 TEST_CASE("openapi: every operation is a tool with its schemas, annotations and facts") {
   TempDir dir;
-  std::string cfg = dir.file("c.yaml", "sources:\n  - {name: pets, type: openapi, spec: " +
-                                           fixture("petstore.yaml") +
-                                           ", base_url: \"http://127.0.0.1:9/v1\"}\n"
-                                           "  - {name: legacy, type: openapi, spec: " +
-                                           fixture("swagger2.json") + "}\n");
+  std::string cfg = dir.file(
+      "c.yaml", "sources:\n  - {name: pets, type: openapi, spec: " + fixture("petstore.yaml") +
+                    ", base_url: \"http://127.0.0.1:9/v1\"}\n"
+                    "  - {name: legacy, type: openapi, spec: " +
+                    fixture("swagger2.json") + "}\n");
   auto r = run("tools -c " + cfg + " --json");
   REQUIRE(r.status == 0);
   // The bad operation is skipped with a warning naming the file and line.
@@ -173,18 +183,19 @@ TEST_CASE("openapi: every operation is a tool with its schemas, annotations and 
         json::array({"username", "password"}));
 
   // strict: the bad operation fails the load, with the same position.
-  std::string strict = dir.file("s.yaml", "sources:\n  - {name: pets, type: openapi, strict: true, spec: " +
-                                              fixture("petstore.yaml") +
-                                              ", base_url: \"http://127.0.0.1:9/v1\"}\n");
+  std::string strict =
+      dir.file("s.yaml", "sources:\n  - {name: pets, type: openapi, strict: true, spec: " +
+                             fixture("petstore.yaml") + ", base_url: \"http://127.0.0.1:9/v1\"}\n");
   auto s = run("validate -c " + strict);
   CHECK(s.status == 1);
   CHECK(s.out.find("petstore.yaml:95:11: unresolvable $ref") != std::string::npos);
 
   // Filters: tags, methods, operation globs.
   std::string filtered = dir.file(
-      "f.yaml", "sources:\n  - name: pets\n    type: openapi\n    spec: " + fixture("petstore.yaml") +
-                    "\n    base_url: http://127.0.0.1:9/v1\n"
-                    "    include: {tags: [pets]}\n    exclude: {methods: [POST]}\n");
+      "f.yaml",
+      "sources:\n  - name: pets\n    type: openapi\n    spec: " + fixture("petstore.yaml") +
+          "\n    base_url: http://127.0.0.1:9/v1\n"
+          "    include: {tags: [pets]}\n    exclude: {methods: [POST]}\n");
   auto f = run("tools -c " + filtered);
   CHECK(f.out.find("pets__listPets") != std::string::npos);
   CHECK(f.out.find("pets__showPetById") != std::string::npos);
@@ -244,7 +255,8 @@ TEST_CASE("openapi: hostile path values are refused before anything is sent") {
     CHECK(r.value("isError", false));
     CHECK(text_of(r).find("must not be empty or contain") != std::string::npos);
   }
-  json crlf = f.call_tool("pets__showPetById", {{"petId", "1"}, {"X-Request-Id", "a\r\nHost: evil"}});
+  json crlf =
+      f.call_tool("pets__showPetById", {{"petId", "1"}, {"X-Request-Id", "a\r\nHost: evil"}});
   CHECK(crlf.value("isError", false));
   CHECK(f.up.count() == before);
 }
@@ -306,8 +318,8 @@ rules:
   json list = f.gw->roundtrip(request("tools/list"));
   std::vector<std::string> names;
   for (auto& t : list["result"]["tools"]) names.push_back(t["name"]);
-  CHECK(names == std::vector<std::string>{"pets__search_tools", "pets__describe_tool",
-                                          "pets__call_tool"});
+  CHECK(names ==
+        std::vector<std::string>{"pets__search_tools", "pets__describe_tool", "pets__call_tool"});
 
   json found = f.call_tool("pets__search_tools", {{"query", "pet info"}, {"limit", 3}});
   REQUIRE(found["structuredContent"]["tools"].size() >= 1);
@@ -319,16 +331,16 @@ rules:
   CHECK(described["structuredContent"]["inputSchema"]["properties"].contains("body"));
 
   size_t before = f.up.count();
-  json r = f.call_tool("pets__call_tool", {{"name", "pets__showPetById"},
-                                           {"arguments", {{"petId", "3"}}}});
+  json r = f.call_tool("pets__call_tool",
+                       {{"name", "pets__showPetById"}, {"arguments", {{"petId", "3"}}}});
   CHECK(r["structuredContent"]["name"] == "pet 3");
   CHECK(f.up.count() == before + 1);
   // The target's own schema, policy and audit apply.
-  json invalid = f.call_tool("pets__call_tool", {{"name", "pets__showPetById"},
-                                                 {"arguments", {{"petId", 3}}}});
+  json invalid = f.call_tool("pets__call_tool",
+                             {{"name", "pets__showPetById"}, {"arguments", {{"petId", 3}}}});
   CHECK(text_of(invalid).find("Invalid arguments for pets__showPetById") == 0);
-  json denied = f.call_tool("pets__call_tool", {{"name", "pets__deletePet"},
-                                                {"arguments", {{"petId", "3"}}}});
+  json denied = f.call_tool("pets__call_tool",
+                            {{"name", "pets__deletePet"}, {"arguments", {{"petId", "3"}}}});
   CHECK(text_of(denied) == "Denied by policy rule 'no-deleting': Not through any door.");
   json nowhere = f.call_tool("pets__call_tool", {{"name", "pets__call_tool"}});
   CHECK(text_of(nowhere).find("No tool named") == 0);
@@ -341,10 +353,12 @@ rules:
   CHECK(ss.str().find("\"tool\":\"pets__showPetById\"") != std::string::npos);
 }
 
-TEST_CASE("openapi: $refs to other files are bundled, cycles included, and stay in the spec's tree") {
+TEST_CASE(
+    "openapi: $refs to other files are bundled, cycles included, and stay in the spec's tree") {
   TempDir dir;
-  std::string cfg = dir.file("c.yaml", "sources:\n  - {name: m, type: openapi, spec: " +
-                                           fixture("multi/api.yaml") + "}\n");
+  std::string cfg =
+      dir.file("c.yaml",
+               "sources:\n  - {name: m, type: openapi, spec: " + fixture("multi/api.yaml") + "}\n");
   auto r = run("tools -c " + cfg + " --json");
   REQUIRE(r.status == 0);
   CHECK(r.out.find("$ref ../petstore.yaml#/components/schemas/Pet in " + fixture("multi/api.yaml") +
@@ -435,8 +449,9 @@ std::string oauth_config(const OAuthUpstream& up, const std::string& auth) {
 TEST_CASE("openapi: OAuth2 client credentials are fetched once, cached, and renewed on a 401") {
   OAuthUpstream up;
   TempDir dir;
-  auto gw = Gateway::stdio(dir.file(
-      "c.yaml", oauth_config(up, "type: oauth2_client_credentials, client_secret: csecret-123456")));
+  auto gw = Gateway::stdio(
+      dir.file("c.yaml",
+               oauth_config(up, "type: oauth2_client_credentials, client_secret: csecret-123456")));
   gw->initialize();
   auto pet = [&](const char* id) {
     json r = gw->roundtrip(call("pets__showPetById", {{"petId", id}}));
@@ -514,9 +529,10 @@ TEST_CASE("openapi: a spec given as a URL is fetched by a worker, under the egre
   TempDir dir;
   std::string base = "http://127.0.0.1:" + std::to_string(up.port);
   std::string cfg = dir.file("c.yaml", "sources:\n  - {name: pets, type: openapi, spec: \"" + base +
-                                           "/spec.yaml\", base_url: \"" + base + "/v1\"}\n"
-                                           "  - {name: legacy, type: openapi, spec: \"" + base +
-                                           "/spec.json\", base_url: \"" + base + "\"}\n");
+                                           "/spec.yaml\", base_url: \"" + base +
+                                           "/v1\"}\n"
+                                           "  - {name: legacy, type: openapi, spec: \"" +
+                                           base + "/spec.json\", base_url: \"" + base + "\"}\n");
   auto r = run("tools -c " + cfg);
   REQUIRE(r.status == 0);
   CHECK(r.out.find("pets__showPetById") != std::string::npos);
@@ -534,4 +550,36 @@ TEST_CASE("openapi: a spec given as a URL is fetched by a worker, under the egre
   CHECK(refused.status == 1);
   CHECK(refused.out.find("fetching the spec failed") != std::string::npos);
   CHECK(refused.out.find("not in the egress allow-list") != std::string::npos);
+}
+
+TEST_CASE("openapi: a query API key reaches neither the model nor the audit log") {
+  TempDir keydir;
+  std::string keyfile = keydir.file("key.txt", "k-9f8e7d6c5b4a\n");
+  OpenApiFixture f("", "");
+  // A second gateway with the key in the query string, read from a file.
+  std::string cfg =
+      f.dir.file("q.yaml",
+                 "audit: {path: audit-q.jsonl}\nsources:\n  - name: pets\n    type: openapi\n"
+                 "    spec: " +
+                     fixture("petstore.yaml") +
+                     "\n    base_url: http://127.0.0.1:" + std::to_string(f.up.port) +
+                     "/v1\n    auth: {type: api_key, in: query, name: key, "
+                     "value: \"${file:" +
+                     keyfile + "}\"}\n");
+  auto gw = Gateway::stdio(cfg);
+  gw->initialize();
+  json echo = gw->roundtrip(call("pets__showPetById", {{"petId", "echo"}}));
+  std::string text = echo["result"]["content"][0]["text"];
+  CHECK(f.up.last().query == "key=k-9f8e7d6c5b4a");  // it was sent
+  CHECK(text.find("k-9f8e7d6c5b4a") == std::string::npos);
+  CHECK(text.find("[REDACTED]") != std::string::npos);
+  json bin = gw->roundtrip(call("pets__deletePet", {{"petId", "bin"}}));
+  std::string all = toolgate::dump_safe(bin);
+  CHECK(all.find("k-9f8e7d6c5b4a") == std::string::npos);
+  CHECK(bin["result"]["content"][0]["type"] == "resource");
+  CHECK(bin["result"]["content"][0]["resource"]["blob"] == "iVBORwD/");
+  std::ifstream in(f.dir.path + "/audit-q.jsonl");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  CHECK(ss.str().find("k-9f8e7d6c5b4a") == std::string::npos);
 }

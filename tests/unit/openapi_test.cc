@@ -11,14 +11,18 @@ using namespace toolgate::openapi;
 namespace {
 
 json route(json params, std::string media = "", json auth = json::object()) {
-  return {{"method", "GET"},       {"path", "/items/{id}"}, {"params", params},
-          {"body_media", media},   {"base_url", "http://api.test/v1/"},
-          {"auth", auth},          {"headers", {{"X-Static", "s"}}}};
+  return {{"method", "GET"},
+          {"path", "/items/{id}"},
+          {"params", params},
+          {"body_media", media},
+          {"base_url", "http://api.test/v1/"},
+          {"auth", auth},
+          {"headers", {{"X-Static", "s"}}}};
 }
 
 json param(const char* name, const char* in, const char* style = "form", bool explode = true,
            bool reserved = false) {
-  return {{"name", name}, {"in", in},  {"arg", name},
+  return {{"name", name},   {"in", in},           {"arg", name},
           {"style", style}, {"explode", explode}, {"allow_reserved", reserved}};
 }
 
@@ -68,11 +72,12 @@ TEST_CASE("convert_schema: refs, nullable, readOnly/writeOnly, draft-4 bounds, e
 }
 
 TEST_CASE("build_request: path, query styles, headers, cookies, auth and the URL") {
-  json r = route({param("id", "path", "simple", false), param("q", "query"),
-                  param("ids", "query", "form", false), param("tags", "query", "pipeDelimited", false),
-                  param("sp", "query", "spaceDelimited", false), param("f", "query", "deepObject"),
-                  param("X-Trace", "header", "simple", false), param("sess", "cookie")},
-                 "", {{"type", "api_key"}, {"in", "query"}, {"name", "key"}, {"value", "k&1"}});
+  json r =
+      route({param("id", "path", "simple", false), param("q", "query"),
+             param("ids", "query", "form", false), param("tags", "query", "pipeDelimited", false),
+             param("sp", "query", "spaceDelimited", false), param("f", "query", "deepObject"),
+             param("X-Trace", "header", "simple", false), param("sess", "cookie")},
+            "", {{"type", "api_key"}, {"in", "query"}, {"name", "key"}, {"value", "k&1"}});
   auto req = build_request(r, {{"id", "a b"},
                                {"q", {"x", "y z"}},
                                {"ids", {1, 2}},
@@ -83,7 +88,8 @@ TEST_CASE("build_request: path, query styles, headers, cookies, auth and the URL
                                {"sess", "s;1"}});
   REQUIRE(req);
   CHECK(req->url ==
-        "http://api.test/v1/items/a%20b?q=x&q=y%20z&ids=1,2&tags=a|b&sp=c%20d&f%5Bcolor%5D=red&key=k%261");
+        "http://api.test/v1/items/"
+        "a%20b?q=x&q=y%20z&ids=1,2&tags=a|b&sp=c%20d&f%5Bcolor%5D=red&key=k%261");
   CHECK(has_header(*req, "X-Trace: t-1"));
   CHECK(has_header(*req, "Cookie: sess=s%3B1"));
   CHECK(has_header(*req, "X-Static: s"));
@@ -106,10 +112,13 @@ TEST_CASE("build_request refuses path escapes, header injection and routing head
   CHECK_FALSE(build_request(r, {{"id", "1"}, {"X-Trace", "a\r\nEvil: 1"}}));
   CHECK_FALSE(build_request(r, {{"id", "1"}, {"Host", "evil.test"}}));
   CHECK_FALSE(build_request(r, json::object()));  // the path parameter is missing
-  json reserved = route({param("id", "path", "simple", false, true)});
-  auto ok = build_request(reserved, {{"id", "a/b"}});
+  // allowReserved is for query values only: a path value stays one segment.
+  json reserved =
+      route({param("id", "path", "simple", false, true), param("q", "query", "form", true, true)});
+  CHECK_FALSE(build_request(reserved, {{"id", "a/b"}}));
+  auto ok = build_request(reserved, {{"id", "x"}, {"q", "a/b?c"}});
   REQUIRE(ok);
-  CHECK(ok->url == "http://api.test/v1/items/a/b");
+  CHECK(ok->url == "http://api.test/v1/items/x?q=a/b?c");
 }
 
 TEST_CASE("build_request bodies: JSON, form, multipart with a random boundary, text, bytes") {

@@ -188,9 +188,10 @@ TEST_CASE("pattern under a property named like a data keyword still runs on RE2"
 TEST_CASE("a schema valijson cannot read is an error, never an abort") {
   // Draft-4 style boolean bounds, as OpenAPI 3.0 writes them, and other
   // malformed keywords a hostile upstream might send.
-  for (const char* s : {R"({"type":"object","properties":{"x":{"maximum":3,"exclusiveMaximum":true}}})",
-                        R"({"minLength":"three"})", R"({"required":"x"})",
-                        R"({"properties":{"a":{"$ref":"#/nowhere"}}})"}) {
+  for (const char* s :
+       {R"({"type":"object","properties":{"x":{"maximum":3,"exclusiveMaximum":true}}})",
+        R"({"minLength":"three"})", R"({"required":"x"})",
+        R"({"properties":{"a":{"$ref":"#/nowhere"}}})"}) {
     CAPTURE(s);
     auto v = SchemaValidator::compile(json::parse(s));
     CHECK_FALSE(v);

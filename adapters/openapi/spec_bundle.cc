@@ -4,6 +4,7 @@
 // of object can be referenced this way (the loader follows pointers), and
 // references inside the copied nodes are rewritten relative to their own
 // file, so cycles across files terminate like cycles inside one.
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <deque>
@@ -44,7 +45,7 @@ json read_any(const std::string& path) {
     if (!j) throw ConfigError(path + ": not valid JSON: " + j.error().message);
     return *j;
   }
-  return parse_yaml(text, path).value;
+  return parse_yaml(text, path, std::max<size_t>(200'000, text.size())).value;
 }
 
 class Bundler {

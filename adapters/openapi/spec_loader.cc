@@ -1,4 +1,5 @@
 // Loading OpenAPI 3.x and Swagger 2.0 documents into OpenApiSpec.
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -39,7 +40,9 @@ Doc parse_doc(const std::string& text, const std::string& path) {
     if (!j) throw ConfigError(path + ": not valid JSON: " + j.error().message);
     d.yaml.value = std::move(*j);
   } else {
-    d.yaml = parse_yaml(text, path);
+    // Real specs have more nodes than configs; without aliases a document
+    // cannot have more nodes than bytes, so that bounds alias bombs too.
+    d.yaml = parse_yaml(text, path, std::max<size_t>(200'000, text.size()));
     d.is_yaml = true;
   }
   return d;

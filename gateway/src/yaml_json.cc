@@ -125,7 +125,7 @@ void YamlDoc::fail(const std::string& pointer, const std::string& message) const
   throw ConfigError(where(pointer) + ": " + message);
 }
 
-YamlDoc parse_yaml(const std::string& text, const std::string& file) {
+YamlDoc parse_yaml(const std::string& text, const std::string& file, size_t max_nodes) {
   YamlDoc doc;
   doc.file = file;
   YAML::Node root;
@@ -136,7 +136,7 @@ YamlDoc parse_yaml(const std::string& text, const std::string& file) {
                       std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   try {
-    size_t budget = 200'000;  // far beyond any real config
+    size_t budget = max_nodes;
     convert(root, "", 0, &budget, &doc, &doc.value);
   } catch (const YAML::Exception& e) {
     throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" +

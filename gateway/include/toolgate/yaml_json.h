@@ -40,7 +40,9 @@ struct YamlDoc {
 // Parses YAML text. Plain scalars get JSON types (null, bool, int, float,
 // string); quoted scalars stay strings. Anchors/aliases are resolved;
 // documents nested deeper than 64 levels are rejected.
-YamlDoc parse_yaml(const std::string& text, const std::string& file);
+// `max_nodes` bounds the values after alias expansion (default: far beyond
+// any real config; large documents such as API specs pass their own).
+YamlDoc parse_yaml(const std::string& text, const std::string& file, size_t max_nodes = 200'000);
 YamlDoc load_yaml_file(const std::string& path);
 
 // Escapes a key for use in a JSON pointer (RFC 6901).

@@ -457,16 +457,20 @@ json OpenApiAdapter::render(const Tool& tool, const WorkResult& r) const {
   std::string media = ctype.substr(0, ctype.find(';'));
   if (field("body_base64").is_string()) {
     std::string b64 = field("body_base64").get<std::string>();
+    json block;
     if (media.rfind("image/", 0) == 0) {
-      return {{"content", {{{"type", "image"}, {"data", b64}, {"mimeType", media}}}}};
-    }
-    return {{"content",
-             {{{"type", "resource"},
+      block = {{"type", "image"}, {"data", b64}, {"mimeType", media}};
+    } else {
+      block = {{"type", "resource"},
                {"resource",
                 // Never the fetched URL itself: its query may hold an API key.
                 {{"uri", "openapi://" + tool.name + "/response"},
                  {"mimeType", media.empty() ? "application/octet-stream" : media},
-                 {"blob", b64}}}}}}};
+                 {"blob", b64}}}};
+    }
+    json content = json::array({block});
+    if (truncated) content.push_back(content_text(note.substr(2)));
+    return {{"content", content}};
   }
   if (body.empty()) body = "HTTP " + std::to_string(status) + " (no content)";
   return {{"content", {content_text(body + note)}}};

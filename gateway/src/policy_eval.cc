@@ -353,6 +353,8 @@ Decision PolicySet::evaluate(const CallContext& call, std::vector<RuleTrace>* tr
 
 Decision PolicySet::decide(const CallContext& call) const { return evaluate(call, nullptr, true); }
 
+Decision PolicySet::peek(const CallContext& call) const { return evaluate(call, nullptr, false); }
+
 Explanation PolicySet::explain(const CallContext& call) const {
   Explanation e;
   e.decision = evaluate(call, &e.rules, false);

@@ -182,7 +182,7 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
     // denies the call wins over the approval.
     auto now_policy = server.policy();
     if (now_policy != snap.policy) {
-      Decision again = now_policy->decide({caller, *tool, args});
+      Decision again = now_policy->peek({caller, *tool, args});
       if (again.effect == Effect::deny) {
         rec.closed("denied_after_reload");
         return make_result(id, tool_error(again.text()));

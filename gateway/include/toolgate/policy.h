@@ -81,6 +81,8 @@ class Policy {
   virtual ~Policy() = default;
   // Decides a call, taking rate-limit tokens when the call may go ahead.
   virtual Decision decide(const CallContext& call) const = 0;
+  // The same decision without taking rate-limit tokens.
+  virtual Decision peek(const CallContext& call) const = 0;
   // True when every possible call of `tool` by `caller` is denied, whatever
   // the arguments: such tools are hidden from the caller's tools/list.
   virtual bool denies_always(const Caller& caller, const Tool& tool) const = 0;
@@ -93,6 +95,7 @@ class AllowAllPolicy : public Policy {
   Decision decide(const CallContext&) const override {
     return {Effect::allow, "allow-all", "", {}, false};
   }
+  Decision peek(const CallContext& c) const override { return decide(c); }
   bool denies_always(const Caller&, const Tool&) const override { return false; }
   bool configured() const override { return false; }
 };
@@ -109,6 +112,7 @@ class PolicySet : public Policy {
   ~PolicySet() override;
 
   Decision decide(const CallContext& call) const override;
+  Decision peek(const CallContext& call) const override;
   bool denies_always(const Caller& caller, const Tool& tool) const override;
   bool configured() const override { return true; }
 

@@ -384,47 +384,22 @@ json fetch_token(Curl& curl, const json& oauth, int broker_fd, int timeout_ms) {
 int run_http_request(const json& req, int broker_fd, int timeout_ms) {
   Curl curl;
   if (!curl.load()) return answer({{"error", "libcurl is not available in the sandbox"}});
-  auto oauth_it = req.find("oauth");
-  if (oauth_it == req.end() || !oauth_it->is_object()) {
+  auto oauth = req.find("oauth");
+  if (oauth == req.end() || !oauth->is_object()) {
     return answer(perform(curl, req, broker_fd, timeout_ms));
   }
-  // OAuth2: use the gateway's cached access token while it is fresh; fetch
-  // one when there is none, it is about to expire, or the API answers 401
-  // (once). New tokens go back to the gateway in the answer.
-  json oauth = *oauth_it, fresh;
-  std::string token = oauth.value("access_token", "");
-  bool fetched = false;
-  auto get_token = [&]() -> bool {
-    json t = fetch_token(curl, oauth, broker_fd, timeout_ms);
-    if (t.contains("error")) {
-      fresh = t;
-      return false;
-    }
-    if (t.contains("refresh_token")) oauth["refresh_token"] = t["refresh_token"];
-    token = t["access_token"];
-    fresh = t;
-    fetched = true;
-    return true;
-  };
-  if ((token.empty() || oauth.value("expires_at", int64_t(0)) <= int64_t(::time(nullptr)) + 60) &&
-      !get_token()) {
-    return answer({{"error", fresh["error"]}});
+  // A token order: only the token endpoint is asked, and the tokens go back
+  // to the gateway, which keeps (and saves) them before any API call.
+  if (req.value("token_only", false)) {
+    json t = fetch_token(curl, *oauth, broker_fd, timeout_ms);
+    if (t.contains("error")) return answer({{"error", t["error"]}});
+    return answer({{"oauth", t}});
   }
-  auto call = [&] {
-    json r = req;
-    r.erase("oauth");
-    r["headers"].push_back("Authorization: Bearer " + token);
-    return perform(curl, r, broker_fd, timeout_ms);
-  };
-  json out = call();
-  if (out.value("status", 0) == 401 && !fetched) {
-    // The cached token was refused and no new one can be had: the
-    // credential is the problem, so say that.
-    if (!get_token()) return answer({{"error", fresh["error"]}});
-    out = call();
-  }
-  if (fetched) out["oauth"] = fresh;
-  return answer(out);
+  json r = req;
+  r.erase("oauth");
+  if (!r.contains("headers") || !r["headers"].is_array()) r["headers"] = json::array();
+  r["headers"].push_back("Authorization: Bearer " + oauth->value("access_token", std::string()));
+  return answer(perform(curl, r, broker_fd, timeout_ms));
 }
 
 }  // namespace toolgate::worker

@@ -8,12 +8,11 @@
 // The request (WorkOrder.http):
 //   {"method": "GET", "url": "https://api.example.com/x", "headers": ["A: b"],
 //    "body": "...", "max_redirects": 5, "max_body_bytes": 1048576}
-// With "oauth": {"grant": "client_credentials"|"refresh_token", "token_url",
-// "client_id", "client_secret", "scope", "refresh_token", "access_token",
-// "expires_at"}, the cached access token is used while fresh; otherwise (or
-// on a 401, once) a new one is fetched from token_url, and the answer
-// carries "oauth": {"access_token", "expires_at"[, "refresh_token"]} for the
-// gateway to cache.
+// With "oauth": {"access_token"}, it is sent as a bearer token. With
+// "token_only": true and "oauth": {"grant": "client_credentials" |
+// "refresh_token", "token_url", "client_id", "client_secret", "scope",
+// "refresh_token"}, only the token endpoint is asked, and the answer is
+// {"oauth": {"access_token", "expires_at"[, "refresh_token"]}} or {"error"}.
 // The answer, on stdout as one JSON object:
 //   {"status": 200, "headers": {...}, "body": "..." | "body_base64": "...",
 //    "url": final URL, "redirects": N, "truncated": bool}  or  {"error": "..."}

@@ -62,6 +62,22 @@ OAuthState TokenStore::current(const std::string& key, const std::string& config
   return it->second;
 }
 
+void TokenStore::mark_refused(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  state_[key].refused = true;
+}
+
+std::unique_lock<std::mutex> TokenStore::lock(const std::string& key) {
+  std::mutex* m;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    auto& slot = fetching_[key];
+    if (!slot) slot = std::make_unique<std::mutex>();
+    m = slot.get();
+  }
+  return std::unique_lock<std::mutex>(*m);
+}
+
 bool TokenStore::update(const std::string& key, const json& fresh, const std::string& token_file) {
   if (!fresh.is_object() || !fresh.contains("access_token") || !fresh["access_token"].is_string())
     return true;
@@ -72,9 +88,10 @@ bool TokenStore::update(const std::string& key, const json& fresh, const std::st
   OAuthState& s = state_[key];
   // Answers of concurrent calls may arrive in any order: an older token
   // never replaces a newer one.
-  if (expires_at < s.expires_at) return true;
+  if (expires_at < s.expires_at && !s.refused) return true;
   s.access_token = fresh["access_token"];
   s.expires_at = expires_at;
+  s.refused = false;
   auto r = fresh.find("refresh_token");
   if (r == fresh.end() || !r->is_string() || *r == s.refresh_token) return true;
   s.refresh_token = *r;

@@ -4,13 +4,14 @@
 // refresh token to the source's token_file atomically (write, fsync,
 // rename; mode 0600).
 //
+//   auto held = tokens.lock(key);                       // one fetch at a time
 //   auto st = tokens.current(key, config_refresh_token, token_file);
-//   order.http["oauth"]["access_token"] = st.access_token;
-//   tokens.update(key, answer["oauth"], token_file);     // after the call
+//   tokens.update(key, token_answer["oauth"], token_file);   // saved at once
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -22,6 +23,7 @@ struct OAuthState {
   std::string access_token;
   int64_t expires_at = 0;  // Unix seconds
   std::string refresh_token;
+  bool refused = false;  // the API answered 401 to access_token
 };
 
 class TokenStore {
@@ -33,10 +35,14 @@ class TokenStore {
   // Takes the tokens a worker obtained. Returns false (logged) when a
   // rotated refresh token could not be saved to token_file.
   bool update(const std::string& key, const json& fresh, const std::string& token_file);
+  void mark_refused(const std::string& key);
+  // Held while a token is fetched for `key`: one token request at a time.
+  std::unique_lock<std::mutex> lock(const std::string& key);
 
  private:
   std::mutex mu_;
   std::map<std::string, OAuthState> state_;
+  std::map<std::string, std::unique_ptr<std::mutex>> fetching_;
 };
 
 }  // namespace toolgate::openapi

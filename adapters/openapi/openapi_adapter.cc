@@ -397,35 +397,74 @@ Result<WorkOrder> OpenApiAdapter::prepare(const Tool& tool, const json& args) co
             {"body", req->body},     {"max_redirects", 5}, {"max_body_bytes", cap}};
   if (!req->body_base64.empty()) o.http["body_base64"] = req->body_base64;
   const json& auth = tool.route.at("auth");
-  std::string type = auth.value("type", "");
-  if (type.rfind("oauth2_", 0) == 0) {
+  if (auth.value("type", "").rfind("oauth2_", 0) == 0) {
+    // before_call() made sure of a fresh token; only it goes to this worker.
     openapi::OAuthState st =
         tokens_->current(tool.route.value("oauth_key", ""), auth.value("refresh_token", ""),
                          auth.value("token_file", ""));
-    std::string scope;
-    for (auto& s : auth.value("scopes", json::array()))
-      scope += (scope.empty() ? "" : " ") + s.get<std::string>();
-    o.http["oauth"] = {
-        {"grant", type == "oauth2_refresh_token" ? "refresh_token" : "client_credentials"},
-        {"token_url", auth.value("token_url", "")},
-        {"client_id", auth.value("client_id", "")},
-        {"client_secret", auth.value("client_secret", "")},
-        {"scope", scope},
-        {"refresh_token", st.refresh_token},
-        {"access_token", st.access_token},
-        {"expires_at", st.expires_at}};
+    o.http["oauth"] = {{"access_token", st.access_token}};
   }
   return o;
+}
+
+std::string OpenApiAdapter::before_call(const Tool& tool, bool renew, const Runner& run) const {
+  const json& auth = tool.route.at("auth");
+  std::string type = auth.value("type", "");
+  if (type.rfind("oauth2_", 0) != 0) return "";
+  std::string key = tool.route.value("oauth_key", "");
+  std::string token_file = auth.value("token_file", "");
+  // One token request per source at a time: concurrent calls wait here and
+  // then find the token fresh, so a rotating refresh token is used once.
+  auto refreshing = tokens_->lock(key);
+  openapi::OAuthState st = tokens_->current(key, auth.value("refresh_token", ""), token_file);
+  int64_t now = int64_t(::time(nullptr));
+  bool fresh = !st.access_token.empty() && st.expires_at > now + 60 && !st.refused;
+  if (fresh) return "";
+  std::string scope;
+  for (auto& s : auth.value("scopes", json::array()))
+    if (s.is_string()) scope += (scope.empty() ? "" : " ") + s.get<std::string>();
+  WorkOrder o;
+  o.argv = {"-"};
+  o.limits = tool.limits;
+  o.egress_allow = tool.route.at("egress_allow").get<std::vector<std::string>>();
+  o.sandbox.egress = true;
+  o.http = {{"token_only", true},
+            {"oauth",
+             {{"grant", type == "oauth2_refresh_token" ? "refresh_token" : "client_credentials"},
+              {"token_url", auth.value("token_url", "")},
+              {"client_id", auth.value("client_id", "")},
+              {"client_secret", auth.value("client_secret", "")},
+              {"scope", scope},
+              {"refresh_token", st.refresh_token}}}};
+  WorkResult r = run(o);
+  const json& a = r.stdout_json;
+  if (r.outcome != Outcome::ok || !a.is_object()) {
+    return "Could not get an OAuth token: the token request ended with " +
+           std::string(to_string(r.outcome)) + ".";
+  }
+  if (auto t = a.find("oauth"); t != a.end() && t->is_object()) {
+    // Kept, and a rotated refresh token saved, before any API call is made.
+    tokens_->update(key, *t, token_file);
+    return "";
+  }
+  std::string why = a.contains("error") && a["error"].is_string() ? a["error"].get<std::string>()
+                                                                  : "no token in the answer";
+  return "Could not get an OAuth token: " + why;
+}
+
+bool OpenApiAdapter::credential_refused(const Tool& tool, const WorkResult& r) const {
+  if (tool.route.at("auth").value("type", "").rfind("oauth2_", 0) != 0) return false;
+  const json& a = r.stdout_json;
+  if (!a.is_object() || !a.contains("status") || a["status"] != 401) return false;
+  // The token it carried is dead: the next before_call() fetches a new one.
+  tokens_->mark_refused(tool.route.value("oauth_key", ""));
+  return true;
 }
 
 json OpenApiAdapter::render(const Tool& tool, const WorkResult& r) const {
   const json& a = r.stdout_json;
   std::string what = tool.route.value("method", "") + " " + tool.route.value("path", "");
   if (!r.stdout_is_json || !a.is_object()) return error_result("The request failed: no answer.");
-  if (auto t = a.find("oauth"); t != a.end() && t->is_object()) {
-    const json& auth = tool.route.at("auth");
-    tokens_->update(tool.route.value("oauth_key", ""), *t, auth.value("token_file", ""));
-  }
   if (auto e = a.find("error"); e != a.end() && !a.contains("status")) {
     return error_result("The request " + what + " failed: " +
                         (e->is_string() ? e->get<std::string>() : std::string("unknown error")));

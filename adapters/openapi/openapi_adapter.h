@@ -23,6 +23,8 @@ class OpenApiAdapter : public Adapter {
   std::vector<Tool> load(const LoadContext& ctx) const override;
   Result<WorkOrder> prepare(const Tool& tool, const json& args) const override;
   json render(const Tool& tool, const WorkResult& result) const override;
+  std::string before_call(const Tool& tool, bool renew, const Runner& run) const override;
+  bool credential_refused(const Tool& tool, const WorkResult& result) const override;
 
  private:
   // OAuth2 tokens by source, kept across calls and reloads.

@@ -209,15 +209,35 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
     return make_result(id, std::move(result));
   }
 
-  auto order = tool->adapter->prepare(*tool, args);
-  if (!order) {
-    rec.ended("prepare_failed", nullptr, 0);
-    return make_result(id, tool_error(order.error().message));
-  }
-  order->sandbox = server.sandbox_for(order->sandbox);
-
+  // Whatever the adapter needs first (an OAuth token) runs in a worker too.
+  Runner runner = [&](WorkOrder o) {
+    o.sandbox = server.sandbox_for(o.sandbox);
+    return server.pool().run(o, &cancel, nullptr, false);
+  };
   session.log_to_client(McpLevel::debug, {{"event", "call"}, {"tool", name}}, stream);
-  WorkResult r = server.pool().run(*order, &cancel, tick);
+  WorkResult r;
+  for (int attempt = 0;; ++attempt) {
+    std::string refused = tool->adapter->before_call(*tool, attempt > 0, runner);
+    if (cancel.cancelled()) {
+      rec.ended("cancelled", nullptr, 0);
+      return std::nullopt;
+    }
+    if (!refused.empty()) {
+      rec.ended("credential_failed", nullptr, 0);
+      return make_result(id, tool_error(refused));
+    }
+    auto order = tool->adapter->prepare(*tool, args);
+    if (!order) {
+      rec.ended("prepare_failed", nullptr, 0);
+      return make_result(id, tool_error(order.error().message));
+    }
+    order->sandbox = server.sandbox_for(order->sandbox);
+    r = server.pool().run(*order, &cancel, tick);
+    // A refused credential is renewed once and the call tried once more.
+    if (attempt == 0 && r.outcome == Outcome::ok && tool->adapter->credential_refused(*tool, r))
+      continue;
+    break;
+  }
   uint64_t ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count());

@@ -416,6 +416,10 @@ struct OAuthUpstream {
     });
     svr.Get(R"(/v1/pets/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> lock(mu);
+      if (req.matches[1] == "slow") {
+        std::this_thread::sleep_for(std::chrono::seconds(3));  // beyond the call's timeout
+        return;
+      }
       std::string auth = req.get_header_value("Authorization");
       if (auth.rfind("Bearer ", 0) != 0 || !live.count(auth.substr(7))) {
         res.status = 401;
@@ -437,11 +441,12 @@ struct OAuthUpstream {
   }
 };
 
-std::string oauth_config(const OAuthUpstream& up, const std::string& auth) {
+std::string oauth_config(const OAuthUpstream& up, const std::string& auth,
+                         const std::string& extra = "") {
   std::string base = "http://127.0.0.1:" + std::to_string(up.port);
   return "audit: {path: audit.jsonl}\nsources:\n  - name: pets\n    type: openapi\n    spec: " +
          fixture("petstore.yaml") + "\n    base_url: " + base + "/v1\n    auth: {" + auth +
-         ", token_url: \"" + base + "/oauth/token\", client_id: cid}\n";
+         ", token_url: \"" + base + "/oauth/token\", client_id: cid}\n" + extra;
 }
 
 }  // namespace
@@ -582,4 +587,30 @@ TEST_CASE("openapi: a query API key reaches neither the model nor the audit log"
   std::stringstream ss;
   ss << in.rdbuf();
   CHECK(ss.str().find("k-9f8e7d6c5b4a") == std::string::npos);
+}
+
+TEST_CASE("openapi: a rotated refresh token is saved even when the API call then times out") {
+  OAuthUpstream up;
+  TempDir dir;
+  std::string token_file = dir.path + "/refresh.token";
+  std::string cfg = dir.file(
+      "c.yaml",
+      oauth_config(up, "type: oauth2_refresh_token, refresh_token: rt-0, token_file: " + token_file,
+                   "    timeout_ms: 1500\n"));
+  {
+    auto gw = Gateway::stdio(cfg);
+    gw->initialize();
+    json r = gw->roundtrip(call("pets__showPetById", {{"petId", "slow"}}));
+    CHECK(r["result"].value("isError", false));
+    CHECK(r["result"]["content"][0]["text"].get<std::string>().find("timed out") !=
+          std::string::npos);
+  }
+  std::ifstream in(token_file);
+  std::string saved;
+  std::getline(in, saved);
+  CHECK(saved == "rt-1");  // fetched and saved before the API call began
+  auto gw = Gateway::stdio(cfg);
+  gw->initialize();
+  json r = gw->roundtrip(call("pets__showPetById", {{"petId", "1"}}));
+  CHECK(r["result"]["structuredContent"]["name"] == "at-2");
 }

@@ -19,9 +19,11 @@
 
 namespace toolgate {
 
-// Runs one WorkOrder in a worker, under the gateway's sandbox, for the few
-// things an adapter must fetch while loading (a spec given as a URL).
-using LoadFetcher = std::function<WorkResult(WorkOrder)>;
+// Runs one WorkOrder in a worker, under the gateway's sandbox: for the few
+// things an adapter must fetch while loading (a spec given as a URL) or
+// before a call (an OAuth token). Adapters never do I/O themselves.
+using Runner = std::function<WorkResult(WorkOrder)>;
+using LoadFetcher = Runner;
 
 struct LoadContext {
   const Config& config;
@@ -40,6 +42,17 @@ class Adapter {
   // Turns a worker's result into a CallToolResult. Only called for
   // Outcome::ok and Outcome::tool_error; the gateway words the others.
   virtual json render(const Tool& tool, const WorkResult& result) const = 0;
+  // Work needed before prepare(), such as fetching an OAuth token, done
+  // through `run` (a worker). `renew`: the last attempt's credential was
+  // refused. Returns an error text for the model, or "" to go ahead.
+  virtual std::string before_call(const Tool& tool, bool renew, const Runner& run) const {
+    return "";
+  }
+  // Whether an answer says the credential was refused, so the call is tried
+  // once more after before_call(renew = true).
+  virtual bool credential_refused(const Tool& tool, const WorkResult& result) const {
+    return false;
+  }
 };
 
 class AdapterRegistry {

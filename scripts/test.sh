@@ -13,3 +13,4 @@ ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600
 # The benchmark harness must keep working: a short smoke run, no timing checks.
 build/bench_call --smoke
 build/bench_policy --smoke
+build/bench_mcp --smoke

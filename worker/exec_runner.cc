@@ -147,6 +147,9 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
     ChildFds fds{pc->in.r, pc->out.w, pc->err.w, pc->go.r, pc->broker_child};
     int rc = contain_tool_process(profile, fds, &step);
     if (rc == 0) {
+      // A profile with egress may get an HTTP order: load libcurl while
+      // waiting, not on the call's path. (An exec replaces it all anyway.)
+      if (profile.sandbox.egress) preload_http();
       // Contained; now wait for the call: what to exec arrives on fd 3.
       FrameRead req = read_frame(kExecRequestFd, 1 << 24, -1);
       ::close(kExecRequestFd);

@@ -41,6 +41,22 @@ struct Curl {
   }
 };
 
+// Loaded once per contained process; preload_http() does it before the call
+// arrives, off the call's path.
+Curl& curl_lib() {
+  static Curl c = [] {
+    Curl x;
+    if (!x.load()) x.lib = nullptr;
+    if (x.lib) {
+      // curl_global_init (and with it OpenSSL's) happens on the first
+      // handle: make one now.
+      if (CURL* h = x.easy_init()) x.easy_cleanup(h);
+    }
+    return x;
+  }();
+  return c;
+}
+
 struct Target {
   std::string scheme, host;
   int port = 0;
@@ -381,9 +397,11 @@ json fetch_token(Curl& curl, const json& oauth, int broker_fd, int timeout_ms) {
 
 }  // namespace
 
+void preload_http() { (void)curl_lib(); }
+
 int run_http_request(const json& req, int broker_fd, int timeout_ms) {
-  Curl curl;
-  if (!curl.load()) return answer({{"error", "libcurl is not available in the sandbox"}});
+  Curl& curl = curl_lib();
+  if (!curl.lib) return answer({{"error", "libcurl is not available in the sandbox"}});
   auto oauth = req.find("oauth");
   if (oauth == req.end() || !oauth->is_object()) {
     return answer(perform(curl, req, broker_fd, timeout_ms));

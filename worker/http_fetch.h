@@ -25,5 +25,7 @@ namespace toolgate::worker {
 // `broker_fd`: the socket to the worker for connect requests.
 // Returns the process exit status (0 once an answer, even an error, is printed).
 int run_http_request(const json& request, int broker_fd, int timeout_ms);
+// Loads libcurl (and initializes it) ahead of a call, in a prepared process.
+void preload_http();
 
 }  // namespace toolgate::worker

@@ -17,27 +17,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstdio>
 #include <cstring>
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <vector>
 
+#include "bench/bench_proc.h"
 #include "toolgate/json_limits.h"
 
 using toolgate::json;
 using Clock = std::chrono::steady_clock;
+using namespace bench;
 
 namespace {
 
@@ -70,8 +72,9 @@ struct Upstream {
   std::thread t;
   Upstream() {
     svr.Get(R"(/items/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content(R"({"id":)" + std::string(req.matches[1]) + R"(,"name":"widget","price":9.5})",
-                      "application/json");
+      res.set_content(
+          R"({"id":)" + std::string(req.matches[1]) + R"(,"name":"widget","price":9.5})",
+          "application/json");
     });
     svr.Post("/items", [](const httplib::Request& req, httplib::Response& res) {
       res.status = 201;
@@ -118,162 +121,6 @@ paths:
         - {name: limit, in: query, schema: {type: integer}}
       responses: {"200": {description: hits}}
 )";
-
-// --- processes ---------------------------------------------------------------
-
-struct Child {
-  pid_t pid = -1;
-  int in = -1, out = -1;
-  std::string err_file;
-  ~Child() { stop(); }
-  void stop() {
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      for (int i = 0; i < 100 && ::waitpid(pid, nullptr, WNOHANG) == 0; ++i) ::usleep(20000);
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-      pid = -1;
-    }
-    if (in >= 0) ::close(in), in = -1;
-    if (out >= 0) ::close(out), out = -1;
-  }
-};
-
-std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, bool pipes,
-                             const std::string& err_file) {
-  auto c = std::make_unique<Child>();
-  int in[2], out[2];
-  if (pipes && (::pipe(in) != 0 || ::pipe(out) != 0)) return nullptr;
-  c->err_file = err_file;
-  c->pid = ::fork();
-  if (c->pid == 0) {
-    if (pipes) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-    } else {
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-    }
-    int e = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(e, 2);
-    std::vector<char*> a;
-    for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    ::execv(a[0], a.data());
-    ::_exit(127);
-  }
-  if (pipes) {
-    ::close(in[0]);
-    ::close(out[1]);
-    c->in = in[1];
-    c->out = out[0];
-  }
-  return c;
-}
-
-std::string slurp(const std::string& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// The port a `toolgate serve --listen 127.0.0.1:0` logged.
-int wait_toolgate_port(const Child& c) {
-  for (int i = 0; i < 500; ++i) {
-    std::string log = slurp(c.err_file);
-    auto at = log.find("http://127.0.0.1:");
-    if (at != std::string::npos) return std::atoi(log.c_str() + at + 17);
-    ::usleep(20000);
-  }
-  return 0;
-}
-
-bool wait_port_open(int port) {
-  for (int i = 0; i < 600; ++i) {
-    httplib::Client c("127.0.0.1", port);
-    c.set_connection_timeout(0, 100000);
-    if (auto r = c.Get("/")) return true;
-    ::usleep(50000);
-  }
-  return false;
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// Resident memory (kB) of `pid`, and of all its descendants, from /proc.
-long status_kb(pid_t pid, const char* field) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + strlen(field));
-  return 0;
-}
-
-void descendants(pid_t root, std::vector<pid_t>* out) {
-  std::map<pid_t, std::vector<pid_t>> kids;
-  DIR* d = ::opendir("/proc");
-  while (dirent* e = d ? ::readdir(d) : nullptr) {
-    pid_t p = std::atoi(e->d_name);
-    if (p <= 0) continue;
-    std::string s = slurp("/proc/" + std::to_string(p) + "/stat");
-    auto close = s.rfind(')');
-    if (close == std::string::npos) continue;
-    pid_t ppid = 0;
-    char st;
-    std::istringstream(s.substr(close + 2)) >> st >> ppid;
-    kids[ppid].push_back(p);
-  }
-  if (d) ::closedir(d);
-  std::vector<pid_t> todo = {root};
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
-    for (pid_t k : kids[p]) {
-      out->push_back(k);
-      todo.push_back(k);
-    }
-  }
-}
-
-// Samples the workers' memory while a measurement runs.
-struct MemSampler {
-  pid_t root;
-  std::atomic<bool> stop{false};
-  long workers_sum_kb = 0, worker_max_kb = 0;
-  std::thread t;
-  explicit MemSampler(pid_t r) : root(r) {
-    t = std::thread([this] {
-      while (!stop) {
-        std::vector<pid_t> ds;
-        descendants(root, &ds);
-        long sum = 0;
-        for (pid_t p : ds) {
-          long kb = status_kb(p, "VmRSS:");
-          sum += kb;
-          worker_max_kb = std::max(worker_max_kb, kb);
-        }
-        workers_sum_kb = std::max(workers_sum_kb, sum);
-        ::usleep(20000);
-      }
-    });
-  }
-  ~MemSampler() {
-    stop = true;
-    t.join();
-  }
-};
 
 // --- MCP clients ----------------------------------------------------------------
 
@@ -357,9 +204,13 @@ struct HttpMcp {
   }
   bool with_stream = false;
   bool init() {
-    json req = {{"jsonrpc", "2.0"}, {"id", id++}, {"method", "initialize"},
-                {"params", {{"protocolVersion", "2025-06-18"}, {"capabilities", json::object()},
-                            {"clientInfo", {{"name", "bench"}, {"version", "1"}}}}}};
+    json req = {{"jsonrpc", "2.0"},
+                {"id", id++},
+                {"method", "initialize"},
+                {"params",
+                 {{"protocolVersion", "2025-06-18"},
+                  {"capabilities", json::object()},
+                  {"clientInfo", {{"name", "bench"}, {"version", "1"}}}}}};
     auto r = cli.Post("/mcp", headers(), req.dump(), "application/json");
     if (!r || r->status != 200) return false;
     session = r->get_header_value("Mcp-Session-Id");
@@ -413,15 +264,21 @@ struct StdioMcp {
   }
   bool init() {
     int i = id++;
-    send({{"jsonrpc", "2.0"}, {"id", i}, {"method", "initialize"},
-          {"params", {{"protocolVersion", "2025-06-18"}, {"capabilities", json::object()},
-                      {"clientInfo", {{"name", "bench"}, {"version", "1"}}}}}});
+    send({{"jsonrpc", "2.0"},
+          {"id", i},
+          {"method", "initialize"},
+          {"params",
+           {{"protocolVersion", "2025-06-18"},
+            {"capabilities", json::object()},
+            {"clientInfo", {{"name", "bench"}, {"version", "1"}}}}}});
     if (recv_id(i).is_null()) return false;
     return send({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
   }
   bool call(const std::string& tool, const json& args) {
     int i = id++;
-    send({{"jsonrpc", "2.0"}, {"id", i}, {"method", "tools/call"},
+    send({{"jsonrpc", "2.0"},
+          {"id", i},
+          {"method", "tools/call"},
           {"params", {{"name", tool}, {"arguments", args}}}});
     json r = recv_id(i);
     return r.is_object() && r.contains("result") && !r["result"].value("isError", false);
@@ -456,8 +313,10 @@ void throughput(Row* row, double seconds, Make make, Call call) {
         }
         while (!go) std::this_thread::yield();
         while (!stop) {
-          if (call(*client)) ++done;
-          else ++failed;
+          if (call(*client))
+            ++done;
+          else
+            ++failed;
         }
       });
     }
@@ -492,9 +351,14 @@ std::string write_file(const std::string& name, const std::string& text) {
 
 std::string toolgate_config(int up_port, const std::string& mode) {
   return "server: {http_threads: 128, log_level: info}\n"
-         "workers: {mode: " + mode + ", max_concurrent: 64, prespawn: 4}\n"
-         "sources:\n  - name: items\n    type: openapi\n    spec: " + g_dir + "/spec.yaml\n"
-         "    base_url: http://127.0.0.1:" + std::to_string(up_port) + "\n";
+         "workers: {mode: " +
+         mode +
+         ", max_concurrent: 64, prespawn: 4}\n"
+         "sources:\n  - name: items\n    type: openapi\n    spec: " +
+         g_dir +
+         "/spec.yaml\n"
+         "    base_url: http://127.0.0.1:" +
+         std::to_string(up_port) + "\n";
 }
 
 }  // namespace
@@ -504,10 +368,14 @@ int main(int argc, char** argv) {
   double seconds = 3;
   bool smoke = false;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "--smoke")) smoke = true, calls = 20, seconds = 0.3;
-    else if (!strcmp(argv[i], "--calls") && i + 1 < argc) calls = std::atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
-    else return std::printf("usage: bench_mcp [--calls N] [--seconds S] [--smoke]\n"), 2;
+    if (!strcmp(argv[i], "--smoke"))
+      smoke = true, calls = 20, seconds = 0.3;
+    else if (!strcmp(argv[i], "--calls") && i + 1 < argc)
+      calls = std::atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+      seconds = std::atof(argv[++i]);
+    else
+      return std::printf("usage: bench_mcp [--calls N] [--seconds S] [--smoke]\n"), 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
   char tmpl[] = "/tmp/toolgate-bench-mcp-XXXXXX";
@@ -523,25 +391,32 @@ int main(int argc, char** argv) {
     httplib::Client c("127.0.0.1", up.port);
     c.set_keep_alive(true);
     c.set_tcp_nodelay(true);
-    r.lat = sequential(calls, [&] { auto res = c.Get("/items/7"); return res && res->status == 200; },
-                       &r.failures);
-    throughput(&r, seconds,
-               [&] {
-                 auto cl = std::make_unique<httplib::Client>("127.0.0.1", up.port);
-                 cl->set_keep_alive(true);
-                 cl->set_tcp_nodelay(true);
-                 return cl;
-               },
-               [](httplib::Client& cl) {
-                 auto res = cl.Get("/items/7");
-                 return res && res->status == 200;
-               });
+    r.lat = sequential(
+        calls,
+        [&] {
+          auto res = c.Get("/items/7");
+          return res && res->status == 200;
+        },
+        &r.failures);
+    throughput(
+        &r, seconds,
+        [&] {
+          auto cl = std::make_unique<httplib::Client>("127.0.0.1", up.port);
+          cl->set_keep_alive(true);
+          cl->set_tcp_nodelay(true);
+          return cl;
+        },
+        [](httplib::Client& cl) {
+          auto res = cl.Get("/items/7");
+          return res && res->status == 200;
+        });
     rows.push_back(r);
   }
 
   std::string bin = std::string(BUILD_DIR) + "/toolgate";
   for (const char* mode : {"per_call", "pooled"}) {
-    std::string cfg = write_file(std::string("toolgate-") + mode + ".yaml", toolgate_config(up.port, mode));
+    std::string cfg =
+        write_file(std::string("toolgate-") + mode + ".yaml", toolgate_config(up.port, mode));
     {  // HTTP
       auto gw = spawn({bin, "serve", "-c", cfg, "--listen", "127.0.0.1:0"}, false,
                       g_dir + "/gw-http-" + mode + ".log");
@@ -552,13 +427,15 @@ int main(int argc, char** argv) {
         MemSampler mem(gw->pid);
         HttpMcp c(port);
         if (c.init()) {
-          r.lat = sequential(calls, [&] { return c.call("items__getItem", args); }, &r.failures);
-          throughput(&r, seconds,
-                     [&] {
-                       auto m = std::make_unique<HttpMcp>(port);
-                       return m->init() ? std::move(m) : nullptr;
-                     },
-                     [&](HttpMcp& m) { return m.call("items__getItem", args); });
+          r.lat = sequential(
+              calls, [&] { return c.call("items__getItem", args); }, &r.failures);
+          throughput(
+              &r, seconds,
+              [&] {
+                auto m = std::make_unique<HttpMcp>(port);
+                return m->init() ? std::move(m) : nullptr;
+              },
+              [&](HttpMcp& m) { return m.call("items__getItem", args); });
         }
         r.workers_kb = mem.workers_sum_kb;
         r.worker_max_kb = mem.worker_max_kb;
@@ -575,7 +452,8 @@ int main(int argc, char** argv) {
       MemSampler mem(gw->pid);
       StdioMcp c(*gw);
       if (c.init()) {
-        r.lat = sequential(calls, [&] { return c.call("items__getItem", args); }, &r.failures);
+        r.lat = sequential(
+            calls, [&] { return c.call("items__getItem", args); }, &r.failures);
       } else {
         r.failures = -1;
       }
@@ -587,7 +465,8 @@ int main(int argc, char** argv) {
   }
 
   // The Node peer, on the same spec and upstream.
-  std::string peer = std::string(SOURCE_DIR) + "/tests/npm/node_modules/@ivotoby/openapi-mcp-server/bin/mcp-server.js";
+  std::string peer = std::string(SOURCE_DIR) +
+                     "/tests/npm/node_modules/@ivotoby/openapi-mcp-server/bin/mcp-server.js";
   std::string node = std::string(SOURCE_DIR) + "/tests/npm/node_modules/.bin/node";
   if (::access(peer.c_str(), R_OK) == 0 && ::access(node.c_str(), X_OK) == 0) {
     int port = free_port();
@@ -610,14 +489,16 @@ int main(int argc, char** argv) {
         }
       }
       if (!tool.empty()) {
-        r.lat = sequential(calls, [&] { return c.call(tool, args); }, &r.failures);
-        throughput(&r, seconds,
-                   [&] {
-                     auto m = std::make_unique<HttpMcp>(port);
-                     m->with_stream = true;
-                     return m->init() ? std::move(m) : nullptr;
-                   },
-                   [&](HttpMcp& m) { return m.call(tool, args); });
+        r.lat = sequential(
+            calls, [&] { return c.call(tool, args); }, &r.failures);
+        throughput(
+            &r, seconds,
+            [&] {
+              auto m = std::make_unique<HttpMcp>(port);
+              m->with_stream = true;
+              return m->init() ? std::move(m) : nullptr;
+            },
+            [&](HttpMcp& m) { return m.call(tool, args); });
       } else {
         r.failures = -1;
         r.name += " (no getItem tool found)";
@@ -631,9 +512,10 @@ int main(int argc, char** argv) {
     rows.push_back(r);
   }
 
-  std::printf("MCP tools/call of GET /items/{id}: %d sequential calls, then %.1f s at 1, 8 and 32 "
-              "sessions\n",
-              calls, seconds);
+  std::printf(
+      "MCP tools/call of GET /items/{id}: %d sequential calls, then %.1f s at 1, 8 and 32 "
+      "sessions\n",
+      calls, seconds);
   std::printf("%-42s %8s %8s %8s %8s %9s %9s %9s %9s %9s %6s\n", "path", "p50 ms", "p90", "p99",
               "max", "c1 /s", "c8 /s", "c32 /s", "RSS MB", "wrk MB", "fail");
   for (auto& r : rows) {
@@ -644,15 +526,17 @@ int main(int argc, char** argv) {
   const Row& floor = rows[0];
   std::printf("workers: peak single worker RSS %.1f MB (http per_call)\n",
               double(rows[1].worker_max_kb) / 1024);
-  std::printf("summary: p50 over the floor: http per_call +%.3f ms, http pooled +%.3f ms, stdio "
-              "per_call +%.3f ms, stdio pooled +%.3f ms",
-              rows[1].lat.p50 - floor.lat.p50, rows[3].lat.p50 - floor.lat.p50,
-              rows[2].lat.p50 - floor.lat.p50, rows[4].lat.p50 - floor.lat.p50);
+  std::printf(
+      "summary: p50 over the floor: http per_call +%.3f ms, http pooled +%.3f ms, stdio "
+      "per_call +%.3f ms, stdio pooled +%.3f ms",
+      rows[1].lat.p50 - floor.lat.p50, rows[3].lat.p50 - floor.lat.p50,
+      rows[2].lat.p50 - floor.lat.p50, rows[4].lat.p50 - floor.lat.p50);
   if (rows.size() > 5 && rows[5].lat.p50 > 0) {
-    std::printf("; peer p50 %.3f ms, toolgate http pooled p50 = %.2fx the peer's, c32 "
-                "throughput = %.2fx the peer's",
-                rows[5].lat.p50, rows[3].lat.p50 / std::max(rows[5].lat.p50, 1e-9),
-                rows[3].thr[2] / std::max(rows[5].thr[2], 1e-9));
+    std::printf(
+        "; peer p50 %.3f ms, toolgate http pooled p50 = %.2fx the peer's, c32 "
+        "throughput = %.2fx the peer's",
+        rows[5].lat.p50, rows[3].lat.p50 / std::max(rows[5].lat.p50, 1e-9),
+        rows[3].thr[2] / std::max(rows[5].thr[2], 1e-9));
   }
   std::printf("\n");
   std::system(("rm -rf " + g_dir).c_str());

@@ -122,6 +122,15 @@ paths:
       responses: {"200": {description: hits}}
 )";
 
+// The first failed answer, printed after the table: a failure count alone
+// says nothing about why.
+std::mutex g_fail_mu;
+std::string g_first_failure;
+void note_failure(const json& r) {
+  std::lock_guard<std::mutex> lock(g_fail_mu);
+  if (g_first_failure.empty()) g_first_failure = toolgate::dump_safe(r).substr(0, 300);
+}
+
 // --- MCP clients ----------------------------------------------------------------
 
 json first_json(const httplib::Result& r) {
@@ -234,7 +243,9 @@ struct HttpMcp {
   }
   bool call(const std::string& tool, const json& args) {
     json r = request("tools/call", {{"name", tool}, {"arguments", args}});
-    return r.is_object() && r.contains("result") && !r["result"].value("isError", false);
+    bool ok = r.is_object() && r.contains("result") && !r["result"].value("isError", false);
+    if (!ok) note_failure(r);
+    return ok;
   }
 };
 
@@ -539,6 +550,7 @@ int main(int argc, char** argv) {
         rows[3].thr[2] / std::max(rows[5].thr[2], 1e-9));
   }
   std::printf("\n");
+  if (!g_first_failure.empty()) std::printf("first failure: %s\n", g_first_failure.c_str());
   std::system(("rm -rf " + g_dir).c_str());
   bool failed = false;
   for (auto& r : rows) failed = failed || r.failures != 0;

@@ -5,6 +5,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 
@@ -56,6 +58,7 @@ void ConfigWatcher::arm() {
   dirs_.clear();
   files_.clear();
   auto cfg = server_.config();
+  armed_for_ = cfg;
   std::vector<std::string> paths = {cfg->path};
   paths.insert(paths.end(), cfg->policies.begin(), cfg->policies.end());
   for (auto& p : paths) {
@@ -79,9 +82,14 @@ void ConfigWatcher::loop() {
   bool pending = false;
   for (;;) {
     pollfd p[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-    int rc = ::poll(p, 2, pending ? kDebounceMs : -1);
-    if (rc < 0) continue;
+    int rc = ::poll(p, 2, pending ? kDebounceMs : 1000);
+    if (rc < 0) {
+      if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
     if (p[1].revents) return;
+    // A reload by SIGHUP may have changed the list of policy files.
+    if (!pending && server_.config() != armed_for_) arm();
     if (rc == 0 && pending) {
       // Quiet for a moment after the last change: the save is complete.
       pending = false;

@@ -179,9 +179,8 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
   // Credentials and static headers from the source's config.
   const json& auth = route.value("auth", json::object());
   std::string type = auth.value("type", "");
-  auto header_ok = [](const std::string& v) { return header_safe(v); };
-  if (!header_ok(auth.value("token", "")) || !header_ok(auth.value("value", "")) ||
-      !header_ok(auth.value("name", "")))
+  if (!header_safe(auth.value("token", "")) || !header_safe(auth.value("value", "")) ||
+      !header_safe(auth.value("name", "")))
     return Error{0, "the configured credential contains a line break"};
   if (type == "bearer") {
     r.headers.push_back("Authorization: Bearer " + auth.value("token", ""));

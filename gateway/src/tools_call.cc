@@ -15,6 +15,10 @@
 namespace toolgate {
 namespace {
 
+constexpr const char* kAuditUnavailable =
+    "The audit log cannot be written, so no call goes ahead without its record. The operator "
+    "has been told.";
+
 json tool_error(const std::string& text) {
   return {{"content", {{{"type", "text"}, {"text", text}}}}, {"isError", true}};
 }
@@ -120,8 +124,7 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   CallRecord rec(server, snap, session, *tool, args);
   Decision decision = snap.policy->decide({caller, *tool, args});
   if (!rec.decided(decision)) {
-    return make_result(id, tool_error("The audit log cannot be written, so no call goes ahead "
-                                      "without its record. The operator has been told."));
+    return make_result(id, tool_error(kAuditUnavailable));
   }
   if (decision.effect == Effect::deny) {
     log::info("call denied", {{"tool", name}, {"caller", caller.id}, {"rule", decision.rule_id}});
@@ -160,8 +163,7 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
                         snap.config->path};
     Verdict v = obtain_approval(server, session, req, stream, cancel, tick, &by);
     if (!rec.approval(v, by, req.digest)) {
-      return make_result(id, tool_error("The audit log cannot be written, so no call goes ahead "
-                                        "without its record. The operator has been told."));
+      return make_result(id, tool_error(kAuditUnavailable));
     }
     if (v == Verdict::cancelled) {
       rec.closed("cancelled");

@@ -16,9 +16,6 @@
 #include <sstream>
 
 namespace th {
-namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::string read_file(const std::string& p) {
   std::ifstream f(p, std::ios::binary);
@@ -26,6 +23,10 @@ std::string read_file(const std::string& p) {
   ss << f.rdbuf();
   return ss.str();
 }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
 
 std::map<pid_t, pid_t> parent_map() {
   std::map<pid_t, pid_t> ppid;

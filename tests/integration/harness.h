@@ -47,6 +47,8 @@ int wait_no_descendants(pid_t pid, int ms);
 std::vector<pid_t> worker_children(pid_t pid);
 
 std::string testcase(const std::string& name);  // path of a tests/testcases program
+// A whole file ("" when it cannot be read).
+std::string read_file(const std::string& path);
 
 struct Run {
   int status;       // exit status, -1 when killed by a signal

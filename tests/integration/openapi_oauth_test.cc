@@ -120,11 +120,9 @@ TEST_CASE("openapi: OAuth2 client credentials are fetched once, cached, and rene
     up.issued = 100;
   }
   CHECK(pet("4")["structuredContent"]["name"] == "at-101");
-  std::ifstream in(dir.path + "/audit.jsonl");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  CHECK(ss.str().find("csecret") == std::string::npos);
-  CHECK(ss.str().find("at-1") == std::string::npos);
+  std::string audit = read_file(dir.path + "/audit.jsonl");
+  CHECK(audit.find("csecret") == std::string::npos);
+  CHECK(audit.find("at-1") == std::string::npos);
   CHECK(gw->stderr_text().find("csecret") == std::string::npos);
 }
 

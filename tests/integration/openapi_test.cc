@@ -86,16 +86,10 @@ struct PetUpstream {
       res.set_content("stored " + std::to_string(req.body.size()) + " bytes", "text/plain");
     });
     svr.Get("/spec.yaml", [](const httplib::Request&, httplib::Response& res) {
-      std::ifstream in(fixture("petstore.yaml"));
-      std::stringstream ss;
-      ss << in.rdbuf();
-      res.set_content(ss.str(), "application/yaml");
+      res.set_content(read_file(fixture("petstore.yaml")), "application/yaml");
     });
     svr.Get("/spec.json", [](const httplib::Request&, httplib::Response& res) {
-      std::ifstream in(fixture("swagger2.json"));
-      std::stringstream ss;
-      ss << in.rdbuf();
-      res.set_content(ss.str(), "application/json");
+      res.set_content(read_file(fixture("swagger2.json")), "application/json");
     });
     port = svr.bind_to_any_port("127.0.0.1");
     t = std::thread([this] { svr.listen_after_bind(); });
@@ -276,10 +270,7 @@ TEST_CASE("openapi: upstream errors, rate limits and spec violations are tool er
   CHECK(text_of(gone) == "HTTP 204 (no content)");
 
   // The audit log has the upstream status, and never the token.
-  std::ifstream in(f.dir.path + "/audit.jsonl");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string audit = ss.str();
+  std::string audit = read_file(f.dir.path + "/audit.jsonl");
   CHECK(audit.find("\"upstream_status\":404") != std::string::npos);
   CHECK(audit.find("\"upstream_status\":204") != std::string::npos);
   CHECK(audit.find("tok-s3cr3t") == std::string::npos);
@@ -346,11 +337,9 @@ rules:
   CHECK(text_of(nowhere).find("No tool named") == 0);
   CHECK(f.up.count() == before + 1);
 
-  std::ifstream in(f.dir.path + "/audit.jsonl");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  CHECK(ss.str().find("\"rule\":\"no-deleting\"") != std::string::npos);
-  CHECK(ss.str().find("\"tool\":\"pets__showPetById\"") != std::string::npos);
+  std::string audit = read_file(f.dir.path + "/audit.jsonl");
+  CHECK(audit.find("\"rule\":\"no-deleting\"") != std::string::npos);
+  CHECK(audit.find("\"tool\":\"pets__showPetById\"") != std::string::npos);
 }
 
 TEST_CASE(
@@ -431,8 +420,5 @@ TEST_CASE("openapi: a query API key reaches neither the model nor the audit log"
   CHECK(all.find("k-9f8e7d6c5b4a") == std::string::npos);
   CHECK(bin["result"]["content"][0]["type"] == "resource");
   CHECK(bin["result"]["content"][0]["resource"]["blob"] == "iVBORwD/");
-  std::ifstream in(f.dir.path + "/audit-q.jsonl");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  CHECK(ss.str().find("k-9f8e7d6c5b4a") == std::string::npos);
+  CHECK(read_file(f.dir.path + "/audit-q.jsonl").find("k-9f8e7d6c5b4a") == std::string::npos);
 }

@@ -18,16 +18,9 @@ using namespace th;
 
 namespace {
 
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<json> audit_records(const std::string& path) {
   std::vector<json> out;
-  std::istringstream in(slurp(path));
+  std::istringstream in(read_file(path));
   std::string line;
   while (std::getline(in, line)) out.push_back(json::parse(line));  // every line must parse
   return out;
@@ -151,7 +144,7 @@ TEST_CASE("policy: denied calls are tool errors naming the rule; never-allowed t
   CHECK(ends[1]["call"] == decisions[1]["call"]);
   CHECK(ends[1]["outcome"] == "denied");
   CHECK(ends[1]["dispatched"] == false);
-  CHECK(slurp(f.audit).find("tok-123456") == std::string::npos);
+  CHECK(read_file(f.audit).find("tok-123456") == std::string::npos);
 
   auto tail = run("audit tail -c " + f.config + " -n 3");
   CHECK(tail.status == 0);
@@ -257,7 +250,7 @@ TEST_CASE("policy: approval over elicitation shows the exact call; decline denie
   CHECK(ends[0]["outcome"] == "declined");
   CHECK(ends[1]["outcome"] == "ok");
   // The audit log still hides the secret-looking argument.
-  CHECK(slurp(f.audit).find("pw-9876") == std::string::npos);
+  CHECK(read_file(f.audit).find("pw-9876") == std::string::npos);
 }
 
 TEST_CASE("policy: without elicitation a call waits for `toolgate approvals`; a timeout denies") {
@@ -302,9 +295,9 @@ TEST_CASE("policy: without elicitation a call waits for `toolgate approvals`; a 
   CHECK(again.out.find("no pending approval") != std::string::npos);
 
   PolicyFixture g(kBasicPolicy);
-  std::string quick = g.dir.file("quick.yaml", slurp(g.config));
+  std::string quick = g.dir.file("quick.yaml", read_file(g.config));
   {
-    std::string t = slurp(quick);
+    std::string t = read_file(quick);
     t.replace(t.find("timeout_ms: 20000"), 17, "timeout_ms: 1000");
     std::ofstream(quick) << t;
   }

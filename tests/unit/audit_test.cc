@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "temp_dir.h"
 #include "toolgate/audit.h"
 #include "toolgate/auth.h"
 #include "toolgate/metrics.h"
@@ -22,15 +23,6 @@ std::string slurp(const std::string& p) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-struct Dir {
-  std::string path;
-  Dir() {
-    char t[] = "/tmp/tg-audit-XXXXXX";
-    path = ::mkdtemp(t);
-  }
-  ~Dir() { std::system(("rm -rf " + path).c_str()); }
-};
 
 }  // namespace
 
@@ -60,9 +52,9 @@ TEST_CASE("args_digest is canonical: key order does not matter, values do") {
 }
 
 TEST_CASE("the audit log appends one JSON line per record, mode 0600, and rotates by size") {
-  Dir d;
+  TempDir d;
   AuditConfig cfg;
-  cfg.path = d.path + "/audit.jsonl";
+  cfg.path = (d.path / "audit.jsonl").string();
   cfg.max_bytes = 4096;
   cfg.keep = 2;
   auto log = AuditLog::open(cfg);
@@ -86,7 +78,7 @@ TEST_CASE("the audit log appends one JSON line per record, mode 0600, and rotate
   CHECK(json::parse(last)["n"] == 299);
 
   AuditConfig bad;
-  bad.path = d.path + "/missing/dir/audit.jsonl";
+  bad.path = (d.path / "missing" / "dir" / "audit.jsonl").string();
   auto b = AuditLog::open(bad);
   REQUIRE_FALSE(b);
   CHECK(b.error().message.find("cannot open the audit log") == 0);

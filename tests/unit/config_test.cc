@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "config_error.h"
+#include "temp_dir.h"
 
 #include <unistd.h>
 
@@ -23,21 +24,6 @@ namespace {
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "toolgate-unit-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream f(path / name, std::ios::binary);
-    f << content;
-    return (path / name).string();
-  }
-};
 
 // A unique environment variable name per call, so tests never collide.
 std::string unique_env_name(const char* stem) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "config_error.h"
+#include "temp_dir.h"
 #include "toolgate/adapter.h"
 #include "toolgate/config.h"
 #include "toolgate/policy.h"
@@ -14,19 +15,6 @@
 using namespace toolgate;
 
 namespace {
-
-struct PolicyDir {
-  std::string path;
-  PolicyDir() {
-    char tmpl[] = "/tmp/tg-policy-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~PolicyDir() { std::system(("rm -rf " + path).c_str()); }
-  std::string file(const std::string& name, const std::string& text) const {
-    std::ofstream(path + "/" + name) << text;
-    return path + "/" + name;
-  }
-};
 
 Tool make_tool(const std::string& name, const std::string& source, json annotations = nullptr,
                json facts = json::object()) {
@@ -38,10 +26,10 @@ Tool make_tool(const std::string& name, const std::string& source, json annotati
   return t;
 }
 
-std::shared_ptr<const PolicySet> load(const PolicyDir& d, const std::vector<std::string>& texts) {
+std::shared_ptr<const PolicySet> load(const TempDir& d, const std::vector<std::string>& texts) {
   std::vector<std::string> files;
   for (size_t i = 0; i < texts.size(); ++i)
-    files.push_back(d.file("p" + std::to_string(i) + ".yaml", texts[i]));
+    files.push_back(d.write("p" + std::to_string(i) + ".yaml", texts[i]));
   return PolicySet::load(files, nullptr);
 }
 
@@ -51,7 +39,7 @@ Decision decide(const PolicySet& p, const Tool& t, json args = json::object(),
 }
 
 std::string load_error(const std::string& text) {
-  PolicyDir d;
+  TempDir d;
   return config_error([&] { load(d, {text}); });
 }
 
@@ -80,17 +68,17 @@ TEST_CASE("policy load errors name file:line:col and what is wrong") {
   CHECK(load_error("version: 1\nrules:\n  - id: a\n    effect: deny\n    when: {args..x: 1}\n")
             .find("malformed argument path") != std::string::npos);
 
-  PolicyDir d;
+  TempDir d;
   std::string dup = config_error([&] {
     load(d, {"version: 1\nrules:\n  - id: same\n    effect: allow\n",
              "version: 1\nrules:\n  - {id: other, effect: deny}\n  - {id: same, effect: deny}\n"});
   });
-  CHECK(dup.find("p1.yaml:4:10: duplicate rule id 'same' (first defined at " + d.path +
+  CHECK(dup.find("p1.yaml:4:10: duplicate rule id 'same' (first defined at " + d.path.string() +
                  "/p0.yaml:3:9)") != std::string::npos);
 }
 
 TEST_CASE("deny beats approve beats allow; the default applies when nothing matches") {
-  PolicyDir d;
+  TempDir d;
   auto p = load(d, {R"(version: 1
 default: deny
 rules:
@@ -119,7 +107,7 @@ rules:
 }
 
 TEST_CASE("several files: a later file never weakens an earlier deny or default") {
-  PolicyDir d;
+  TempDir d;
   auto p = load(d, {"version: 1\ndefault: deny\nrules:\n  - {id: no-rm, tools: [\"*rm*\"], "
                     "effect: deny}\n",
                     "version: 1\ndefault: allow\nrules:\n  - {id: team-rm, tools: [\"t__rm\"], "
@@ -133,7 +121,7 @@ TEST_CASE("several files: a later file never weakens an earlier deny or default"
 }
 
 TEST_CASE("callers: id globs and role:NAME; a caller without roles matches no role rule") {
-  PolicyDir d;
+  TempDir d;
   auto p = load(d, {R"(version: 1
 rules:
   - {id: support, tools: ["*"], callers: ["role:support"], effect: allow}
@@ -151,7 +139,7 @@ rules:
 }
 
 TEST_CASE("condition operators on arguments, including nested paths and list indexes") {
-  PolicyDir d;
+  TempDir d;
   auto p = load(d, {R"(version: 1
 default: allow
 rules:
@@ -204,7 +192,7 @@ rules:
 }
 
 TEST_CASE("a value a condition cannot judge fails safe: deny rules match, allow rules do not") {
-  PolicyDir d;
+  TempDir d;
   auto p = load(d, {R"(version: 1
 default: allow
 rules:
@@ -227,7 +215,7 @@ rules:
 }
 
 TEST_CASE("annotations use MCP's defaults; http and graphql facts come from the adapter") {
-  PolicyDir d;
+  TempDir d;
   auto p = load(d, {R"(version: 1
 default: allow
 rules:
@@ -254,7 +242,7 @@ rules:
 }
 
 TEST_CASE("an exhausted rate limit denies, names the reset time, and counts per caller") {
-  PolicyDir d;
+  TempDir d;
   auto p = load(d, {R"(version: 1
 rules:
   - id: quota
@@ -294,7 +282,7 @@ TEST_CASE("token buckets refill over their period and take from all buckets or n
 }
 
 TEST_CASE("denies_always hides a tool only when no arguments could let the call through") {
-  PolicyDir d;
+  TempDir d;
   auto p = load(d, {R"(version: 1
 default: deny
 rules:
@@ -315,7 +303,7 @@ rules:
 }
 
 TEST_CASE("lint warns about globs that match nothing, unknown roles and shadowed rules") {
-  PolicyDir d;
+  TempDir d;
   auto p = load(d, {R"(version: 1
 rules:
   - {id: wide-deny, tools: ["t__*"], effect: deny}
@@ -329,8 +317,8 @@ rules:
       "sources:\n"
       "  - {name: t, type: script, tools: [{name: a, command: [/bin/true]}]}\n"
       "  - {name: u, type: script, tools: [{name: b, command: [/bin/true]}]}\n";
-  PolicyDir cd;
-  auto config = load_config(cd.file("c.yaml", cfg));
+  TempDir cd;
+  auto config = load_config(cd.write("c.yaml", cfg));
   AdapterRegistry reg;
   register_builtin_adapters(reg);
   auto cat = Catalog::build(*config, reg);

@@ -1,5 +1,6 @@
 // The adapters that ship with toolgate. The gateway core knows none of them
 // by name; this list is the one place that does.
+#include "adapters/graphql/graphql_adapter.h"
 #include "adapters/openapi/openapi_adapter.h"
 #include "adapters/script/script_adapter.h"
 #include "toolgate/adapter.h"
@@ -9,6 +10,7 @@ namespace toolgate {
 void register_builtin_adapters(AdapterRegistry& registry) {
   registry.add("script", std::make_unique<ScriptAdapter>());
   registry.add("openapi", std::make_unique<OpenApiAdapter>());
+  registry.add("graphql", std::make_unique<GraphQlAdapter>());
 }
 
 }  // namespace toolgate

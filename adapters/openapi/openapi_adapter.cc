@@ -90,17 +90,6 @@ json output_schema(const json& s, const json& defs) {
   return with_defs(s, defs);
 }
 
-std::string host_port(const std::string& url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return "";
-  std::string scheme = url.substr(0, scheme_end);
-  std::string rest = url.substr(scheme_end + 3);
-  std::string hp = rest.substr(0, rest.find_first_of("/?#"));
-  if (hp.find('@') != std::string::npos) return "";
-  bool has_port = hp.rfind(':') != std::string::npos && hp.back() != ']';
-  return has_port ? hp : hp + (scheme == "https" ? ":443" : ":80");
-}
-
 // Without an operationId: "put_files_path" for PUT /files/{path}.
 std::string fallback_name(const Operation& op) {
   std::string out;
@@ -141,7 +130,7 @@ std::string fetch_spec(const LoadContext& ctx, const std::string& url) {
   if (auto e = src.find("egress"); e != src.end())
     o.egress_allow = e->value("allow", std::vector<std::string>{});
   else
-    o.egress_allow = {host_port(url)};
+    o.egress_allow = {url_host_port(url)};
   o.sandbox.egress = true;
   o.http = {{"method", "GET"},
             {"url", url},
@@ -260,13 +249,13 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
   if (auto e = src.find("egress"); e != src.end()) {
     egress = e->value("allow", std::vector<std::string>{});
   } else {
-    egress = {host_port(base_url)};  // the API itself, and nothing else
+    egress = {url_host_port(base_url)};  // the API itself, and nothing else
   }
   json auth = src.value("auth", json::object());
   std::string oauth_key;
   if (auth.value("type", "").rfind("oauth2_", 0) == 0) {
     // The token endpoint is part of the credential: reachable like the API.
-    std::string token_hp = host_port(auth.value("token_url", ""));
+    std::string token_hp = url_host_port(auth.value("token_url", ""));
     if (token_hp.empty())
       doc.fail(sp + "/auth/token_url", "expected an http(s) URL without credentials");
     if (std::find(egress.begin(), egress.end(), token_hp) == egress.end())

@@ -14,6 +14,18 @@
 #include "toolgate/naming.h"
 
 namespace toolgate {
+
+std::string url_host_port(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return "";
+  std::string scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return "";
+  std::string rest = url.substr(scheme_end + 3);
+  std::string hp = rest.substr(0, rest.find_first_of("/?#"));
+  if (hp.empty() || hp.find('@') != std::string::npos) return "";
+  bool has_port = hp.rfind(':') != std::string::npos && hp.back() != ']';
+  return has_port ? hp : hp + (scheme == "https" ? ":443" : ":80");
+}
 namespace {
 
 std::string lower(std::string s) {

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "policy_rule.h"
+#include "toolgate/adapter.h"
 #include "toolgate/naming.h"
 
 namespace toolgate {
@@ -184,7 +185,8 @@ bool rule_covers_caller(const PolicyRule& r, const Caller& c) {
   return false;
 }
 
-json static_facts(const Caller& caller, const Tool& tool) {
+// `args` null: facts that do not depend on the call (denies_always()).
+json static_facts(const Caller& caller, const Tool& tool, const json* args) {
   // MCP's defaults for absent hints: a tool is assumed to write, destroy,
   // not be idempotent and reach the outside world unless it says otherwise.
   // A hint that is not a boolean counts as absent.
@@ -200,6 +202,12 @@ json static_facts(const Caller& caller, const Tool& tool) {
   if (tool.facts.is_object()) {
     if (auto h = tool.facts.find("http"); h != tool.facts.end()) f["http"] = *h;
     if (auto g = tool.facts.find("graphql"); g != tool.facts.end()) f["graphql"] = *g;
+  }
+  if (args && tool.adapter && tool.facts.value("per_call", false)) {
+    json extra = tool.adapter->call_facts(tool, *args);
+    if (extra.is_object())
+      for (auto& [k, v] : extra.items())
+        if (k == "http" || k == "graphql") f[k] = v;
   }
   return f;
 }
@@ -288,7 +296,7 @@ Decision PolicySet::evaluate(const CallContext& call, std::vector<RuleTrace>* tr
   // Built on first use: most rules look only at arguments, or at nothing.
   std::optional<json> facts_store;
   auto facts = [&]() -> const json& {
-    if (!facts_store) facts_store = static_facts(call.caller, call.tool);
+    if (!facts_store) facts_store = static_facts(call.caller, call.tool, &call.args);
     return *facts_store;
   };
   static const json kNoFacts = json::object();
@@ -363,14 +371,17 @@ Explanation PolicySet::explain(const CallContext& call) const {
 }
 
 bool PolicySet::denies_always(const Caller& caller, const Tool& tool) const {
-  json facts = static_facts(caller, tool);
+  json facts = static_facts(caller, tool, nullptr);
+  bool per_call = tool.facts.is_object() && tool.facts.value("per_call", false);
   bool may_pass = default_ != Effect::deny;
   for (auto& rp : rules_) {
     const PolicyRule& r = *rp;
     if (!rule_covers_tool(r, tool) || !rule_covers_caller(r, caller)) continue;
     bool possible = true, certain = true;
     for (const Condition& c : r.when) {
-      if (c.field == Field::args) {
+      bool from_call = per_call && (c.field == Field::http_method || c.field == Field::http_path ||
+                                    c.field == Field::graphql_operation);
+      if (c.field == Field::args || from_call) {
         certain = false;  // depends on the arguments: it may or may not match
         continue;
       }

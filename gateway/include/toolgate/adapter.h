@@ -48,6 +48,9 @@ class Adapter {
   virtual std::string before_call(const Tool& tool, bool renew, const Runner& run) const {
     return "";
   }
+  // Facts for the policy that depend on the arguments (merged over
+  // tool.facts) for tools whose facts say "per_call". Pure; null for none.
+  virtual json call_facts(const Tool& tool, const json& args) const { return nullptr; }
   // Whether an answer says the credential was refused, so the call is tried
   // once more after before_call(renew = true).
   virtual bool credential_refused(const Tool& tool, const WorkResult& result) const {

@@ -32,8 +32,13 @@ struct Tool {
   json output_schema;  // null when the tool declares none
   json annotations;    // object or null; untrusted hints
   json route;          // adapter-private: how to run it
+  // Adapter-private state shared by a source's tools (a GraphQL schema),
+  // kept alive by the catalog snapshot like the tools themselves.
+  std::shared_ptr<const void> adapter_data;
   // What the policy may see besides the arguments, set by the adapter:
   // {"http": {"method", "path"}} for OpenAPI, {"graphql": {"operation"}}.
+  // With "per_call": true, Adapter::call_facts() works some of them out
+  // from each call's arguments (a raw GraphQL document's operation).
   json facts = json::object();
   // `expose: discover` sources: their operations are left out of tools/list
   // (`listed` false) and reached through the source's three meta-tools,

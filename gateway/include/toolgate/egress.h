@@ -22,6 +22,10 @@
 
 namespace toolgate {
 
+// "host:port" of an http(s) URL (the scheme's port when none is given), as
+// an allow-list entry; "" for other schemes and URLs with credentials.
+std::string url_host_port(const std::string& url);
+
 class EgressPolicy {
  public:
   struct Rule {

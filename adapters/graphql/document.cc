@@ -102,9 +102,9 @@ class DocParser {
   std::vector<Selection> selection_set(int depth) {
     if (depth > kMaxNesting) lx_.fail("selections nested too deeply");
     lx_.expect("{");
+    if (lx_.is_punct("}")) lx_.fail_at(lx_.peek(), "a selection set cannot be empty");
     std::vector<Selection> out;
     while (!lx_.accept("}")) out.push_back(selection(depth + 1));
-    if (out.empty()) lx_.fail("a selection set cannot be empty");
     return out;
   }
 

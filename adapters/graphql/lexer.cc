@@ -106,11 +106,9 @@ bool Lexer::accept_keyword(std::string_view name) {
   return true;
 }
 
-void Lexer::fail(const std::string& message) const { fail_at(cur_, message); }
-
-void Lexer::fail_at(const Token& t, const std::string& message) const {
+void Lexer::fail(const std::string& message) const {
   std::string found;
-  switch (t.kind) {
+  switch (cur_.kind) {
     case Tok::eof:
       found = "the end of the input";
       break;
@@ -118,9 +116,13 @@ void Lexer::fail_at(const Token& t, const std::string& message) const {
       found = "a string";
       break;
     default:
-      found = "'" + truncate_utf8(sanitize_utf8(t.text), 40) + "'";
+      found = "'" + truncate_utf8(sanitize_utf8(cur_.text), 40) + "'";
   }
-  throw SyntaxError(t.line, t.col, message + ", found " + found);
+  throw SyntaxError(cur_.line, cur_.col, message + ", found " + found);
+}
+
+void Lexer::fail_at(const Token& t, const std::string& message) const {
+  throw SyntaxError(t.line, t.col, message);
 }
 
 void Lexer::newline_at(size_t pos) {

@@ -47,7 +47,9 @@ class Lexer {
   std::string expect_name();
   // Consumes the keyword (a name) when it is next.
   bool accept_keyword(std::string_view name);
+  // "message, found 'x'" at the next token: for what the grammar expected.
   [[noreturn]] void fail(const std::string& message) const;
+  // "message" at `t`: for what is wrong with something already read.
   [[noreturn]] void fail_at(const Token& t, const std::string& message) const;
 
  private:

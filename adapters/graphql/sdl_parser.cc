@@ -45,6 +45,7 @@ class SdlParser {
     }
     if (auto p = check_schema(s_)) {
       Pos at = p->type.empty() ? schema_def_ : defined_at_[p->type];
+      if (at == Pos{}) throw ConfigError(file_ + ": " + p->message);
       throw SyntaxError(at.line, at.col, p->message);
     }
     return std::move(s_);

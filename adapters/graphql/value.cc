@@ -14,11 +14,11 @@ json parse_value(Lexer& lx, bool is_const, int depth) {
     case Tok::string_value:
       return lx.next().text;
     case Tok::name: {
-      std::string n = lx.next().text;
-      if (n == "true") return true;
-      if (n == "false") return false;
-      if (n == "null") return nullptr;
-      return {{"$enum", n}};
+      Token n = lx.next();
+      if (n.text == "true") return true;
+      if (n.text == "false") return false;
+      if (n.text == "null") return nullptr;
+      return {{"$enum", std::move(n.text)}};
     }
     case Tok::punct:
       break;

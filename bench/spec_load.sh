@@ -32,3 +32,17 @@ echo "GitHub REST spec ($(du -m "${spec}" | cut -f1) MB), best of ${runs} runs: 
 measure "baseline: python3 json.load of the file" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "${spec}"
 measure "toolgate validate (1,200+ tools)" "${build}/toolgate" validate -c "${work}/gh.yaml"
 measure "toolgate validate, expose: discover" "${build}/toolgate" validate -c "${work}/ghd.yaml"
+
+# GitHub's GraphQL schema (npm @octokit/graphql-schema) in both forms.
+gql="${root}/tests/npm/node_modules/@octokit/graphql-schema"
+if [ -f "${gql}/schema.graphql" ]; then
+  printf 'sources:\n  - name: gh\n    type: graphql\n    endpoint: https://api.github.com/graphql\n    schema: %s\n' \
+    "${gql}/schema.graphql" >"${work}/gql-sdl.yaml"
+  printf 'sources:\n  - name: gh\n    type: graphql\n    endpoint: https://api.github.com/graphql\n    schema: %s\n' \
+    "${gql}/schema.json" >"${work}/gql-json.yaml"
+  echo
+  echo "GitHub GraphQL schema (SDL $(du -k "${gql}/schema.graphql" | cut -f1) kB, introspection JSON $(du -k "${gql}/schema.json" | cut -f1) kB), best of ${runs} runs"
+  measure "baseline: python3 json.load of schema.json" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "${gql}/schema.json"
+  measure "toolgate validate, from SDL" "${build}/toolgate" validate -c "${work}/gql-sdl.yaml"
+  measure "toolgate validate, from introspection JSON" "${build}/toolgate" validate -c "${work}/gql-json.yaml"
+fi

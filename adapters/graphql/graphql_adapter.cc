@@ -360,6 +360,10 @@ json GraphQlAdapter::render(const Tool& tool, const WorkResult& r) const {
   }
   std::string text = "HTTP " + std::to_string(status) + " from " + endpoint;
   if (status >= 200 && status < 300) text += ": not a GraphQL response";
+  if (auto h = a.find("headers"); (status == 429 || status == 503) && h != a.end() &&
+                                  h->is_object() && h->contains("retry-after") &&
+                                  (*h)["retry-after"].is_string())
+    text += " (Retry-After: " + truncate_utf8((*h)["retry-after"].get<std::string>(), 100) + ")";
   std::string raw = body != a.end()                               ? dump_safe(*body)
                     : a.contains("body") && a["body"].is_string() ? a["body"].get<std::string>()
                                                                   : "";

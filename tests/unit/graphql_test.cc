@@ -87,7 +87,9 @@ std::vector<std::string> check(const Schema& s, const std::string& type, const s
 }  // namespace
 
 TEST_CASE("lexer: strings, block strings, numbers and errors with line and column") {
-  Lexer lx("\xEF\xBB\xBF \"a\\n\\u00e9\\u{1F600}\\uD83D\\uDE00\" \"\"\"\n    x\n      y\n\n  \"\"\" -1.5e3 0 ...");
+  Lexer lx(
+      "\xEF\xBB\xBF \"a\\n\\u00e9\\u{1F600}\\uD83D\\uDE00\" \"\"\"\n    x\n      y\n\n  \"\"\" "
+      "-1.5e3 0 ...");
   CHECK(lx.next().text == "a\n\xC3\xA9\xF0\x9F\x98\x80\xF0\x9F\x98\x80");
   Token b = lx.next();
   CHECK(b.block);
@@ -125,7 +127,8 @@ TEST_CASE("SDL: every construct, extensions, and renamed roots") {
   REQUIRE(root);
   CHECK(root->fields.size() == 4);  // the extension's author included
   CHECK(root->fields[3].name == "author");
-  CHECK(s.find("Genre")->enum_values == std::vector<std::string>{"FICTION", "SCIENCE", "HISTORY", "POETRY"});
+  CHECK(s.find("Genre")->enum_values ==
+        std::vector<std::string>{"FICTION", "SCIENCE", "HISTORY", "POETRY"});
   CHECK(s.find("Result")->members == std::vector<std::string>{"Book", "Author", "Genre2Holder"});
   CHECK(s.find("Named")->interfaces == std::vector<std::string>{"Node", "Thing"});
   CHECK(s.find("Filter")->input_fields.back().name == "since");
@@ -175,11 +178,13 @@ TEST_CASE("SDL: errors name file, line and column") {
 
 TEST_CASE("SDL: a field defined twice identically is kept once, with a warning") {
   std::vector<std::string> warnings;
-  Schema s = parse_sdl("type Query {\n  \"one\" a: Int\n  \"two\" a: Int\n}", "t.graphql", &warnings);
+  Schema s =
+      parse_sdl("type Query {\n  \"one\" a: Int\n  \"two\" a: Int\n}", "t.graphql", &warnings);
   CHECK(s.find("Query")->fields.size() == 1);
   CHECK(s.find("Query")->fields[0].description == "one");
   REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0] == "t.graphql:3:3: field 'Query.a' is defined twice; the first definition is kept");
+  CHECK(warnings[0] ==
+        "t.graphql:3:3: field 'Query.a' is defined twice; the first definition is kept");
 }
 
 TEST_CASE("introspection JSON gives the same model as SDL") {
@@ -243,8 +248,10 @@ type Thing { id: ID! old: Int @deprecated }
   CHECK(fails(R"({"__schema": {"queryType": {"name": "Q"}, "types": [{"kind": "OBJECT", "name": "Q",
         "fields": [{"name": "a", "args": [], "type": {"kind": "LIST"}}]}]}})") ==
         "t.json: /__schema/types/0/fields/0/type/ofType: missing 'ofType'");
-  CHECK(fails(R"({"__schema": {"queryType": {"name": "Q"}, "types": [{"kind": "THING", "name": "Q"}]}})") ==
-        "t.json: /__schema/types/0/kind: unknown kind 'THING'");
+  CHECK(
+      fails(
+          R"({"__schema": {"queryType": {"name": "Q"}, "types": [{"kind": "THING", "name": "Q"}]}})") ==
+      "t.json: /__schema/types/0/kind: unknown kind 'THING'");
   CHECK(fails(R"({"__schema": {"queryType": {"name": "Q"}, "types": [{"kind": "OBJECT", "name": "Q",
         "fields": [{"name": "a", "args": [], "type": {"kind": "OBJECT", "name": "Gone"}}]}]}})") ==
         "t.json: type 'Q': field 'Q.a' refers to unknown type 'Gone'");
@@ -264,7 +271,8 @@ TEST_CASE("tool input schemas: input objects as $defs, enums, lists, required, s
   const json& filter = search["$defs"]["Filter"];
   CHECK(filter["properties"]["nested"]["allOf"][0]["$ref"] == "#/$defs/Filter");  // a cycle
   CHECK(filter["properties"]["genre"]["type"] == "array");
-  CHECK(filter["properties"]["genre"]["items"]["enum"] == json{"FICTION", "SCIENCE", "HISTORY", "POETRY"});
+  CHECK(filter["properties"]["genre"]["items"]["enum"] ==
+        json{"FICTION", "SCIENCE", "HISTORY", "POETRY"});
   CHECK(filter["properties"]["tags"]["items"]["items"]["type"] == "string");
   CHECK(filter["required"] == json{"tags"});
   CHECK(filter["properties"]["since"]["description"] == "Date: A date");  // custom scalar
@@ -300,9 +308,11 @@ TEST_CASE("documents: parsed, checked against the schema, printed back") {
   Schema s = sdl(kSdl);
   CHECK(check(s, "Book", "{ id title author { name } }").empty());
   CHECK(check(s, "Book", "id t: title ... on Book { genre } __typename").empty());
-  CHECK(check(s, "Book", "{ isbn }") == std::vector<std::string>{"1:3: type 'Book' has no field 'isbn'"});
+  CHECK(check(s, "Book", "{ isbn }") ==
+        std::vector<std::string>{"1:3: type 'Book' has no field 'isbn'"});
   CHECK(check(s, "Book", "{ author }") ==
-        std::vector<std::string>{"1:3: field 'author' returns Author; select some of its fields with { }"});
+        std::vector<std::string>{
+            "1:3: field 'author' returns Author; select some of its fields with { }"});
   CHECK(check(s, "Book", "{ title { x } }") ==
         std::vector<std::string>{"1:3: field 'title' returns String!, which has no fields"});
   CHECK(check(s, "Author", "{ tagged { id } }") ==
@@ -311,9 +321,11 @@ TEST_CASE("documents: parsed, checked against the schema, printed back") {
         std::vector<std::string>{"1:3: field 'books' has no argument 'nope'"});
   CHECK(check(s, "Result", "{ id }")[0].find("a union") != std::string::npos);
   CHECK(check(s, "Book", "{ ...F }") == std::vector<std::string>{"1:3: unknown fragment 'F'"});
-  CHECK(check(s, "Book", "{ ... on Nope { id } }") == std::vector<std::string>{"1:3: unknown type 'Nope'"});
+  CHECK(check(s, "Book", "{ ... on Nope { id } }") ==
+        std::vector<std::string>{"1:3: unknown type 'Nope'"});
 
-  auto sel = parse_selection_set("a: title(x: \"q\\\"\", y: [1, ENUM, {k: null}]) @include(if: $v)  ...on Book{id}");
+  auto sel = parse_selection_set(
+      "a: title(x: \"q\\\"\", y: [1, ENUM, {k: null}]) @include(if: $v)  ...on Book{id}");
   CHECK(print_selection_set(sel) ==
         "{ a: title(x: \"q\\\"\", y: [1, ENUM, {k: null}]) @include(if: $v) ... on Book { id } }");
 
@@ -325,8 +337,10 @@ TEST_CASE("documents: parsed, checked against the schema, printed back") {
         "query Q($id: ID! = \"1\", $f: [Filter!]) { book(id: $id) { ...B } }\n"
         "mutation M { addBook(title: \"x\") { id } }\nfragment B on Book { title }\n");
   CHECK(check_document(s, parse_document("{ count } { count }")).size() == 2);
-  CHECK(check_document(s, parse_document("subscription { x }"))[0] == "1:1: the schema has no subscription type");
-  CHECK(check_document(s, parse_document("fragment A on Book { ...A } { book(id: 1) { ...A } }"))[0] ==
+  CHECK(check_document(s, parse_document("subscription { x }"))[0] ==
+        "1:1: the schema has no subscription type");
+  CHECK(check_document(s,
+                       parse_document("fragment A on Book { ...A } { book(id: 1) { ...A } }"))[0] ==
         "1:22: fragment 'A' spreads itself");
 
   auto syntax = [](const char* text) -> std::string {
@@ -340,10 +354,12 @@ TEST_CASE("documents: parsed, checked against the schema, printed back") {
   CHECK(syntax("{ a(x: 1, x: 2) }") == "1:11 argument 'x' is given twice");
   CHECK(syntax("{ }") == "1:3 a selection set cannot be empty");
   CHECK(syntax("") == "1:1 expected an operation, found the end of the input");
-  CHECK(syntax("type A { a: Int }") == "1:1 expected query, mutation, subscription, fragment or '{', found 'type'");
+  CHECK(syntax("type A { a: Int }") ==
+        "1:1 expected query, mutation, subscription, fragment or '{', found 'type'");
   std::string deep;
   for (int i = 0; i < 100; ++i) deep += "{ a ";
-  CHECK(syntax((deep + std::string(100, '}')).c_str()).find("nested too deeply") != std::string::npos);
+  CHECK(syntax((deep + std::string(100, '}')).c_str()).find("nested too deeply") !=
+        std::string::npos);
   CHECK(syntax(std::string(200'000, ' ').c_str()).find("larger than") != std::string::npos);
 }
 
@@ -351,8 +367,8 @@ TEST_CASE("documents: exponential fragment spreads are cut off") {
   Schema s = sdl("type Query { q: Q } type Q { a: Int q: Q }");
   std::string doc = "{ q { ...F0 } }\n";
   for (int i = 0; i < 40; ++i)
-    doc += "fragment F" + std::to_string(i) + " on Q { a q { ...F" + std::to_string(i + 1) + " ...F" +
-           std::to_string(i + 1) + " } }\n";
+    doc += "fragment F" + std::to_string(i) + " on Q { a q { ...F" + std::to_string(i + 1) +
+           " ...F" + std::to_string(i + 1) + " } }\n";
   doc += "fragment F40 on Q { a }\n";
   auto errors = check_document(s, parse_document(doc));
   REQUIRE_FALSE(errors.empty());
@@ -379,8 +395,9 @@ TEST_CASE("hostile SDL never crashes the parser") {
   // of a real schema must end in a schema or a ConfigError.
   std::mt19937 rng(7);
   std::string base = kSdl;
-  const char* pieces[] = {"{", "}", "(", ")", "[", "]", "\"", "\"\"\"", "@", "!", ":", "=", "|",
-                          "&", "...", "$", "\\", "\n", "extend ", "type ", "\xff", "\x00"};
+  const char* pieces[] = {"{",  "}",  "(",       ")",     "[",    "]",   "\"",  "\"\"\"",
+                          "@",  "!",  ":",       "=",     "|",    "&",   "...", "$",
+                          "\\", "\n", "extend ", "type ", "\xff", "\x00"};
   int parsed = 0;
   for (int i = 0; i < 3000; ++i) {
     std::string t = base;

@@ -74,6 +74,7 @@ bool looks_like_oom(const WorkResult& r, const Limits& l) {
 }  // namespace
 
 void set_broker_fd(int fd) { g_broker_fd = fd; }
+int broker_fd() { return g_broker_fd; }
 
 namespace {
 // A connect request from the contained child (an HTTP request in the
@@ -229,6 +230,29 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
   return pc;
 }
 
+void send_exec_request(const WorkOrder& order, PreparedChild& pc, bool with_proxy) {
+  // What to run: the tool's PATH (not the worker's) resolves argv[0].
+  std::vector<std::string> env_strings;
+  for (auto& [k, v] : order.env) env_strings.push_back(k + "=" + v);
+  if (with_proxy) {
+    std::string url = "http://127.0.0.1:" + std::to_string(pc.proxy_port);
+    for (const char* k : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
+      env_strings.push_back(std::string(k) + "=" + url);
+    }
+  }
+  json req = order.http.is_object()
+                 ? json{{"http", order.http}, {"timeout_ms", order.limits.timeout_ms}}
+                 : json{{"exe", resolve(order.argv[0], env_strings)},
+                        {"argv", order.argv},
+                        {"env", env_strings}};
+  write_frame(pc.go.w, dump_safe(req));
+  close_fd(pc.go.w);
+}
+
+void relay_broker_request(PreparedChild& pc, int timeout_ms) {
+  relay_connect_request(pc, Clock::now() + std::chrono::milliseconds(timeout_ms));
+}
+
 WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
   if (pc.pid < 0) return pc.failure;
   WorkResult res;
@@ -249,23 +273,7 @@ WorkResult run_exec(const WorkOrder& order, PreparedChild& pc) {
     proxy = std::make_unique<EgressProxy>(pc.proxy_fd, g_broker_fd);
     pc.proxy_fd = -1;
   }
-  // What to run: the tool's PATH (not the worker's) resolves argv[0].
-  {
-    std::vector<std::string> env_strings;
-    for (auto& [k, v] : order.env) env_strings.push_back(k + "=" + v);
-    if (proxy) {
-      std::string url = "http://127.0.0.1:" + std::to_string(pc.proxy_port);
-      for (const char* k : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
-        env_strings.push_back(std::string(k) + "=" + url);
-      }
-    }
-    json req = order.http.is_object() ? json{{"http", order.http}, {"timeout_ms", lim.timeout_ms}}
-                                      : json{{"exe", resolve(order.argv[0], env_strings)},
-                                             {"argv", order.argv},
-                                             {"env", env_strings}};
-    write_frame(pc.go.w, dump_safe(req));
-    close_fd(pc.go.w);
-  }
+  send_exec_request(order, pc, proxy != nullptr);
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 
   fcntl(in.w, F_SETFL, fcntl(in.w, F_GETFL) | O_NONBLOCK);

@@ -61,12 +61,22 @@ struct PreparedChild {
   }
 };
 
-// The worker's frame socket, where egress connect requests go.
+// The socket egress connect requests go to: the frame socket, or a socket
+// of its own for a long-lived server (stdio_relay.h).
 void set_broker_fd(int fd);
+int broker_fd();
 
 // Sets up the sandbox for `profile` (its limits, sandbox and cwd) and
 // returns the waiting child.
 std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile);
+
+// Tells the waiting child what to exec (argv, environment; with the egress
+// proxy's address when `with_proxy`).
+void send_exec_request(const WorkOrder& order, PreparedChild& prepared, bool with_proxy);
+
+// Passes one connect request of the child to the gateway's broker and the
+// connected socket (or the refusal) back.
+void relay_broker_request(PreparedChild& prepared, int timeout_ms);
 
 // Runs `order` in `prepared` and supervises it. The caller destroys
 // `prepared` (its cgroup) after sending the result, off the answer's path.

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "exec_runner.h"
+#include "stdio_relay.h"
 #include "toolgate/frame.h"
 #include "toolgate/work.h"
 
@@ -25,16 +26,17 @@ constexpr uint32_t kMaxOrderBytes = 64u << 20;
 
 int usage(int rc) {
   std::fprintf(rc == 0 ? stdout : stderr,
-               "usage: toolgate-worker [--fd N]\n"
+               "usage: toolgate-worker [--fd N] [--broker-fd N]\n"
                "Runs tool calls for the toolgate gateway; not meant to be started by hand.\n"
-               "  --fd N   the frame socket (default 3)\n");
+               "  --fd N          the frame socket (default 3)\n"
+               "  --broker-fd N   a separate socket for egress requests (long-lived servers)\n");
   return rc;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int fd = 3;
+  int fd = 3, broker = -1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") return usage(0);
@@ -46,13 +48,17 @@ int main(int argc, char** argv) {
       fd = std::atoi(argv[++i]);
       continue;
     }
+    if (a == "--broker-fd" && i + 1 < argc) {
+      broker = std::atoi(argv[++i]);
+      continue;
+    }
     return usage(2);
   }
   // Orphans of a tool (double fork, setsid) are re-parented here, so the
   // worker can find and kill them when the call ends.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   ::signal(SIGPIPE, SIG_IGN);
-  worker::set_broker_fd(fd);
+  worker::set_broker_fd(broker >= 0 ? broker : fd);
 
   // A pre-spawned worker first gets {"prepare": <order without the call>}
   // and sets up the contained child at once, off the call's path.
@@ -72,6 +78,10 @@ int main(int argc, char** argv) {
     if (!order) {
       res.outcome = Outcome::protocol_error;
       res.detail = "bad order: " + order.error().message;
+    } else if (order->serve) {
+      // A long-lived server owns this worker until one side ends.
+      if (!prepared) prepared = worker::prepare_child(*order);
+      return worker::serve_stdio(*order, *prepared, fd);
     } else {
       if (!prepared) prepared = worker::prepare_child(*order);
       res = worker::run_exec(*order, *prepared);

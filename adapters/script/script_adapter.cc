@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "adapters/sandbox_paths.h"
 #include "toolgate/egress.h"
 #include "toolgate/log.h"
 
@@ -143,56 +144,16 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
     const json explicit_env = tc.value("env", json::object());
     for (auto it = explicit_env.begin(); it != explicit_env.end(); ++it) env[it.key()] = it.value();
 
-    // Paths: relative ones resolve against the gateway's working directory.
-    auto absolute = [&](const std::string& p) { return p[0] == '/' ? p : cwd_default + "/" + p; };
-    json mounts = json::array();
-    // The program, or the script an interpreter runs (the first file named
-    // on the command line), is visible to the tool read-only at the same
-    // path, and passed absolute. Nothing else on the command line is
-    // mounted: anything more a tool needs goes in sandbox.paths.
     std::vector<std::string> argv = tc.at("command");
-    for (auto& a : argv) {
-      struct stat st;
-      if (a.empty() || a[0] == '-' || ::stat(absolute(a).c_str(), &st) != 0 ||
-          !S_ISREG(st.st_mode)) {
-        continue;
-      }
-      a = absolute(a);
-      mounts.push_back({{"path", a}, {"writable", false}});
-      break;
-    }
+    uint32_t tmp_mb = 0;
+    json mounts = command_mounts(ctx, tc, ptr, &argv, cwd_default, &tmp_mb);
     // The tool runs in a private /tmp unless it names a working directory,
     // which it then sees read-only.
     std::string cwd = "/tmp";
     if (auto c = tc.find("cwd"); c != tc.end()) {
-      cwd = absolute(c->get<std::string>());
+      cwd = c->get<std::string>();
+      if (cwd[0] != '/') cwd = cwd_default + "/" + cwd;
       mounts.push_back({{"path", cwd}, {"writable", false}});
-    }
-    uint32_t tmp_mb = 0;
-    if (auto sb = tc.find("sandbox"); sb != tc.end()) {
-      tmp_mb = sb->value("tmp_mb", 0u);
-      const json paths = sb->value("paths", json::array());
-      for (size_t k = 0; k < paths.size(); ++k) {
-        std::string path = absolute(paths[k].at("path").get<std::string>());
-        bool writable = paths[k].value("writable", false);
-        struct stat st;
-        if (::stat(path.c_str(), &st) != 0) {
-          if (!writable)
-            doc.fail(ptr + "/sandbox/paths/" + std::to_string(k), "no such path: " + path);
-          // A writable path that does not exist yet is created for the
-          // sandbox identity, so the tool can write to it.
-          if (::mkdir(path.c_str(), 0755) != 0) {
-            doc.fail(ptr + "/sandbox/paths/" + std::to_string(k),
-                     "cannot create " + path + ": " + std::strerror(errno));
-          }
-          if (::geteuid() == 0 && ::chown(path.c_str(), ctx.config.workers.sandbox.uid,
-                                          ctx.config.workers.sandbox.gid) != 0) {
-            doc.fail(ptr + "/sandbox/paths/" + std::to_string(k),
-                     "cannot hand " + path + " to the sandbox uid: " + std::strerror(errno));
-          }
-        }
-        mounts.push_back({{"path", path}, {"writable", writable}});
-      }
     }
     if (!command_exists(argv[0], env["PATH"], cwd_default)) {
       log::warn("script command not found (the call will fail until it exists)",

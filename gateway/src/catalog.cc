@@ -18,7 +18,7 @@ json Tool::to_mcp() const {
 }
 
 std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRegistry& registry,
-                                              const LoadFetcher* fetch) {
+                                              const LoadFetcher* fetch, const Launcher* launcher) {
   auto cat = std::make_shared<Catalog>();
   struct Loaded {
     Tool tool;
@@ -31,7 +31,7 @@ std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRe
       cfg.doc.fail(src.pointer + "/type", "no adapter for source type '" + src.type + "'");
     std::vector<Tool> tools;
     try {
-      tools = adapter->load(LoadContext{cfg, src, fetch});
+      tools = adapter->load(LoadContext{cfg, src, fetch, launcher, &cat->upstreams_});
     } catch (const ConfigError&) {
       throw;
     } catch (const std::exception& e) {

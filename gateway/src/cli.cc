@@ -86,8 +86,9 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-std::function<WorkResult(WorkOrder)> cli_fetcher(const Config& cfg) {
+CliServices cli_services(const Config& cfg) {
   struct Lazy {
+    std::mutex mu;
     std::unique_ptr<WorkerPool> pool;
     SandboxSupport support;
   };
@@ -95,16 +96,31 @@ std::function<WorkResult(WorkOrder)> cli_fetcher(const Config& cfg) {
   std::string worker =
       cfg.workers.worker_path.empty() ? default_worker_path() : cfg.workers.worker_path;
   SandboxConfig sb = cfg.workers.sandbox;
-  return [lazy, worker, sb](WorkOrder o) {
+  auto pool = [lazy, worker, sb]() -> WorkerPool& {
+    std::lock_guard<std::mutex> lock(lazy->mu);
     if (!lazy->pool) {
       lazy->pool = std::make_unique<WorkerPool>(worker, 2);
       lazy->support = probe_sandbox(*lazy->pool, sb);
     }
-    SandboxSpec s = base_sandbox(lazy->support, sb);
-    s.egress = o.sandbox.egress;
-    o.sandbox = s;
-    return lazy->pool->run(o, nullptr, nullptr, false);
+    return *lazy->pool;
   };
+  auto sandbox_for = [lazy, sb](const SandboxSpec& part) {
+    SandboxSpec s = base_sandbox(lazy->support, sb);
+    s.mounts = part.mounts;
+    if (part.tmp_mb) s.tmp_mb = part.tmp_mb;
+    s.egress = part.egress;
+    return s;
+  };
+  CliServices out;
+  out.fetch = [pool, sandbox_for](WorkOrder o) {
+    WorkerPool& p = pool();
+    o.sandbox = sandbox_for(o.sandbox);
+    return p.run(o, nullptr, nullptr, false);
+  };
+  out.launcher.spawn = [pool] { return pool().spawn_server(); };
+  out.launcher.retire = [pool](pid_t pid) { pool().retire(pid); };
+  out.launcher.sandbox_for = sandbox_for;
+  return out;
 }
 
 int usage_error(const std::string& msg, const char* help) {
@@ -184,8 +200,8 @@ int cmd_validate(const Args& a, const AdapterRegistry& reg) {
   auto cfg = load_or_report(a.config);
   if (!cfg) return 1;
   try {
-    auto fetch = cli_fetcher(*cfg);
-    auto cat = Catalog::build(*cfg, reg, &fetch);
+    auto services = cli_services(*cfg);
+    auto cat = Catalog::build(*cfg, reg, &services.fetch, &services.launcher);
     auto policy = load_policy(*cfg, nullptr);
     std::printf("%s: ok (%zu sources, %zu tools)\n", a.config.c_str(), cfg->sources.size(),
                 cat->tools().size());
@@ -209,8 +225,8 @@ int cmd_tools(const Args& a, const AdapterRegistry& reg) {
   auto cfg = load_or_report(a.config);
   if (!cfg) return 1;
   try {
-    auto fetch = cli_fetcher(*cfg);
-    auto cat = Catalog::build(*cfg, reg, &fetch);
+    auto services = cli_services(*cfg);
+    auto cat = Catalog::build(*cfg, reg, &services.fetch, &services.launcher);
     if (a.has("--json")) {
       json list = json::array();
       for (auto& t : cat->tools()) list.push_back(t->to_mcp());

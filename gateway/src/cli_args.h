@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "toolgate/adapter.h"
 #include "toolgate/config.h"
 #include "toolgate/work.h"
 
@@ -32,7 +33,14 @@ std::shared_ptr<const Config> load_or_report(const std::string& path);
 class AdapterRegistry;
 // Runs adapters' load-time fetches (a spec URL) for commands that do not
 // serve: a worker pool and the sandbox probe are set up on first use.
-std::function<WorkResult(WorkOrder)> cli_fetcher(const Config& cfg);
+// What commands that load a config need to build its catalog: fetches (a
+// spec given as a URL) and long-lived upstream servers, both in workers
+// under the sandbox, started on first use.
+struct CliServices {
+  LoadFetcher fetch;
+  Launcher launcher;
+};
+CliServices cli_services(const Config& cfg);
 int cmd_policy(const Args& a, const AdapterRegistry& reg);
 int cmd_audit(const Args& a);
 int cmd_approvals(const Args& a);

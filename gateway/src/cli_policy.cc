@@ -26,6 +26,7 @@ constexpr const char* kPolicyHelp =
 
 struct Loaded {
   std::shared_ptr<const Config> cfg;
+  CliServices services;  // declared first: outlives the catalog's upstreams
   std::shared_ptr<const Catalog> cat;
   std::shared_ptr<const PolicySet> set;
 };
@@ -34,8 +35,8 @@ bool load_all(const Args& a, const AdapterRegistry& reg, Loaded* out) {
   out->cfg = load_or_report(a.config);
   if (!out->cfg) return false;
   try {
-    auto fetch = cli_fetcher(*out->cfg);
-    out->cat = Catalog::build(*out->cfg, reg, &fetch);
+    out->services = cli_services(*out->cfg);
+    out->cat = Catalog::build(*out->cfg, reg, &out->services.fetch, &out->services.launcher);
     if (out->cfg->policies.empty()) {
       std::fprintf(stderr, "%s: no `policies` configured: every call is allowed\n",
                    a.config.c_str());

@@ -274,10 +274,16 @@ void HttpTransport::install_routes() {
                           msg["params"].is_object() && msg["params"].contains("_meta") &&
                           msg["params"]["_meta"].is_object() &&
                           msg["params"]["_meta"].contains("progressToken");
-    // A call may need approval over elicitation, which needs a stream to
-    // ask on; clients that can be asked get one.
-    bool may_ask = msg["method"] == "tools/call" && session->client_supports("elicitation");
-    if (!(sse_ok && (wants_progress || may_ask || !json_ok))) {
+    // A call may need approval over elicitation, or its upstream may ask
+    // the client something (sampling, roots): both need a stream to ask on,
+    // so clients that can be asked get one.
+    bool may_ask = msg["method"] == "tools/call" &&
+                   (session->client_supports("elicitation") ||
+                    session->client_supports("sampling") || session->client_supports("roots"));
+    // A client that lists text/event-stream first prefers it.
+    std::string accept = req.get_header_value("Accept");
+    bool prefers_sse = accept.find("text/event-stream") < accept.find("application/json");
+    if (!(sse_ok && (wants_progress || may_ask || prefers_sse || !json_ok))) {
       auto reply = session->handle(msg, nullptr);
       if (reply) {
         send_json(res, 200, *reply);

@@ -75,9 +75,19 @@ Server::Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registr
     o.sandbox = sandbox_for(o.sandbox);
     return pool_.run(o, nullptr, nullptr, false);
   };
-  catalog_ = Catalog::build(*cfg, registry_, &fetcher_);
-  policy_ = load_policy(*cfg, rates_);
-  audit_ = open_audit(*cfg, nullptr);
+  launcher_.spawn = [this] { return pool_.spawn_server(); };
+  launcher_.retire = [this](pid_t pid) { pool_.retire(pid); };
+  launcher_.sandbox_for = [this](const SandboxSpec& s) { return sandbox_for(s); };
+  launcher_.changed = [this](const std::string& what) { upstream_changed(what); };
+  try {
+    catalog_ = Catalog::build(*cfg, registry_, &fetcher_, &launcher_);
+    policy_ = load_policy(*cfg, rates_);
+    audit_ = open_audit(*cfg, nullptr);
+  } catch (...) {
+    catalog_.reset();  // its upstream servers need the pool to stop
+    throw;
+  }
+  refresher_ = std::thread([this] { refresh_loop(); });
   log_policy_state(*cfg, *catalog_, *policy_);
   // Loading large specs leaves freed heap behind; give it back.
   ::malloc_trim(0);
@@ -90,6 +100,73 @@ Server::Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registr
       log::error("SANDBOX STEP UNAVAILABLE: tools run without it (see `toolgate doctor`)",
                  {{"step", step.name}, {"protects", step.what}, {"reason", step.detail}});
     }
+  }
+}
+
+Server::~Server() {
+  {
+    std::lock_guard<std::mutex> lock(refresh_mu_);
+    stopping_ = true;
+  }
+  refresh_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+  // Upstream servers go first: stopping them needs the worker pool.
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  catalog_.reset();
+}
+
+void Server::upstream_changed(const std::string& what) {
+  // Called on an upstream's reader thread, which must stay free to read the
+  // answers a rebuild waits for: the work happens on the refresher thread.
+  {
+    std::lock_guard<std::mutex> lock(refresh_mu_);
+    pending_changes_.insert(what);
+  }
+  refresh_cv_.notify_all();
+}
+
+void Server::refresh_loop() {
+  std::unique_lock<std::mutex> lock(refresh_mu_);
+  for (;;) {
+    refresh_cv_.wait(lock, [&] { return stopping_ || !pending_changes_.empty(); });
+    if (stopping_) return;
+    std::set<std::string> what;
+    what.swap(pending_changes_);
+    lock.unlock();
+    if (what.count("tools")) refresh_tools();
+    for (const char* kind : {"resources", "prompts"}) {
+      if (!what.count(kind)) continue;
+      std::string method = std::string("notifications/") + kind + "/list_changed";
+      for_each_session([&](Session& s) {
+        if (s.initialized()) s.notify(method, nullptr, nullptr);
+      });
+    }
+    lock.lock();
+  }
+}
+
+void Server::refresh_tools() {
+  std::lock_guard<std::mutex> reloading(reload_mu_);
+  auto cfg = config();
+  std::shared_ptr<const Catalog> cat;
+  try {
+    cat = Catalog::build(*cfg, registry_, &fetcher_, &launcher_);
+  } catch (const ConfigError& e) {
+    log::warn("an upstream's tools changed, but the catalog could not be rebuilt",
+              {{"error", e.what()}});
+    return;
+  }
+  bool changed;
+  {
+    std::lock_guard<std::mutex> lock(snap_mu_);
+    changed = cat->digest() != catalog_->digest();
+    catalog_ = cat;
+  }
+  log::info("upstream tools refreshed", {{"tools", cat->tools().size()}, {"changed", changed}});
+  if (changed) {
+    for_each_session([](Session& s) {
+      if (s.initialized()) s.notify("notifications/tools/list_changed", nullptr, nullptr);
+    });
   }
 }
 
@@ -143,7 +220,7 @@ std::string Server::reload() {
   std::shared_ptr<AuditLog> audit;
   try {
     cfg = load_config(config()->path);
-    cat = Catalog::build(*cfg, registry_, &fetcher_);
+    cat = Catalog::build(*cfg, registry_, &fetcher_, &launcher_);
     pol = load_policy(*cfg, rates_);
     audit = open_audit(*cfg, snapshot().audit);
   } catch (const ConfigError& e) {

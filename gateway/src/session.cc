@@ -13,6 +13,8 @@ constexpr const char* kVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
 
 int64_t now_ns() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
 
+}  // namespace
+
 // Cursors are opaque to clients but simple for us: "tg1.<offset>".
 std::string encode_cursor(size_t offset) { return "tg1." + std::to_string(offset); }
 
@@ -25,8 +27,6 @@ bool decode_cursor(const json& c, size_t* offset) {
   *offset = std::stoul(digits);
   return true;
 }
-
-}  // namespace
 
 bool parse_mcp_level(const std::string& s, McpLevel* out) {
   for (int i = 0; i < 8; ++i) {
@@ -94,6 +94,14 @@ void Session::notify(const std::string& method, json params, Outbound* stream) {
   emit(make_notification(method, std::move(params)), stream);
 }
 
+void Session::forward_log(const json& params, Outbound* stream) {
+  McpLevel level = McpLevel::info;
+  auto l = params.find("level");
+  if (l == params.end() || !l->is_string() || !parse_mcp_level(*l, &level)) return;
+  if (level_set_ && level < log_level_.load()) return;
+  notify("notifications/message", params, stream);
+}
+
 void Session::log_to_client(McpLevel level, const json& data, Outbound* stream) {
   if (level < log_level_.load()) return;
   notify("notifications/message",
@@ -124,6 +132,7 @@ void Session::close() {
   }
   awaiting_.clear();
   if (default_out_) default_out_->close();
+  for (auto& up : server_.catalog()->upstreams()) up->session_closed(*this);
 }
 
 Result<json> Session::request_client(const std::string& method, json params, uint64_t timeout_ms,
@@ -224,9 +233,17 @@ json Session::handle_initialize(const json& params) {
     client_capabilities_ = (caps != params.end() && caps->is_object()) ? *caps : json::object();
   }
   initialized_ = true;
+  json caps = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};
+  // What upstream MCP servers offer besides tools, the gateway offers too.
+  for (auto& up : server_.catalog()->upstreams()) {
+    json uc = up->capabilities();
+    if (uc.contains("resources")) caps["resources"] = {{"subscribe", true}, {"listChanged", true}};
+    if (uc.contains("prompts")) caps["prompts"] = {{"listChanged", true}};
+    if (uc.contains("completions")) caps["completions"] = json::object();
+  }
   return {
       {"protocolVersion", chosen},
-      {"capabilities", {{"tools", {{"listChanged", true}}}, {"logging", json::object()}}},
+      {"capabilities", caps},
       {"serverInfo",
        {{"name", "toolgate"}, {"title", "toolgate MCP gateway"}, {"version", TOOLGATE_VERSION}}},
       {"instructions",
@@ -295,7 +312,16 @@ std::optional<json> Session::dispatch_request(const json& msg, Outbound* stream)
                         "critical, alert, emergency");
     }
     log_level_ = level;
+    level_set_ = true;
     return make_result(id, json::object());
+  }
+  if (is_federated(method)) {
+    auto token = begin_call(id);
+    if (!token)
+      return make_error(id, rpc::kInvalidRequest, "a request with this id is already in flight");
+    auto reply = handle_federated(server_, *this, id, method, params, stream, *token);
+    end_call(id);
+    return reply;
   }
   return make_error(id, rpc::kMethodNotFound, "method not found: " + method);
 }

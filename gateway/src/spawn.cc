@@ -23,23 +23,30 @@ std::string default_worker_path() {
   return self.substr(0, slash + 1) + "toolgate-worker";
 }
 
-Result<SpawnedWorker> spawn_worker(const std::string& worker_path) {
-  int sv[2];
+Result<SpawnedWorker> spawn_worker(const std::string& worker_path, bool broker_socket) {
+  int sv[2], bs[2] = {-1, -1};
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return Error{rpc::kInternalError, std::string("socketpair: ") + strerror(errno)};
   }
+  if (broker_socket && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, bs) != 0) {
+    int e = errno;
+    ::close(sv[0]);
+    ::close(sv[1]);
+    return Error{rpc::kInternalError, std::string("socketpair: ") + strerror(e)};
+  }
   int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   const char* path = worker_path.c_str();
-  char arg0[] = "toolgate-worker";
-  char* const argv[] = {arg0, nullptr};
+  char arg0[] = "toolgate-worker", arg1[] = "--broker-fd", arg2[] = "4";
+  char* const argv_plain[] = {arg0, nullptr};
+  char* const argv_broker[] = {arg0, arg1, arg2, nullptr};
+  char* const* argv = broker_socket ? argv_broker : argv_plain;
   char* const envp[] = {nullptr};
 
   pid_t pid = ::fork();
   if (pid < 0) {
     int e = errno;
-    ::close(sv[0]);
-    ::close(sv[1]);
-    if (devnull >= 0) ::close(devnull);
+    for (int fd : {sv[0], sv[1], bs[0], bs[1], devnull})
+      if (fd >= 0) ::close(fd);
     return Error{rpc::kInternalError, std::string("fork: ") + strerror(e)};
   }
   if (pid == 0) {
@@ -53,12 +60,21 @@ Result<SpawnedWorker> spawn_worker(const std::string& worker_path) {
       ::dup2(devnull, 0);
       ::dup2(devnull, 1);
     }
-    if (sv[1] == 3) {
+    // fd 4 first: the frame socket's end may itself be 4.
+    int frame = sv[1];
+    if (bs[1] >= 0) {
+      if (frame == 4) frame = ::fcntl(frame, F_DUPFD_CLOEXEC, 5);
+      if (bs[1] == 4)
+        ::fcntl(4, F_SETFD, 0);
+      else
+        ::dup2(bs[1], 4);
+    }
+    if (frame == 3) {
       ::fcntl(3, F_SETFD, 0);  // dup2(3, 3) would keep close-on-exec
     } else {
-      ::dup2(sv[1], 3);
+      ::dup2(frame, 3);
     }
-    ::syscall(SYS_close_range, 4, ~0U, 0);  // nothing else leaks in
+    ::syscall(SYS_close_range, bs[1] >= 0 ? 5 : 4, ~0U, 0);  // nothing else leaks in
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -66,8 +82,9 @@ Result<SpawnedWorker> spawn_worker(const std::string& worker_path) {
     ::_exit(127);
   }
   ::close(sv[1]);
+  if (bs[1] >= 0) ::close(bs[1]);
   if (devnull >= 0) ::close(devnull);
-  return SpawnedWorker{pid, sv[0]};
+  return SpawnedWorker{pid, sv[0], bs[0]};
 }
 
 void kill_and_reap(pid_t pid) {

@@ -86,6 +86,39 @@ json check_result(const Tool& tool, json result) {
 
 }  // namespace
 
+namespace {
+
+// A call of a proxied tool (type: mcp): decided, approved and audited like
+// any other, then forwarded to its upstream server, whose answer is checked
+// like a worker's.
+std::optional<json> forward_call(Server& server, Session& session, const Snapshot& snap,
+                                 const Tool& tool, const json& id, const json& args,
+                                 const json& progress_token, Outbound* stream,
+                                 const CancelToken& cancel, CallRecord& rec,
+                                 std::chrono::steady_clock::time_point started) {
+  ForwardContext ctx{&session, stream, progress_token, &cancel};
+  json result = tool.adapter->call(tool, args, ctx);
+  uint64_t ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count());
+  json fields = {{"session", session.id()}, {"caller", session.caller().id}, {"tool", tool.name},
+                 {"ms", ms}};
+  if (result.is_null()) {
+    rec.ended("cancelled", nullptr, 0);
+    log::info("call cancelled", fields);
+    return std::nullopt;
+  }
+  result = check_result(tool, result);
+  if (!snap.config->secrets.empty()) result = redact_values(result, snap.config->secrets);
+  bool is_error = result.value("isError", false);
+  rec.ended(is_error ? "tool_error" : "ok", nullptr, dump_safe(result).size(), is_error);
+  fields["outcome"] = is_error ? "tool_error" : "ok";
+  log::info("call finished", fields);
+  return make_result(id, std::move(result));
+}
+
+}  // namespace
+
 std::optional<json> handle_tools_call(Server& server, Session& session, const json& id,
                                       const json& params, Outbound* stream,
                                       const CancelToken& cancel) {
@@ -136,8 +169,10 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   uint64_t progress = 0;
   WorkerPool::Tick tick = nullptr;
   // Meta-tools send no progress of their own: the call they forward does,
-  // and one token's progress must only go up.
-  if (!progress_token.is_null() && tool->meta.empty()) {
+  // and one token's progress must only go up. Proxied tools neither: their
+  // upstream's progress is relayed as it is.
+  const bool proxied = tool->adapter && tool->adapter->proxies();
+  if (!progress_token.is_null() && tool->meta.empty() && !proxied) {
     session.notify(
         "notifications/progress",
         {{"progressToken", progress_token}, {"progress", progress}, {"message", "started"}},
@@ -210,6 +245,9 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
     rec.ended("ok", nullptr, dump_safe(result).size(), result.value("isError", false));
     return make_result(id, std::move(result));
   }
+
+  if (proxied) return forward_call(server, session, snap, *tool, id, args, progress_token, stream,
+                                   cancel, rec, started);
 
   // Whatever the adapter needs first (an OAuth token) runs in a worker too.
   Runner runner = [&](WorkOrder o) {

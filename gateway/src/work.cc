@@ -100,6 +100,7 @@ json WorkOrder::to_json() const {
           {"sandbox", sandbox.to_json()},
           {"egress_allow", egress_allow},
           {"keep_worker", keep_worker},
+          {"serve", serve},
           {"http", http}};
 }
 
@@ -128,6 +129,7 @@ Result<WorkOrder> WorkOrder::from_json(const json& j) {
   if (auto sb = j.find("sandbox"); sb != j.end()) o.sandbox = SandboxSpec::from_json(*sb);
   if (auto h = j.find("http"); h != j.end() && h->is_object()) o.http = *h;
   if (auto k = j.find("keep_worker"); k != j.end() && k->is_boolean()) o.keep_worker = *k;
+  if (auto k = j.find("serve"); k != j.end() && k->is_boolean()) o.serve = *k;
   if (auto e = j.find("egress_allow"); e != j.end() && is_string_array(*e)) {
     o.egress_allow = e->get<std::vector<std::string>>();
   }

@@ -40,23 +40,6 @@ WorkResult failed(Outcome o, std::string detail) {
   return r;
 }
 
-// Answers one egress request from a worker: a connected socket, or why not.
-void broker_connect(const EgressPolicy& egress, const json& req, int worker_fd, int timeout_ms) {
-  std::string host = req.is_object() ? req.value("host", "") : "";
-  int port = req.is_object() && req.contains("port") && req["port"].is_number_integer()
-                 ? req["port"].get<int>()
-                 : 0;
-  auto fd = egress.connect(host, port, std::max(timeout_ms, 1));
-  if (fd) {
-    write_frame_with_fd(worker_fd, dump_safe({{"connected", true}}), *fd);
-    ::close(*fd);
-    log::debug("egress allowed", {{"host", host}, {"port", port}});
-  } else {
-    write_frame_with_fd(worker_fd,
-                        dump_safe({{"connected", false}, {"reason", fd.error().message}}), -1);
-    log::info("egress denied", {{"host", host}, {"port", port}, {"reason", fd.error().message}});
-  }
-}
 
 // The hierarchies this process is in, as directories: v2 and the v1
 // memory and pids controllers (where call cgroups are made).
@@ -111,6 +94,23 @@ std::vector<int> children_of_self() {
 }
 
 }  // namespace
+
+void broker_connect(const EgressPolicy& egress, const json& req, int worker_fd, int timeout_ms) {
+  std::string host = req.is_object() ? req.value("host", "") : "";
+  int port = req.is_object() && req.contains("port") && req["port"].is_number_integer()
+                 ? req["port"].get<int>()
+                 : 0;
+  auto fd = egress.connect(host, port, std::max(timeout_ms, 1));
+  if (fd) {
+    write_frame_with_fd(worker_fd, dump_safe({{"connected", true}}), *fd);
+    ::close(*fd);
+    log::debug("egress allowed", {{"host", host}, {"port", port}});
+  } else {
+    write_frame_with_fd(worker_fd,
+                        dump_safe({{"connected", false}, {"reason", fd.error().message}}), -1);
+    log::info("egress denied", {{"host", host}, {"port", port}, {"reason", fd.error().message}});
+  }
+}
 
 WorkerPool::WorkerPool(std::string worker_path, int max_concurrent, int prespawn, int recycle_after)
     : worker_path_(std::move(worker_path)),
@@ -302,6 +302,22 @@ void WorkerPool::release() {
     --in_use_;
   }
   slot_cv_.notify_one();
+}
+
+Result<SpawnedWorker> WorkerPool::spawn_server() {
+  std::lock_guard<std::mutex> lock(live_mu_);
+  auto s = spawn_worker(worker_path_, /*broker_socket=*/true);
+  if (s) {
+    live_.insert(s->pid);
+    stats_.spawned++;
+  }
+  return s;
+}
+
+void WorkerPool::retire(pid_t pid) {
+  kill_and_reap(pid);
+  std::lock_guard<std::mutex> lock(live_mu_);
+  live_.erase(pid);
 }
 
 void WorkerPool::reap_orphans() {

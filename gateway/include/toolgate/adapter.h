@@ -15,6 +15,8 @@
 
 #include "toolgate/catalog.h"
 #include "toolgate/config.h"
+#include "toolgate/spawn.h"
+#include "toolgate/upstream.h"
 #include "toolgate/work.h"
 
 namespace toolgate {
@@ -25,10 +27,25 @@ namespace toolgate {
 using Runner = std::function<WorkResult(WorkOrder)>;
 using LoadFetcher = Runner;
 
+// Starts long-lived servers (stdio MCP upstreams) the way the gateway
+// starts workers, under its sandbox.
+struct Launcher {
+  // A worker for one server (WorkerPool::spawn_server), and its end.
+  std::function<Result<SpawnedWorker>()> spawn;
+  std::function<void(pid_t)> retire;
+  // The gateway's isolation with the server's own mounts and egress.
+  std::function<SandboxSpec(const SandboxSpec&)> sandbox_for;
+  // An upstream's "tools", "resources" or "prompts" changed. May be empty.
+  std::function<void(const std::string& what)> changed;
+};
+
 struct LoadContext {
   const Config& config;
   const SourceConfig& source;
   const LoadFetcher* fetch = nullptr;  // null: nothing can be fetched
+  const Launcher* launcher = nullptr;  // null: no long-lived servers
+  // Upstream MCP servers the source federates (resources, prompts).
+  std::vector<std::shared_ptr<McpUpstream>>* upstreams = nullptr;
 };
 
 class Adapter {
@@ -51,6 +68,12 @@ class Adapter {
   // Facts for the policy that depend on the arguments (merged over
   // tool.facts) for tools whose facts say "per_call". Pure; null for none.
   virtual json call_facts(const Tool& tool, const json& args) const { return nullptr; }
+  // Proxying adapters (type: mcp) answer calls themselves, by forwarding
+  // them upstream, instead of handing a WorkOrder to a worker.
+  virtual bool proxies() const { return false; }
+  virtual json call(const Tool& tool, const json& args, ForwardContext& ctx) const {
+    return nullptr;
+  }
   // Whether an answer says the credential was refused, so the call is tried
   // once more after before_call(renew = true).
   virtual bool credential_refused(const Tool& tool, const WorkResult& result) const {

@@ -20,7 +20,9 @@ namespace toolgate {
 
 class Adapter;
 class AdapterRegistry;
+class McpUpstream;
 struct Config;
+struct Launcher;
 
 struct Tool {
   std::string name;        // final catalog name, ^[A-Za-z0-9_-]{1,64}$
@@ -62,15 +64,20 @@ class Catalog {
  public:
   static std::shared_ptr<const Catalog> build(
       const Config& cfg, const AdapterRegistry& registry,
-      const std::function<WorkResult(WorkOrder)>* fetch = nullptr);
+      const std::function<WorkResult(WorkOrder)>* fetch = nullptr,
+      const Launcher* launcher = nullptr);
 
   const std::vector<std::shared_ptr<const Tool>>& tools() const { return tools_; }
   const Tool* find(const std::string& name) const;
   std::shared_ptr<const Tool> find_shared(const std::string& name) const;
   // Digest of what clients see; equal digests mean no list_changed is due.
   const std::string& digest() const { return digest_; }
+  // Upstream MCP servers, for resources, prompts and completions. The
+  // catalog keeps them running: they stop when no snapshot holds them.
+  const std::vector<std::shared_ptr<McpUpstream>>& upstreams() const { return upstreams_; }
 
  private:
+  std::vector<std::shared_ptr<McpUpstream>> upstreams_;
   std::vector<std::shared_ptr<const Tool>> tools_;
   std::unordered_map<std::string, size_t> index_;
   std::string digest_;

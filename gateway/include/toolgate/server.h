@@ -7,7 +7,10 @@
 //   server.reload();   // on SIGHUP: swap snapshots, notify list_changed
 #pragma once
 
+#include <condition_variable>
 #include <functional>
+#include <set>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,6 +47,7 @@ class Server {
  public:
   // Throws ConfigError (bad policy, unwritable audit log).
   Server(std::shared_ptr<const Config> cfg, const AdapterRegistry& registry);
+  ~Server();
 
   std::shared_ptr<const Config> config() const;
   std::shared_ptr<const Catalog> catalog() const;
@@ -89,6 +93,18 @@ class Server {
   WorkerPool pool_;
   SandboxSupport sandbox_;
   LoadFetcher fetcher_;  // adapters' load-time fetches, in workers
+  Launcher launcher_;    // long-lived upstream servers, in workers
+
+  // An upstream's list_changed: tools rebuild the catalog, resources and
+  // prompts are passed on to clients, all on the refresher thread.
+  void upstream_changed(const std::string& what);
+  void refresh_loop();
+  void refresh_tools();
+  std::mutex refresh_mu_;
+  std::condition_variable refresh_cv_;
+  std::set<std::string> pending_changes_;
+  bool stopping_ = false;
+  std::thread refresher_;
 
   std::mutex sessions_mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
@@ -99,6 +115,13 @@ class Server {
 std::optional<json> handle_tools_call(Server& server, Session& session, const json& id,
                                       const json& params, Outbound* stream,
                                       const CancelToken& cancel);
+
+// resources/*, prompts/* and completion/complete, answered by the upstream
+// MCP servers of the catalog (federation.cc).
+bool is_federated(const std::string& method);
+std::optional<json> handle_federated(Server& server, Session& session, const json& id,
+                                     const std::string& method, const json& params,
+                                     Outbound* stream, const CancelToken& cancel);
 
 // A cryptographically random session id: 32 hex characters (128 bits).
 std::string random_session_id();

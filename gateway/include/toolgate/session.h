@@ -49,6 +49,10 @@ bool parse_mcp_level(const std::string& s, McpLevel* out);
 inline constexpr int kNoClientStream = -32010;
 
 inline constexpr const char* kLatestProtocolVersion = "2025-11-25";
+
+// Page cursors of the lists the gateway serves: opaque to clients.
+std::string encode_cursor(size_t offset);
+bool decode_cursor(const json& c, size_t* offset);
 bool supported_protocol_version(const std::string& v);
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -70,6 +74,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void notify(const std::string& method, json params, Outbound* stream);
   // notifications/message, if `level` is at or above the client's level.
   void log_to_client(McpLevel level, const json& data, Outbound* stream);
+  // An upstream server's notifications/message params, passed on unless the
+  // client asked (logging/setLevel) for a higher level. Until it asks, all
+  // of an upstream's messages pass, as they would without the gateway.
+  void forward_log(const json& params, Outbound* stream);
 
   void set_default_outbound(std::shared_ptr<Outbound> out);
   std::shared_ptr<Outbound> default_outbound() const;
@@ -82,7 +90,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Idle tracking for session expiry.
   void touch();
   std::chrono::steady_clock::time_point last_active() const;
-  // Ends the session: cancels calls in flight, fails awaited client requests.
+  // Ends the session: cancels calls in flight, fails awaited client requests,
+  // and ends its upstream subscriptions.
   void close();
 
  private:
@@ -102,6 +111,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<bool> initialized_{false};
   std::atomic<bool> closed_{false};
   std::atomic<McpLevel> log_level_{McpLevel::warning};
+  std::atomic<bool> level_set_{false};
   std::atomic<int64_t> last_active_ns_{0};
 
   mutable std::mutex mu_;

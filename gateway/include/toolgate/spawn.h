@@ -18,11 +18,12 @@
 namespace toolgate {
 
 struct SpawnedWorker {
-  pid_t pid = -1;  // also its process group id (the child calls setsid)
-  int fd = -1;     // the gateway's end of the frame socket
+  pid_t pid = -1;      // also its process group id (the child calls setsid)
+  int fd = -1;         // the gateway's end of the frame socket
+  int broker_fd = -1;  // with `broker_socket`: egress requests come here (fd 4 in the worker)
 };
 
-Result<SpawnedWorker> spawn_worker(const std::string& worker_path);
+Result<SpawnedWorker> spawn_worker(const std::string& worker_path, bool broker_socket = false);
 
 // Kills the worker's whole process group and reaps the worker. Idempotent
 // per pid; never blocks for long (SIGKILL cannot be ignored).

@@ -73,6 +73,9 @@ struct WorkOrder {
   // Pooled mode: the worker stays for another call of the same profile and
   // prepares a fresh contained process for it right after answering.
   bool keep_worker = false;
+  // Instead of one call, a long-lived server whose stdio is relayed over
+  // the frame socket until either side ends (worker/stdio_relay.h).
+  bool serve = false;
   // Instead of exec'ing argv, make one HTTP request from inside the sandbox
   // (worker/http_fetch.h); null for script tools.
   json http;

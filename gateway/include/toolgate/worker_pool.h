@@ -25,9 +25,16 @@
 #include <vector>
 
 #include "toolgate/cancel.h"
+#include "toolgate/spawn.h"
 #include "toolgate/work.h"
 
 namespace toolgate {
+
+class EgressPolicy;
+
+// Answers one egress request ({"host", "port"}) of a worker on `worker_fd`:
+// a connected socket (SCM_RIGHTS), or why not.
+void broker_connect(const EgressPolicy& egress, const json& req, int worker_fd, int timeout_ms);
 
 struct PoolStats {
   std::atomic<uint64_t> spawned{0};
@@ -51,6 +58,12 @@ class WorkerPool {
   // `prewarm`, a worker for the next call of the same profile is prepared.
   WorkResult run(const WorkOrder& order, const CancelToken* cancel, const Tick& tick = nullptr,
                  bool prewarm = true);
+
+  // A worker for a long-lived server (WorkOrder::serve), with a broker
+  // socket of its own. It counts as live (reap_orphans() leaves it alone)
+  // until retire(), which kills and reaps it.
+  Result<SpawnedWorker> spawn_server();
+  void retire(pid_t pid);
 
   // Kills and reaps any child of the gateway that is not a live worker.
   void reap_orphans();

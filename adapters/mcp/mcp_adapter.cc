@@ -1,0 +1,191 @@
+#include "adapters/mcp/mcp_adapter.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "adapters/mcp/upstream.h"
+#include "adapters/sandbox_paths.h"
+#include "adapters/script/script_adapter.h"
+#include "toolgate/log.h"
+#include "toolgate/naming.h"
+
+namespace toolgate {
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
+constexpr uint64_t kDefaultTimeoutMs = 60000;
+constexpr uint32_t kDefaultMemoryMb = 1024;
+constexpr uint32_t kDefaultAddressSpaceMb = 1u << 20;  // 1 TiB
+constexpr uint64_t kDefaultMaxMessageBytes = 16u << 20;
+
+std::string current_dir() {
+  char buf[PATH_MAX];
+  return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
+}
+
+bool any_glob(const json& list, const std::string& value) {
+  if (!list.is_array()) return false;
+  for (auto& x : list)
+    if (x.is_string() && glob_match(x.get<std::string>(), value)) return true;
+  return false;
+}
+
+// The server process: its command, an explicit environment (nothing is
+// inherited but what env_allow names), its mounts and its limits.
+WorkOrder server_order(const LoadContext& ctx) {
+  const json& src = ctx.source.raw;
+  const std::string& sp = ctx.source.pointer;
+  WorkOrder o;
+  json env = json::object();
+  env["PATH"] = kDefaultPath;
+  for (auto& n : src.value("env_allow", json::array()))
+    if (const char* v = std::getenv(n.get<std::string>().c_str())) env[n.get<std::string>()] = v;
+  const json given = src.value("env", json::object());  // kept alive for items()
+  for (auto& [k, v] : given.items()) env[k] = v;
+  for (auto& [k, v] : env.items()) o.env.emplace_back(k, v.get<std::string>());
+  std::string base = current_dir();
+  o.argv = src.at("command").get<std::vector<std::string>>();
+  uint32_t tmp_mb = 0;
+  json mounts = command_mounts(ctx, src, sp, &o.argv, base, &tmp_mb);
+  for (auto& m : mounts) o.sandbox.mounts.push_back({m["path"], m["writable"]});
+  if (tmp_mb) o.sandbox.tmp_mb = tmp_mb;
+  o.cwd = "/tmp";
+  if (auto c = src.find("cwd"); c != src.end()) {
+    o.cwd = c->get<std::string>();
+    if (o.cwd[0] != '/') o.cwd = base + "/" + o.cwd;
+    o.sandbox.mounts.push_back({o.cwd, false});
+  }
+  const json sb = src.value("sandbox", json::object());
+  if (auto e = sb.find("egress"); e != sb.end())
+    o.egress_allow = e->value("allow", std::vector<std::string>{});
+  if (auto parsed = EgressPolicy::parse(o.egress_allow); !parsed)
+    ctx.config.doc.fail(sp + "/sandbox/egress/allow", parsed.error().message);
+  o.sandbox.egress = !o.egress_allow.empty();
+  o.limits = ctx.config.workers.defaults;
+  // A server lives as long as the gateway: no wall clock, no CPU-time cap;
+  // memory and processes are capped as for any tool.
+  o.limits.cpu_seconds = UINT32_MAX;
+  o.limits.memory_mb = src.value("memory_mb", kDefaultMemoryMb);
+  // Runtimes such as node reserve far more address space than they use
+  // (WebAssembly guard regions): memory is capped by memory_mb and the
+  // cgroup, not by RLIMIT_AS.
+  o.limits.address_space_mb = src.value("address_space_mb", kDefaultAddressSpaceMb);
+  o.limits.max_output_bytes = src.value("max_message_bytes", kDefaultMaxMessageBytes);
+  return o;
+}
+
+// Registry of running upstreams, so a reload that keeps a source keeps its
+// server (and its sessions' state) instead of starting another.
+struct Registry {
+  std::mutex mu;
+  std::map<std::string, std::weak_ptr<mcp::Upstream>> live;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+std::vector<Tool> McpAdapter::load(const LoadContext& ctx) const {
+  const json& src = ctx.source.raw;
+  const std::string& sp = ctx.source.pointer;
+  const auto& doc = ctx.config.doc;
+  if (!ctx.launcher) doc.fail(sp, "MCP upstreams cannot be started here");
+  WorkOrder order = server_order(ctx);
+  uint64_t timeout = src.value("timeout_ms", kDefaultTimeoutMs);
+  // Same source, same server: kept across reloads.
+  std::string key = ctx.source.name + "\n" + dump_safe(order.to_json()) + "\n" + std::to_string(timeout);
+  std::shared_ptr<mcp::Upstream> up;
+  {
+    std::lock_guard<std::mutex> lock(registry().mu);
+    up = registry().live[key].lock();
+    if (!up) {
+      up = mcp::Upstream::create({ctx.source.name, order, ctx.launcher, timeout});
+      registry().live[key] = up;
+    }
+  }
+  auto caps = up->ready(timeout);
+  if (!caps) doc.fail(sp + "/command", caps.error().message);
+  ForwardContext none;
+  json listed = json::array();
+  if (caps->contains("tools")) {
+    auto tools = up->list_all("tools/list", "tools", none);
+    if (!tools) doc.fail(sp + "/command", "tools/list failed: " + tools.error().message);
+    listed = std::move(*tools);
+  }
+  if (ctx.upstreams) ctx.upstreams->push_back(up);
+
+  json include = src.value("include", json::object()), exclude = src.value("exclude", json());
+  json override_ann = src.value("annotations", json::object());
+  std::shared_ptr<const void> data = up;
+  std::vector<Tool> out;
+  for (auto& ut : listed) {
+    // Tool definitions come from the upstream: untrusted, checked field by field.
+    if (!ut.is_object() || !ut.contains("name") || !ut["name"].is_string()) continue;
+    std::string name = ut["name"];
+    if (include.contains("tools") && !any_glob(include["tools"], name)) continue;
+    if (exclude.is_object() && any_glob(exclude.value("tools", json()), name)) continue;
+    Tool t;
+    t.pointer = sp;
+    t.local_name = name;
+    t.title = ut.value("title", json()).is_string() ? ut["title"].get<std::string>() : "";
+    t.description = ut.value("description", json()).is_string() ? ut["description"].get<std::string>() : "";
+    json input = ut.value("inputSchema", json());
+    if (!input.is_object() || input.value("type", json()) != "object") {
+      log::warn("mcp: tool skipped: its inputSchema is not an object schema",
+                {{"source", ctx.source.name}, {"tool", name}});
+      continue;
+    }
+    t.input_schema = input;
+    // Shown to clients as the upstream wrote it; enforced here as far as the
+    // validator understands it (a dialect it does not know is checked only
+    // for being an object, and the upstream checks the rest).
+    auto iv = SchemaValidator::compile(input);
+    if (!iv) iv = SchemaValidator::compile(json{{"type", "object"}});
+    t.input_validator = *iv;
+    if (auto os = ut.find("outputSchema"); os != ut.end() && os->is_object()) {
+      if (auto ov = SchemaValidator::compile(*os)) {
+        t.output_schema = *os;
+        t.output_validator = *ov;
+      }
+    }
+    json ann = ut.value("annotations", json::object());
+    if (!ann.is_object()) ann = json::object();
+    for (auto& [k, v] : override_ann.items()) ann[k] = v;
+    t.annotations = ann;
+    t.limits = order.limits;
+    t.limits.timeout_ms = uint32_t(std::min<uint64_t>(timeout, UINT32_MAX));
+    t.route = {{"name", name}};
+    t.adapter_data = data;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Result<WorkOrder> McpAdapter::prepare(const Tool& tool, const json& args) const {
+  return Error{rpc::kInternalError, "proxied tools are forwarded, not run in a worker"};
+}
+
+json McpAdapter::render(const Tool& tool, const WorkResult& result) const { return nullptr; }
+
+json McpAdapter::call(const Tool& tool, const json& args, ForwardContext& ctx) const {
+  auto up = std::static_pointer_cast<mcp::Upstream>(std::const_pointer_cast<void>(tool.adapter_data));
+  auto error = [](const std::string& t) {
+    return json{{"content", {{{"type", "text"}, {"text", t}}}}, {"isError", true}};
+  };
+  if (!up) return error("The tool has no upstream.");
+  auto r = up->forward("tools/call", {{"name", tool.route.at("name")}, {"arguments", args}}, ctx);
+  if (!r) {
+    if (ctx.cancel && ctx.cancel->cancelled()) return nullptr;
+    return error("The upstream server '" + tool.source + "' failed the call: " + r.error().message);
+  }
+  if (!r->is_object() || !r->contains("content")) return error("The upstream answer is not a CallToolResult.");
+  auto clean = sanitize_call_tool_result(*r);
+  return clean ? *clean : error(clean.error().message);
+}
+
+}  // namespace toolgate

@@ -1,0 +1,461 @@
+#include "adapters/mcp/upstream.h"
+
+#include <thread>
+
+#include "toolgate/jsonrpc.h"
+#include "toolgate/log.h"
+#include "toolgate/session.h"
+
+namespace toolgate::mcp {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kMaxBackoff = std::chrono::seconds(30);
+// A server up this long has recovered: its next crash starts the backoff anew.
+constexpr auto kHealthyAfter = std::chrono::seconds(60);
+// Lists are gathered page by page; a server that never stops paging is cut off.
+constexpr int kMaxPages = 100;
+constexpr uint64_t kNestedRequestTimeoutMs = 10 * 60 * 1000;
+
+}  // namespace
+
+// A request in flight to the server, and who it is for.
+struct Upstream::Call {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  json reply;
+  std::weak_ptr<Session> session;
+  Outbound* stream = nullptr;
+  json client_token;  // the client's progress token, or null
+  std::string our_token;
+  const CancelToken* cancel = nullptr;
+  Clock::time_point deadline;
+  uint64_t timeout_ms = 0;
+  double last_progress = -1;
+
+  void finish(json r) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (done) return;
+    done = true;
+    reply = std::move(r);
+    cv.notify_all();
+  }
+};
+
+std::shared_ptr<Upstream> Upstream::create(UpstreamOptions options) {
+  return std::shared_ptr<Upstream>(new Upstream(std::move(options)));
+}
+
+Upstream::~Upstream() {
+  std::unique_ptr<Link> link;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    link = std::move(link_);
+    running_ = false;
+  }
+  if (link) link->close();
+}
+
+json Upstream::capabilities() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return capabilities_.is_object() ? capabilities_ : json::object();
+}
+
+Result<json> Upstream::ready(uint64_t timeout_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return start_locked(lock, timeout_ms);
+}
+
+Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t timeout_ms) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  // One start at a time; the others wait for its outcome.
+  cv_.wait_until(lock, deadline, [&] { return !starting_; });
+  if (running_) return capabilities_;
+  if (starting_) return Error{rpc::kInternalError, "'" + opt_.source + "' is still starting"};
+  if (Clock::now() < next_start_) {
+    auto s = std::chrono::duration_cast<std::chrono::seconds>(next_start_ - Clock::now()).count();
+    return Error{rpc::kInternalError, "the upstream server '" + opt_.source +
+                                          "' is unavailable (" + last_error_ +
+                                          "); it is started again in " + std::to_string(s + 1) +
+                                          " s"};
+  }
+  starting_ = true;
+  uint64_t gen = ++generation_;
+  bool restart = gen > 1;
+  std::weak_ptr<Upstream> weak = weak_from_this();
+  LinkHandlers h{[weak](json m) {
+                   if (auto self = weak.lock()) self->on_message(std::move(m));
+                 },
+                 [weak, gen](const std::string& why) {
+                   auto self = weak.lock();
+                   if (!self) return;
+                   {
+                     std::lock_guard<std::mutex> l(self->mu_);
+                     if (self->generation_ != gen) return;
+                   }
+                   self->on_closed(why);
+                 }};
+  lock.unlock();
+  auto link = StdioLink::start(*opt_.launcher, opt_.order, opt_.source, std::move(h));
+  lock.lock();
+  auto fail = [&](const std::string& why) -> Error {
+    starting_ = false;
+    last_error_ = why;
+    ++failures_;
+    auto backoff = std::min<Clock::duration>(std::chrono::seconds(1LL << std::min(failures_ - 1, 5)),
+                                             kMaxBackoff);
+    next_start_ = Clock::now() + backoff;
+    cv_.notify_all();
+    return Error{rpc::kInternalError, "the upstream server '" + opt_.source + "' failed to start: " + why};
+  };
+  if (!link) return fail(link.error().message);
+  link_ = std::move(*link);
+  running_ = true;  // requests may go out now; the handshake is the first
+  lock.unlock();
+  json init = {{"protocolVersion", kLatestProtocolVersion},
+               {"capabilities",
+                {{"sampling", json::object()},
+                 {"elicitation", json::object()},
+                 {"roots", {{"listChanged", true}}}}},
+               {"clientInfo", {{"name", "toolgate"}, {"version", TOOLGATE_VERSION}}}};
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  auto r = request("initialize", init, nullptr, uint64_t(std::max<int64_t>(left, 1000)));
+  lock.lock();
+  if (!r || !r->is_object()) {
+    std::unique_ptr<Link> dead = std::move(link_);
+    running_ = false;
+    lock.unlock();
+    if (dead) dead->close();
+    lock.lock();
+    return fail(r ? "the initialize answer is not an object" : r.error().message);
+  }
+  capabilities_ = r->value("capabilities", json::object());
+  if (!capabilities_.is_object()) capabilities_ = json::object();
+  starting_ = false;
+  started_at_ = Clock::now();
+  cv_.notify_all();
+  Link* l = link_.get();
+  bool logging = capabilities_.contains("logging");
+  lock.unlock();
+  l->send(make_notification("notifications/initialized", nullptr));
+  // Everything is asked for; each client's own level filters what it gets.
+  if (logging) request("logging/setLevel", {{"level", "debug"}}, nullptr, 10000);
+  log::info("upstream server ready", {{"source", opt_.source}, {"restart", restart}});
+  if (restart && opt_.launcher->changed) opt_.launcher->changed("tools");
+  lock.lock();
+  return capabilities_;
+}
+
+Result<json> Upstream::forward(const std::string& method, json params, ForwardContext& ctx) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!running_) {
+      auto r = start_locked(lock, opt_.request_timeout_ms);
+      if (!r) return r.error();
+    }
+    // Subscriptions are counted per URI: the server hears the first
+    // subscribe and the last unsubscribe; updates go to every subscriber.
+    bool sub = method == "resources/subscribe", unsub = method == "resources/unsubscribe";
+    if ((sub || unsub) && ctx.session && params.is_object() && params.value("uri", json()).is_string()) {
+      std::string uri = params["uri"];
+      auto& subs = subscribers_[uri];
+      bool had = !subs.empty();
+      if (sub)
+        subs[ctx.session] = ctx.session->weak_from_this();
+      else
+        subs.erase(ctx.session);
+      bool others = sub ? had : !subs.empty();
+      if (subs.empty()) subscribers_.erase(uri);
+      if (others) return json::object();
+    }
+  }
+  return request(method, std::move(params), &ctx, opt_.request_timeout_ms);
+}
+
+Result<json> Upstream::request(const std::string& method, json params, ForwardContext* ctx,
+                               uint64_t timeout_ms) {
+  auto call = std::make_shared<Call>();
+  call->timeout_ms = timeout_ms;
+  call->deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  int64_t id;
+  Link* link;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!running_ || !link_)
+      return Error{rpc::kInternalError, "the upstream server '" + opt_.source + "' is not running"};
+    id = next_id_++;
+    if (ctx) {
+      call->stream = ctx->stream;
+      call->cancel = ctx->cancel;
+      if (ctx->session) {
+        call->session = ctx->session->weak_from_this();
+        sessions_[ctx->session] = call->session;
+      }
+      if (!ctx->progress_token.is_null()) {
+        call->client_token = ctx->progress_token;
+        call->our_token = "tg-" + std::to_string(id);
+        by_token_[call->our_token] = call;
+      }
+    }
+    pending_[id] = call;
+    link = link_.get();
+  }
+  if (!params.is_object()) params = json::object();
+  if (!call->our_token.empty()) params["_meta"]["progressToken"] = call->our_token;
+  auto forget = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.erase(id);
+    if (!call->our_token.empty()) by_token_.erase(call->our_token);
+  };
+  if (!link->send(make_request(id, method, std::move(params)))) {
+    forget();
+    return Error{rpc::kInternalError, "the upstream server '" + opt_.source + "' is gone"};
+  }
+  std::unique_lock<std::mutex> lock(call->mu);
+  while (!call->done) {
+    if (call->cancel && call->cancel->cancelled()) {
+      lock.unlock();
+      forget();
+      link->send(make_notification("notifications/cancelled",
+                                   {{"requestId", id}, {"reason", "cancelled by the client"}}));
+      return Error{rpc::kRequestTimeout, "the call was cancelled"};
+    }
+    if (Clock::now() >= call->deadline) {
+      lock.unlock();
+      forget();
+      link->send(make_notification("notifications/cancelled",
+                                   {{"requestId", id}, {"reason", "timed out"}}));
+      return Error{rpc::kRequestTimeout, "the upstream server '" + opt_.source +
+                                             "' did not answer " + method + " within " +
+                                             std::to_string(timeout_ms) + " ms"};
+    }
+    call->cv.wait_for(lock, std::chrono::milliseconds(50));
+  }
+  json reply = std::move(call->reply);
+  lock.unlock();
+  forget();
+  if (auto e = reply.find("error"); e != reply.end()) {
+    int code = rpc::kInternalError;
+    std::string m = "the upstream server returned an error";
+    if (e->is_object()) {
+      if (auto c = e->find("code"); c != e->end() && c->is_number_integer()) code = c->get<int>();
+      if (auto t = e->find("message"); t != e->end() && t->is_string()) m = t->get<std::string>();
+    }
+    return Error{code, m};
+  }
+  auto r = reply.find("result");
+  if (r == reply.end()) return Error{rpc::kInternalError, "the upstream answer has no result"};
+  return std::move(*r);
+}
+
+Result<json> Upstream::list_all(const std::string& method, const std::string& key,
+                                ForwardContext& ctx) {
+  json all = json::array();
+  json cursor;
+  for (int page = 0; page < kMaxPages; ++page) {
+    json params = json::object();
+    if (!cursor.is_null()) params["cursor"] = cursor;
+    auto r = forward(method, params, ctx);
+    if (!r) return r.error();
+    if (!r->is_object() || !(*r)[key].is_array())
+      return Error{rpc::kInternalError, "the upstream answer to " + method + " has no " + key};
+    for (auto& x : (*r)[key]) all.push_back(std::move(x));
+    auto next = r->find("nextCursor");
+    if (next == r->end() || !next->is_string() || next->get_ref<const std::string&>().empty())
+      return all;
+    cursor = *next;
+  }
+  log::warn("upstream list cut off after " + std::to_string(kMaxPages) + " pages",
+            {{"source", opt_.source}, {"method", method}});
+  return all;
+}
+
+void Upstream::on_message(json msg) {
+  if (!msg.is_object()) return;
+  bool has_method = msg.contains("method") && msg["method"].is_string();
+  bool has_id = msg.contains("id") && (msg["id"].is_string() || msg["id"].is_number_integer());
+  if (!has_method) {
+    if (has_id) on_response(msg);
+    return;
+  }
+  if (has_id) {
+    on_request(msg);
+    return;
+  }
+  json params = msg.value("params", json::object());
+  on_notification(msg["method"].get<std::string>(), params.is_object() ? params : json::object());
+}
+
+void Upstream::on_response(const json& msg) {
+  if (!msg["id"].is_number_integer()) return;  // ours are integers
+  std::shared_ptr<Call> call;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pending_.find(msg["id"].get<int64_t>());
+    if (it == pending_.end()) return;
+    call = it->second;
+  }
+  call->finish(msg);
+}
+
+std::shared_ptr<Upstream::Call> Upstream::target_call() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::shared_ptr<Call> found;
+  for (auto& [id, c] : pending_) {
+    auto s = c->session.lock();
+    if (!s) continue;
+    if (found && found->session.lock() != s) return nullptr;  // two sessions: ambiguous
+    found = c;  // the latest call of that session
+  }
+  return found;
+}
+
+void Upstream::on_request(const json& msg) {
+  const std::string method = msg["method"];
+  json id = msg["id"];
+  json params = msg.value("params", json::object());
+  std::weak_ptr<Upstream> weak = weak_from_this();
+  auto answer = [weak](const json& reply) {
+    auto self = weak.lock();
+    if (!self) return;
+    std::lock_guard<std::mutex> lock(self->mu_);
+    if (self->link_) self->link_->send(reply);
+  };
+  if (method == "ping") {
+    answer(make_result(id, json::object()));
+    return;
+  }
+  auto call = target_call();
+  auto session = call ? call->session.lock() : nullptr;
+  if (!session) {
+    answer(make_error(id, rpc::kInvalidRequest,
+                      method + " is only relayed during a request of a single client session"));
+    return;
+  }
+  // Asking the client can take minutes (a human answers an elicitation):
+  // never on the thread that reads the server's messages.
+  Outbound* stream = call->stream;
+  const CancelToken* cancel = call->cancel;
+  std::thread([session, method, params, id, stream, cancel, answer, call] {
+    auto r = session->request_client(method, params, kNestedRequestTimeoutMs, stream, cancel);
+    answer(r ? make_result(id, *r) : make_error(id, r.error().code, r.error().message));
+  }).detach();
+}
+
+void Upstream::on_notification(const std::string& method, const json& params) {
+  if (method == "notifications/progress") {
+    auto t = params.find("progressToken");
+    if (t == params.end() || !t->is_string()) return;
+    std::shared_ptr<Call> call;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = by_token_.find(t->get<std::string>());
+      if (it == by_token_.end()) return;
+      call = it->second;
+    }
+    auto session = call->session.lock();
+    auto p = params.find("progress");
+    if (!session || p == params.end() || !p->is_number()) return;
+    {
+      // Progress only goes up (the spec asks it); a server that repeats or
+      // goes back is not passed on. Progress also keeps the call alive.
+      std::lock_guard<std::mutex> lock(call->mu);
+      if (p->get<double>() <= call->last_progress) return;
+      call->last_progress = p->get<double>();
+      call->deadline = Clock::now() + std::chrono::milliseconds(call->timeout_ms);
+    }
+    json out = params;
+    out["progressToken"] = call->client_token;
+    session->notify("notifications/progress", std::move(out), call->stream);
+    return;
+  }
+  if (method == "notifications/message") {
+    if (auto call = target_call()) {
+      if (auto s = call->session.lock()) s->forward_log(params, call->stream);
+      return;
+    }
+    std::vector<std::shared_ptr<Session>> all;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [k, w] : sessions_)
+        if (auto s = w.lock()) all.push_back(s);
+    }
+    for (auto& s : all) s->forward_log(params, nullptr);
+    return;
+  }
+  if (method == "notifications/resources/updated") {
+    auto uri = params.find("uri");
+    if (uri == params.end() || !uri->is_string()) return;
+    std::vector<std::shared_ptr<Session>> subs;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = subscribers_.find(uri->get<std::string>());
+      if (it == subscribers_.end()) return;
+      for (auto& [k, w] : it->second)
+        if (auto s = w.lock()) subs.push_back(s);
+    }
+    for (auto& s : subs) s->notify("notifications/resources/updated", {{"uri", *uri}}, nullptr);
+    return;
+  }
+  if (method == "notifications/tools/list_changed" || method == "notifications/resources/list_changed" ||
+      method == "notifications/prompts/list_changed") {
+    std::string what = method.substr(14, method.find('/', 14) - 14);
+    if (opt_.launcher && opt_.launcher->changed) opt_.launcher->changed(what);
+    return;
+  }
+  if (method == "notifications/cancelled") {
+    // The server gave up a request it sent us: nothing is waiting on our side
+    // that would not time out on its own.
+    return;
+  }
+}
+
+void Upstream::on_closed(const std::string& why) {
+  std::unique_ptr<Link> dead;
+  std::vector<std::shared_ptr<Call>> failed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dead = std::move(link_);
+    running_ = false;
+    last_error_ = why;
+    if (Clock::now() - started_at_ > kHealthyAfter) failures_ = 0;
+    ++failures_;
+    auto backoff = std::min<Clock::duration>(std::chrono::seconds(1LL << std::min(failures_ - 1, 5)),
+                                             kMaxBackoff);
+    next_start_ = Clock::now() + backoff;
+    for (auto& [id, c] : pending_) failed.push_back(c);
+  }
+  for (auto& c : failed) {
+    c->finish(make_error(nullptr, rpc::kInternalError,
+                         "the upstream server '" + opt_.source + "' stopped: " + why));
+  }
+  if (dead) dead->close();
+}
+
+void Upstream::session_closed(Session& s) {
+  std::vector<std::string> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_.erase(&s);
+    for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+      it->second.erase(&s);
+      if (it->second.empty()) {
+        dropped.push_back(it->first);
+        it = subscribers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  // Nobody listens to these any more: the server may stop watching them.
+  for (auto& uri : dropped) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (running_ && link_ && capabilities_.value("resources", json::object()).value("subscribe", false))
+      link_->send(make_request("tg-unsub-" + std::to_string(next_id_++), "resources/unsubscribe",
+                               {{"uri", uri}}));
+  }
+}
+
+}  // namespace toolgate::mcp

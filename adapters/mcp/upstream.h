@@ -1,0 +1,89 @@
+// One upstream MCP server, as a client of it: the initialize handshake,
+// requests with their answers, and everything the server sends on its own,
+// routed to the right client session:
+//   - progress, with the client's token swapped for ours and back;
+//   - sampling, elicitation and roots requests during a call, asked of the
+//     calling client and answered back;
+//   - log messages, to the calling session (else to every session that used
+//     this upstream), each filtered by that client's level;
+//   - resource updates, to the sessions subscribed to the URI;
+//   - list_changed, to the gateway (Launcher::changed).
+// A server that exits fails the requests in flight cleanly and is started
+// again on the next request, after a backoff that doubles up to 30 s.
+//
+//   auto up = Upstream::create({"fs", order, &launcher, 30000});
+//   auto caps = up->ready(30000);            // starts and initializes it
+//   auto tools = up->list_all("tools/list", "tools", ctx);
+//   auto result = up->forward("tools/call", params, ctx);
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "adapters/mcp/link.h"
+#include "toolgate/upstream.h"
+
+namespace toolgate::mcp {
+
+struct UpstreamOptions {
+  std::string source;
+  WorkOrder order;  // the server: argv, env, limits, sandbox, egress
+  const Launcher* launcher = nullptr;
+  uint64_t request_timeout_ms = 60000;  // without progress; progress extends it
+};
+
+class Upstream : public McpUpstream, public std::enable_shared_from_this<Upstream> {
+ public:
+  static std::shared_ptr<Upstream> create(UpstreamOptions options);
+  ~Upstream() override;
+
+  // Starts the server if it is not running and waits for the handshake.
+  // Returns its capabilities, or why it is not available.
+  Result<json> ready(uint64_t timeout_ms);
+
+  const std::string& source() const override { return opt_.source; }
+  json capabilities() const override;
+  Result<json> forward(const std::string& method, json params, ForwardContext& ctx) override;
+  Result<json> list_all(const std::string& method, const std::string& key,
+                        ForwardContext& ctx) override;
+  void session_closed(Session& session) override;
+
+ private:
+  struct Call;
+  explicit Upstream(UpstreamOptions o) : opt_(std::move(o)) {}
+  Result<json> start_locked(std::unique_lock<std::mutex>& lock, uint64_t timeout_ms);
+  Result<json> request(const std::string& method, json params, ForwardContext* ctx,
+                       uint64_t timeout_ms);
+  void on_message(json msg);
+  void on_closed(const std::string& why);
+  void on_response(const json& msg);
+  void on_notification(const std::string& method, const json& params);
+  void on_request(const json& msg);
+  // The session (and stream) a message the server sends on its own is for:
+  // the one call in flight, or the only session with calls in flight.
+  std::shared_ptr<Call> target_call();
+
+  const UpstreamOptions opt_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::unique_ptr<Link> link_;
+  bool running_ = false, starting_ = false;
+  uint64_t generation_ = 0;  // bumped at each start, so a stale close is ignored
+  json capabilities_;
+  std::string last_error_;
+  int failures_ = 0;
+  std::chrono::steady_clock::time_point next_start_{}, started_at_{};
+  int64_t next_id_ = 1;
+  std::map<int64_t, std::shared_ptr<Call>> pending_;
+  std::map<std::string, std::shared_ptr<Call>> by_token_;  // our progress token -> call
+  // Sessions that used this upstream, for log messages outside any call.
+  std::map<Session*, std::weak_ptr<Session>> sessions_;
+  std::map<std::string, std::map<Session*, std::weak_ptr<Session>>> subscribers_;
+};
+
+}  // namespace toolgate::mcp

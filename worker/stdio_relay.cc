@@ -1,0 +1,207 @@
+#include "stdio_relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "egress_proxy.h"
+#include "process_tree.h"
+#include "toolgate/frame.h"
+
+namespace toolgate::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Messages from the gateway are JSON-RPC messages, bounded like any order.
+constexpr uint32_t kMaxFrameBytes = 64u << 20;
+// Lines written to stdin but not yet read by the server: past this, it is
+// not reading, and it is stopped rather than letting memory grow.
+constexpr size_t kMaxPendingStdin = 64u << 20;
+// stderr lines passed on for the gateway's log, per second at most.
+constexpr int kStderrLinesPerSecond = 20;
+constexpr size_t kStderrLineBytes = 500;
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+struct Relay {
+  const WorkOrder& order;
+  PreparedChild& pc;
+  int frame_fd;
+  std::string to_child, from_child, err_line, err_tail;
+  std::string exit_reason;
+  int stderr_budget = kStderrLinesPerSecond;
+  Clock::time_point budget_at = Clock::now();
+
+  bool send(const json& frame) { return write_frame(frame_fd, dump_safe(frame)); }
+
+  // Complete lines of the server's stdout: each must be one JSON value.
+  // They are parsed here, so the gateway only ever sees bounded JSON.
+  void lines_out() {
+    size_t start = 0;
+    for (size_t nl; (nl = from_child.find('\n', start)) != std::string::npos; start = nl + 1) {
+      std::string_view line(from_child.data() + start, nl - start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+      auto msg = parse_bounded(line, 64);
+      if (msg) {
+        send({{"msg", std::move(*msg)}});
+      } else {
+        send({{"noise", sanitize_utf8(truncate_utf8(line, kStderrLineBytes))}});
+      }
+    }
+    from_child.erase(0, start);
+  }
+
+  void lines_err(bool flush) {
+    size_t start = 0;
+    for (size_t nl; (nl = err_line.find('\n', start)) != std::string::npos; start = nl + 1) {
+      std::string line = err_line.substr(start, nl - start);
+      auto now = Clock::now();
+      if (now - budget_at >= std::chrono::seconds(1)) {
+        budget_at = now;
+        stderr_budget = kStderrLinesPerSecond;
+      }
+      if (stderr_budget > 0 && !line.empty()) {
+        --stderr_budget;
+        send({{"stderr", sanitize_utf8(truncate_utf8(line, kStderrLineBytes))}});
+      }
+    }
+    err_line.erase(0, start);
+    if (flush || err_line.size() > 65536) err_line.clear();
+  }
+};
+
+}  // namespace
+
+int serve_stdio(const WorkOrder& order, PreparedChild& pc, int frame_fd) {
+  if (pc.pid < 0) {
+    write_frame(frame_fd, dump_safe({{"exit", {{"reason", pc.failure.detail}}}}));
+    return 0;
+  }
+  std::unique_ptr<EgressProxy> proxy;
+  if (pc.proxy_fd >= 0) {
+    proxy = std::make_unique<EgressProxy>(pc.proxy_fd, broker_fd());
+    pc.proxy_fd = -1;
+  }
+  send_exec_request(order, pc, proxy != nullptr);
+  const pid_t pid = pc.pid;
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  for (int fd : {pc.in.w, pc.out.r, pc.err.r}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  const size_t max_line = order.limits.max_output_bytes;
+  Relay r{order, pc, frame_fd, {}, {}, {}, {}, {}};
+  bool gateway_gone = false, exited = false;
+  int wstatus = 0;
+  char buf[65536];
+
+  while (!exited && !gateway_gone) {
+    std::vector<pollfd> fds;
+    auto add = [&](int fd, short ev) {
+      fds.push_back({fd, ev, 0});
+      return int(fds.size() - 1);
+    };
+    int i_gw = add(frame_fd, POLLIN);
+    int i_out = pc.out.r >= 0 ? add(pc.out.r, POLLIN) : -1;
+    int i_err = pc.err.r >= 0 ? add(pc.err.r, POLLIN) : -1;
+    int i_in = pc.in.w >= 0 && !r.to_child.empty() ? add(pc.in.w, POLLOUT) : -1;
+    int i_pid = pidfd >= 0 ? add(pidfd, POLLIN) : -1;
+    int i_broker = pc.broker_parent >= 0 ? add(pc.broker_parent, POLLIN) : -1;
+    size_t proxy_first = fds.size();
+    if (proxy) proxy->add_pollfds(&fds);
+    int rc = ::poll(fds.data(), nfds_t(fds.size()), pidfd >= 0 ? -1 : 100);
+    if (rc < 0 && errno != EINTR) break;
+    if (pidfd < 0 && ::waitpid(pid, &wstatus, WNOHANG) == pid) exited = true;
+    if (rc <= 0) continue;
+    if (fds[size_t(i_gw)].revents) {
+      FrameRead in = read_frame(frame_fd, kMaxFrameBytes, 5000);
+      if (in.status != FrameStatus::ok) {
+        gateway_gone = true;
+        break;
+      }
+      auto doc = parse_bounded(in.payload, 128);
+      if (doc && doc->is_object() && doc->contains("send")) {
+        r.to_child += dump_safe((*doc)["send"]) + "\n";
+        if (r.to_child.size() > kMaxPendingStdin) {
+          r.exit_reason = "the server stopped reading its input";
+          break;
+        }
+      }
+    }
+    if (i_broker >= 0 && fds[size_t(i_broker)].revents) relay_broker_request(pc, 10000);
+    if (proxy) proxy->handle(fds.data() + proxy_first, fds.size() - proxy_first, 10000);
+    if (i_in >= 0 && fds[size_t(i_in)].revents) {
+      ssize_t w = ::write(pc.in.w, r.to_child.data(), r.to_child.size());
+      if (w > 0) r.to_child.erase(0, size_t(w));
+      if (w < 0 && errno != EAGAIN && errno != EINTR) close_fd(pc.in.w);
+    }
+    if (i_out >= 0 && fds[size_t(i_out)].revents) {
+      ssize_t n = ::read(pc.out.r, buf, sizeof buf);
+      if (n > 0) {
+        r.from_child.append(buf, size_t(n));
+        r.lines_out();
+        if (r.from_child.size() > max_line) {
+          r.exit_reason = "a message larger than " + std::to_string(max_line) + " bytes";
+          break;
+        }
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close_fd(pc.out.r);
+      }
+    }
+    if (i_err >= 0 && fds[size_t(i_err)].revents) {
+      ssize_t n = ::read(pc.err.r, buf, sizeof buf);
+      if (n > 0) {
+        r.err_line.append(buf, size_t(n));
+        r.err_tail.append(buf, size_t(n));
+        if (r.err_tail.size() > 8192) r.err_tail.erase(0, r.err_tail.size() - 4096);
+        r.lines_err(false);
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close_fd(pc.err.r);
+      }
+    }
+    if (i_pid >= 0 && fds[size_t(i_pid)].revents) {
+      if (::waitpid(pid, &wstatus, WNOHANG) == pid) exited = true;
+    }
+  }
+
+  // The server is pid 1 of its namespace: killing it ends every process it
+  // started; the cgroup and the subreaper catch the rest.
+  ::kill(pid, SIGKILL);
+  ::kill(-pid, SIGKILL);
+  pc.cgroup.kill_all();
+  kill_and_reap_all(1000);
+  if (!exited) ::waitpid(pid, &wstatus, 0);
+  pc.pid = -1;
+  bool oom = order.sandbox.cgroups && pc.cgroup.oom_happened();
+  pc.cgroup.destroy();
+  if (pidfd >= 0) ::close(pidfd);
+  if (gateway_gone) return 0;
+  // What it printed before dying still counts.
+  for (ssize_t n; pc.out.r >= 0 && (n = ::read(pc.out.r, buf, sizeof buf)) > 0;) {
+    r.from_child.append(buf, size_t(n));
+    if (r.from_child.size() > max_line) break;
+    r.lines_out();
+  }
+  r.lines_err(true);
+  json info = {{"stderr_tail", sanitize_utf8(r.err_tail.size() > 2048
+                                                 ? r.err_tail.substr(r.err_tail.size() - 2048)
+                                                 : r.err_tail)}};
+  if (!r.exit_reason.empty()) info["reason"] = r.exit_reason;
+  if (WIFEXITED(wstatus)) info["exit_code"] = WEXITSTATUS(wstatus);
+  if (WIFSIGNALED(wstatus)) info["signal"] = WTERMSIG(wstatus);
+  if (oom) info["oom"] = true;
+  r.send({{"exit", info}});
+  return 0;
+}
+
+}  // namespace toolgate::worker

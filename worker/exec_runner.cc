@@ -21,6 +21,7 @@
 #include "contain.h"
 #include "egress_proxy.h"
 #include "http_fetch.h"
+#include "mcp_http_bridge.h"
 #include "process_tree.h"
 #include "sandbox_fs.h"
 #include "toolgate/frame.h"
@@ -156,6 +157,8 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
       ::close(kExecRequestFd);
       json r = req.status == FrameStatus::ok ? json::parse(req.payload, nullptr, false) : json();
       if (!r.is_object()) ::_exit(0);  // the worker went away: nothing to run
+      if (r.contains("http") && r["http"].value("mcp_bridge", false))
+        run_mcp_http_bridge(r["http"], 4);
       if (r.contains("http")) ::_exit(run_http_request(r["http"], 4, r.value("timeout_ms", 30000)));
       std::string exe = r.value("exe", "");
       std::vector<std::string> args = r.value("argv", std::vector<std::string>{});

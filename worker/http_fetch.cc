@@ -10,115 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "curl_lib.h"
 #include "toolgate/frame.h"
 
 namespace toolgate::worker {
 namespace {
 
-// The few libcurl entry points used, resolved at run time.
-struct Curl {
-  void* lib = nullptr;
-  CURL* (*easy_init)() = nullptr;
-  CURLcode (*easy_setopt)(CURL*, CURLoption, ...) = nullptr;
-  CURLcode (*easy_perform)(CURL*) = nullptr;
-  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
-  void (*easy_cleanup)(CURL*) = nullptr;
-  const char* (*easy_strerror)(CURLcode) = nullptr;
-  curl_slist* (*slist_append)(curl_slist*, const char*) = nullptr;
-  void (*slist_free_all)(curl_slist*) = nullptr;
-
-  bool load() {
-    lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) return false;
-    auto sym = [&](auto* fn, const char* name) {
-      *fn = reinterpret_cast<std::remove_pointer_t<decltype(fn)>>(::dlsym(lib, name));
-      return *fn != nullptr;
-    };
-    return sym(&easy_init, "curl_easy_init") && sym(&easy_setopt, "curl_easy_setopt") &&
-           sym(&easy_perform, "curl_easy_perform") && sym(&easy_getinfo, "curl_easy_getinfo") &&
-           sym(&easy_cleanup, "curl_easy_cleanup") && sym(&easy_strerror, "curl_easy_strerror") &&
-           sym(&slist_append, "curl_slist_append") && sym(&slist_free_all, "curl_slist_free_all");
-  }
-};
-
-// Loaded once per contained process; preload_http() does it before the call
-// arrives, off the call's path.
-Curl& curl_lib() {
-  static Curl c = [] {
-    Curl x;
-    if (!x.load()) x.lib = nullptr;
-    if (x.lib) {
-      // curl_global_init (and with it OpenSSL's) happens on the first
-      // handle: make one now.
-      if (CURL* h = x.easy_init()) x.easy_cleanup(h);
-    }
-    return x;
-  }();
-  return c;
-}
-
-struct Target {
-  std::string scheme, host;
-  int port = 0;
-};
-
-bool parse_url(const std::string& url, Target* t) {
-  auto sep = url.find("://");
-  if (sep == std::string::npos) return false;
-  t->scheme = url.substr(0, sep);
-  for (auto& c : t->scheme) c = char(std::tolower(static_cast<unsigned char>(c)));
-  if (t->scheme != "http" && t->scheme != "https") return false;
-  std::string rest = url.substr(sep + 3);
-  std::string authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.find('@') != std::string::npos) return false;  // no credentials in URLs
-  std::string port;
-  if (!authority.empty() && authority[0] == '[') {
-    auto close = authority.find(']');
-    if (close == std::string::npos) return false;
-    t->host = authority.substr(0, close + 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':')
-      port = authority.substr(close + 2);
-  } else {
-    auto colon = authority.rfind(':');
-    t->host = authority.substr(0, colon);
-    if (colon != std::string::npos) port = authority.substr(colon + 1);
-  }
-  if (t->host.empty()) return false;
-  t->port = t->scheme == "https" ? 443 : 80;
-  if (!port.empty()) {
-    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
-    t->port = std::stoi(port);
-  }
-  return t->port > 0 && t->port < 65536;
-}
-
-struct State {
-  int broker_fd;
-  int timeout_ms;
-  Target target;
-  std::string refused;  // why the broker said no
+struct State : BrokeredTarget {
   std::string body;
   size_t max_body = 1 << 20;
   bool truncated = false;
   json headers = json::object();
 };
-
-curl_socket_t open_socket(void* p, curlsocktype, curl_sockaddr*) {
-  auto* st = static_cast<State*>(p);
-  std::string host = st->target.host;
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  json req = {{"connect", {{"host", host}, {"port", st->target.port}}}};
-  if (!write_frame(st->broker_fd, dump_safe(req))) return CURL_SOCKET_BAD;
-  int fd = -1;
-  FrameRead r = read_frame_with_fd(st->broker_fd, 65536, st->timeout_ms, &fd);
-  json ans = r.status == FrameStatus::ok ? json::parse(r.payload, nullptr, false) : json();
-  if (fd >= 0 && ans.is_object() && ans.value("connected", false)) return fd;
-  if (fd >= 0) ::close(fd);
-  st->refused = ans.is_object() ? ans.value("reason", std::string("egress refused")) : "no broker";
-  return CURL_SOCKET_BAD;
-}
-
-int already_connected(void*, curl_socket_t, curlsocktype) { return CURL_SOCKOPT_ALREADY_CONNECTED; }
 
 size_t on_body(char* data, size_t size, size_t n, void* p) {
   auto* st = static_cast<State*>(p);
@@ -206,7 +109,9 @@ int answer(const json& j) {
 // One request, redirects followed hop by hop; the answer as run_http_request
 // documents it.
 json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms) {
-  State st{broker_fd, timeout_ms, {}, {}, {}};
+  State st;
+  st.broker_fd = broker_fd;
+  st.timeout_ms = timeout_ms;
   std::string url = req.value("url", "");
   std::string method = req.value("method", "GET");
   std::string body = req.value("body", "");
@@ -230,17 +135,11 @@ json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms) {
       error = "unsupported URL (http and https only, no credentials): " + url;
       break;
     }
-    // The name is resolved by the gateway; this placeholder only keeps
-    // libcurl from resolving it here (the sandbox has no DNS).
-    std::string resolve_entry =
-        st.target.host + ":" + std::to_string(st.target.port) + ":192.0.2.1";
-    curl_slist* resolve =
-        st.target.host[0] == '[' ? nullptr : curl.slist_append(nullptr, resolve_entry.c_str());
+    curl_slist* resolve = broker_sockets(curl, h, &st);
     st.body.clear();
     st.truncated = false;
     st.refused.clear();
     curl.easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl.easy_setopt(h, CURLOPT_RESOLVE, resolve);
     curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
     curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     if (!body.empty()) {
@@ -251,9 +150,6 @@ json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms) {
       curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method == "HEAD" ? "HEAD" : nullptr);
       curl.easy_setopt(h, CURLOPT_NOBODY, method == "HEAD" ? 1L : 0L);
     }
-    curl.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl.easy_setopt(h, CURLOPT_OPENSOCKETDATA, &st);
-    curl.easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, already_connected);
     curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl.easy_setopt(h, CURLOPT_WRITEDATA, &st);
     curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

@@ -98,7 +98,8 @@ int serve_stdio(const WorkOrder& order, PreparedChild& pc, int frame_fd) {
   send_exec_request(order, pc, proxy != nullptr);
   const pid_t pid = pc.pid;
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  for (int fd : {pc.in.w, pc.out.r, pc.err.r}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  for (int fd : {pc.in.w, pc.out.r, pc.err.r})
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   const size_t max_line = order.limits.max_output_bytes;
   Relay r{order, pc, frame_fd, {}, {}, {}, {}, {}};
   bool gateway_gone = false, exited = false;
@@ -193,9 +194,9 @@ int serve_stdio(const WorkOrder& order, PreparedChild& pc, int frame_fd) {
     r.lines_out();
   }
   r.lines_err(true);
-  json info = {{"stderr_tail", sanitize_utf8(r.err_tail.size() > 2048
-                                                 ? r.err_tail.substr(r.err_tail.size() - 2048)
-                                                 : r.err_tail)}};
+  json info = {{"stderr_tail",
+                sanitize_utf8(r.err_tail.size() > 2048 ? r.err_tail.substr(r.err_tail.size() - 2048)
+                                                       : r.err_tail)}};
   if (!r.exit_reason.empty()) info["reason"] = r.exit_reason;
   if (WIFEXITED(wstatus)) info["exit_code"] = WEXITSTATUS(wstatus);
   if (WIFSIGNALED(wstatus)) info["signal"] = WTERMSIG(wstatus);

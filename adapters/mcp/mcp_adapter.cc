@@ -8,8 +8,10 @@
 #include "adapters/mcp/upstream.h"
 #include "adapters/sandbox_paths.h"
 #include "adapters/script/script_adapter.h"
+#include "toolgate/egress.h"
 #include "toolgate/log.h"
 #include "toolgate/naming.h"
+#include "toolgate/yaml_json.h"
 
 namespace toolgate {
 namespace {
@@ -46,9 +48,13 @@ WorkOrder server_order(const LoadContext& ctx) {
   for (auto& [k, v] : given.items()) env[k] = v;
   for (auto& [k, v] : env.items()) o.env.emplace_back(k, v.get<std::string>());
   std::string base = current_dir();
-  o.argv = src.at("command").get<std::vector<std::string>>();
+  // An HTTP upstream is bridged to stdio inside the sandbox
+  // (worker/mcp_http_bridge.h): no program of its own runs there.
+  o.argv = src.contains("url") ? std::vector<std::string>{"-"}
+                               : src.at("command").get<std::vector<std::string>>();
   uint32_t tmp_mb = 0;
-  json mounts = command_mounts(ctx, src, sp, &o.argv, base, &tmp_mb);
+  json mounts =
+      src.contains("url") ? json::array() : command_mounts(ctx, src, sp, &o.argv, base, &tmp_mb);
   for (auto& m : mounts) o.sandbox.mounts.push_back({m["path"], m["writable"]});
   if (tmp_mb) o.sandbox.tmp_mb = tmp_mb;
   o.cwd = "/tmp";
@@ -58,8 +64,13 @@ WorkOrder server_order(const LoadContext& ctx) {
     o.sandbox.mounts.push_back({o.cwd, false});
   }
   const json sb = src.value("sandbox", json::object());
-  if (auto e = sb.find("egress"); e != sb.end())
+  if (auto e = sb.find("egress"); e != sb.end()) {
     o.egress_allow = e->value("allow", std::vector<std::string>{});
+  } else if (auto u = src.find("url"); u != src.end()) {
+    std::string hp = url_host_port(*u);
+    if (hp.empty()) ctx.config.doc.fail(sp + "/url", "expected an http(s) URL without credentials");
+    o.egress_allow = {hp};  // the server itself, and nothing else
+  }
   if (auto parsed = EgressPolicy::parse(o.egress_allow); !parsed)
     ctx.config.doc.fail(sp + "/sandbox/egress/allow", parsed.error().message);
   o.sandbox.egress = !o.egress_allow.empty();
@@ -73,6 +84,21 @@ WorkOrder server_order(const LoadContext& ctx) {
   // cgroup, not by RLIMIT_AS.
   o.limits.address_space_mb = src.value("address_space_mb", kDefaultAddressSpaceMb);
   o.limits.max_output_bytes = src.value("max_message_bytes", kDefaultMaxMessageBytes);
+  if (auto u = src.find("url"); u != src.end()) {
+    json headers = json::array();
+    const json given_headers = src.value("headers", json::object());
+    for (auto& [k, v] : given_headers.items()) {
+      std::string value = v.get<std::string>();
+      if (value.find_first_of("\r\n") != std::string::npos)
+        ctx.config.doc.fail(sp + "/headers/" + pointer_escape(k),
+                            "a header value cannot hold a line break");
+      headers.push_back(k + ": " + value);
+    }
+    o.http = {{"mcp_bridge", true},
+              {"url", *u},
+              {"headers", headers},
+              {"max_message_bytes", o.limits.max_output_bytes}};
+  }
   return o;
 }
 
@@ -98,7 +124,8 @@ std::vector<Tool> McpAdapter::load(const LoadContext& ctx) const {
   WorkOrder order = server_order(ctx);
   uint64_t timeout = src.value("timeout_ms", kDefaultTimeoutMs);
   // Same source, same server: kept across reloads.
-  std::string key = ctx.source.name + "\n" + dump_safe(order.to_json()) + "\n" + std::to_string(timeout);
+  std::string key =
+      ctx.source.name + "\n" + dump_safe(order.to_json()) + "\n" + std::to_string(timeout);
   std::shared_ptr<mcp::Upstream> up;
   {
     std::lock_guard<std::mutex> lock(registry().mu);
@@ -109,12 +136,13 @@ std::vector<Tool> McpAdapter::load(const LoadContext& ctx) const {
     }
   }
   auto caps = up->ready(timeout);
-  if (!caps) doc.fail(sp + "/command", caps.error().message);
+  std::string where = sp + (src.contains("url") ? "/url" : "/command");
+  if (!caps) doc.fail(where, caps.error().message);
   ForwardContext none;
   json listed = json::array();
   if (caps->contains("tools")) {
     auto tools = up->list_all("tools/list", "tools", none);
-    if (!tools) doc.fail(sp + "/command", "tools/list failed: " + tools.error().message);
+    if (!tools) doc.fail(where, "tools/list failed: " + tools.error().message);
     listed = std::move(*tools);
   }
   if (ctx.upstreams) ctx.upstreams->push_back(up);
@@ -133,7 +161,8 @@ std::vector<Tool> McpAdapter::load(const LoadContext& ctx) const {
     t.pointer = sp;
     t.local_name = name;
     t.title = ut.value("title", json()).is_string() ? ut["title"].get<std::string>() : "";
-    t.description = ut.value("description", json()).is_string() ? ut["description"].get<std::string>() : "";
+    t.description =
+        ut.value("description", json()).is_string() ? ut["description"].get<std::string>() : "";
     json input = ut.value("inputSchema", json());
     if (!input.is_object() || input.value("type", json()) != "object") {
       log::warn("mcp: tool skipped: its inputSchema is not an object schema",
@@ -173,7 +202,8 @@ Result<WorkOrder> McpAdapter::prepare(const Tool& tool, const json& args) const 
 json McpAdapter::render(const Tool& tool, const WorkResult& result) const { return nullptr; }
 
 json McpAdapter::call(const Tool& tool, const json& args, ForwardContext& ctx) const {
-  auto up = std::static_pointer_cast<mcp::Upstream>(std::const_pointer_cast<void>(tool.adapter_data));
+  auto up =
+      std::static_pointer_cast<mcp::Upstream>(std::const_pointer_cast<void>(tool.adapter_data));
   auto error = [](const std::string& t) {
     return json{{"content", {{{"type", "text"}, {"text", t}}}}, {"isError", true}};
   };
@@ -183,7 +213,8 @@ json McpAdapter::call(const Tool& tool, const json& args, ForwardContext& ctx) c
     if (ctx.cancel && ctx.cancel->cancelled()) return nullptr;
     return error("The upstream server '" + tool.source + "' failed the call: " + r.error().message);
   }
-  if (!r->is_object() || !r->contains("content")) return error("The upstream answer is not a CallToolResult.");
+  if (!r->is_object() || !r->contains("content"))
+    return error("The upstream answer is not a CallToolResult.");
   auto clean = sanitize_call_tool_result(*r);
   return clean ? *clean : error(clean.error().message);
 }

@@ -76,10 +76,9 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
   if (starting_) return Error{rpc::kInternalError, "'" + opt_.source + "' is still starting"};
   if (Clock::now() < next_start_) {
     auto s = std::chrono::duration_cast<std::chrono::seconds>(next_start_ - Clock::now()).count();
-    return Error{rpc::kInternalError, "the upstream server '" + opt_.source +
-                                          "' is unavailable (" + last_error_ +
-                                          "); it is started again in " + std::to_string(s + 1) +
-                                          " s"};
+    return Error{rpc::kInternalError, "the upstream server '" + opt_.source + "' is unavailable (" +
+                                          last_error_ + "); it is started again in " +
+                                          std::to_string(s + 1) + " s"};
   }
   starting_ = true;
   uint64_t gen = ++generation_;
@@ -104,11 +103,12 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
     starting_ = false;
     last_error_ = why;
     ++failures_;
-    auto backoff = std::min<Clock::duration>(std::chrono::seconds(1LL << std::min(failures_ - 1, 5)),
-                                             kMaxBackoff);
+    auto backoff = std::min<Clock::duration>(
+        std::chrono::seconds(1LL << std::min(failures_ - 1, 5)), kMaxBackoff);
     next_start_ = Clock::now() + backoff;
     cv_.notify_all();
-    return Error{rpc::kInternalError, "the upstream server '" + opt_.source + "' failed to start: " + why};
+    return Error{rpc::kInternalError,
+                 "the upstream server '" + opt_.source + "' failed to start: " + why};
   };
   if (!link) return fail(link.error().message);
   link_ = std::move(*link);
@@ -120,7 +120,8 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
                  {"elicitation", json::object()},
                  {"roots", {{"listChanged", true}}}}},
                {"clientInfo", {{"name", "toolgate"}, {"version", TOOLGATE_VERSION}}}};
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   auto r = request("initialize", init, nullptr, uint64_t(std::max<int64_t>(left, 1000)));
   lock.lock();
   if (!r || !r->is_object()) {
@@ -158,7 +159,8 @@ Result<json> Upstream::forward(const std::string& method, json params, ForwardCo
     // Subscriptions are counted per URI: the server hears the first
     // subscribe and the last unsubscribe; updates go to every subscriber.
     bool sub = method == "resources/subscribe", unsub = method == "resources/unsubscribe";
-    if ((sub || unsub) && ctx.session && params.is_object() && params.value("uri", json()).is_string()) {
+    if ((sub || unsub) && ctx.session && params.is_object() &&
+        params.value("uri", json()).is_string()) {
       std::string uri = params["uri"];
       auto& subs = subscribers_[uri];
       bool had = !subs.empty();
@@ -307,7 +309,7 @@ std::shared_ptr<Upstream::Call> Upstream::target_call() {
     auto s = c->session.lock();
     if (!s) continue;
     if (found && found->session.lock() != s) return nullptr;  // two sessions: ambiguous
-    found = c;  // the latest call of that session
+    found = c;                                                // the latest call of that session
   }
   return found;
 }
@@ -399,7 +401,8 @@ void Upstream::on_notification(const std::string& method, const json& params) {
     for (auto& s : subs) s->notify("notifications/resources/updated", {{"uri", *uri}}, nullptr);
     return;
   }
-  if (method == "notifications/tools/list_changed" || method == "notifications/resources/list_changed" ||
+  if (method == "notifications/tools/list_changed" ||
+      method == "notifications/resources/list_changed" ||
       method == "notifications/prompts/list_changed") {
     std::string what = method.substr(14, method.find('/', 14) - 14);
     if (opt_.launcher && opt_.launcher->changed) opt_.launcher->changed(what);
@@ -422,8 +425,8 @@ void Upstream::on_closed(const std::string& why) {
     last_error_ = why;
     if (Clock::now() - started_at_ > kHealthyAfter) failures_ = 0;
     ++failures_;
-    auto backoff = std::min<Clock::duration>(std::chrono::seconds(1LL << std::min(failures_ - 1, 5)),
-                                             kMaxBackoff);
+    auto backoff = std::min<Clock::duration>(
+        std::chrono::seconds(1LL << std::min(failures_ - 1, 5)), kMaxBackoff);
     next_start_ = Clock::now() + backoff;
     for (auto& [id, c] : pending_) failed.push_back(c);
   }
@@ -452,7 +455,8 @@ void Upstream::session_closed(Session& s) {
   // Nobody listens to these any more: the server may stop watching them.
   for (auto& uri : dropped) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (running_ && link_ && capabilities_.value("resources", json::object()).value("subscribe", false))
+    if (running_ && link_ &&
+        capabilities_.value("resources", json::object()).value("subscribe", false))
       link_->send(make_request("tg-unsub-" + std::to_string(next_id_++), "resources/unsubscribe",
                                {{"uri", uri}}));
   }

@@ -116,7 +116,8 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
   Snapshot snap = server.snapshot();
   ForwardContext ctx{&session, stream, nullptr, &cancel};
   if (auto m = params.find("_meta"); m != params.end() && m->is_object())
-    if (auto t = m->find("progressToken"); t != m->end() && (t->is_string() || t->is_number_integer()))
+    if (auto t = m->find("progressToken");
+        t != m->end() && (t->is_string() || t->is_number_integer()))
       ctx.progress_token = *t;
   size_t page_size = snap.config->server.page_size;
   const Upstreams& ups = snap.catalog->upstreams();
@@ -151,7 +152,8 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
        params["ref"].value("type", "") == "ref/prompt")) {
     bool get = method == "prompts/get";
     json name = get ? params.value("name", json()) : params["ref"].value("name", json());
-    if (!name.is_string()) return make_error(id, rpc::kInvalidParams, "the prompt name must be a string");
+    if (!name.is_string())
+      return make_error(id, rpc::kInvalidParams, "the prompt name must be a string");
     auto prompts = all_prompts(snap, ctx);
     if (!prompts) return error_reply(id, prompts.error());
     for (auto& p : *prompts) {
@@ -162,7 +164,8 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
       else
         fwd["ref"]["name"] = p.original;
       auto r = p.upstream->forward(method, fwd, ctx);
-      if (!r) return cancel.cancelled() ? std::nullopt : std::optional<json>(error_reply(id, r.error()));
+      if (!r)
+        return cancel.cancelled() ? std::nullopt : std::optional<json>(error_reply(id, r.error()));
       return make_result(id, std::move(*r));
     }
     return make_error(id, rpc::kInvalidParams, "unknown prompt: " + name.get<std::string>());
@@ -175,7 +178,8 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
   auto owner = resource_owner(snap, uri, ctx);
   if (!owner) return error_reply(id, owner.error());
   auto r = (*owner)->forward(method, params, ctx);
-  if (!r) return cancel.cancelled() ? std::nullopt : std::optional<json>(error_reply(id, r.error()));
+  if (!r)
+    return cancel.cancelled() ? std::nullopt : std::optional<json>(error_reply(id, r.error()));
   return make_result(id, std::move(*r));
 }
 

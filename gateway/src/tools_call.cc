@@ -101,8 +101,8 @@ std::optional<json> forward_call(Server& server, Session& session, const Snapsho
   uint64_t ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count());
-  json fields = {{"session", session.id()}, {"caller", session.caller().id}, {"tool", tool.name},
-                 {"ms", ms}};
+  json fields = {
+      {"session", session.id()}, {"caller", session.caller().id}, {"tool", tool.name}, {"ms", ms}};
   if (result.is_null()) {
     rec.ended("cancelled", nullptr, 0);
     log::info("call cancelled", fields);
@@ -246,8 +246,9 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
     return make_result(id, std::move(result));
   }
 
-  if (proxied) return forward_call(server, session, snap, *tool, id, args, progress_token, stream,
-                                   cancel, rec, started);
+  if (proxied)
+    return forward_call(server, session, snap, *tool, id, args, progress_token, stream, cancel, rec,
+                        started);
 
   // Whatever the adapter needs first (an OAuth token) runs in a worker too.
   Runner runner = [&](WorkOrder o) {

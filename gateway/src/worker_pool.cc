@@ -40,7 +40,6 @@ WorkResult failed(Outcome o, std::string detail) {
   return r;
 }
 
-
 // The hierarchies this process is in, as directories: v2 and the v1
 // memory and pids controllers (where call cgroups are made).
 std::vector<std::string> own_cgroup_dirs() {

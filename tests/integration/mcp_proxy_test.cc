@@ -11,7 +11,9 @@ using namespace th;
 
 namespace {
 
-std::string upstream_script() { return std::string(SOURCE_DIR) + "/tests/testcases/mcp_upstream.py"; }
+std::string upstream_script() {
+  return std::string(SOURCE_DIR) + "/tests/testcases/mcp_upstream.py";
+}
 
 // The config itself is the file the upstream must not see.
 std::string config(const TempDir& dir, const std::string& extra = "") {
@@ -19,7 +21,8 @@ std::string config(const TempDir& dir, const std::string& extra = "") {
   return dir.file("gateway.yaml", R"(sources:
   - name: up
     type: mcp
-    command: [python3, )" + upstream_script() + ", " + path + R"(]
+    command: [python3, )" + upstream_script() +
+                                      ", " + path + R"(]
     env: {GREETING: hello}
     max_message_bytes: 1048576
     timeout_ms: 20000
@@ -56,10 +59,10 @@ TEST_CASE("mcp upstream: tools pass through, jailed, with an explicit environmen
   json env = json::parse(text_of(r));
   // Nothing is inherited. (Python itself sets LC_CTYPE when it finds the C
   // locale: PEP 538.)
-  json names = json::array();
+  json seen = json::array();
   for (auto& n : env["names"])
-    if (n != "LC_CTYPE") names.push_back(n);
-  CHECK(names == json{"GREETING", "PATH"});
+    if (n != "LC_CTYPE") seen.push_back(n);
+  CHECK(seen == json{"GREETING", "PATH"});
   CHECK(env["uid"] != 0);
   CHECK(env["sees"] == false);  // the gateway's config is not in its view
 }

@@ -28,8 +28,8 @@ class ConfigWatcher {
   Server& server_;
   int fd_ = -1;
   int wake_[2] = {-1, -1};
-  std::map<int, std::string> dirs_;  // watch descriptor -> directory
-  std::set<std::string> files_;      // absolute paths that trigger a reload
+  std::map<int, std::string> dirs_;          // watch descriptor -> directory
+  std::set<std::string> files_;              // absolute paths that trigger a reload
   std::shared_ptr<const Config> armed_for_;  // the config the watches were set for
   std::thread thread_;
 };

@@ -9,12 +9,12 @@
 
 #include <condition_variable>
 #include <functional>
-#include <set>
-#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 
 #include "toolgate/adapter.h"
 #include "toolgate/approvals.h"

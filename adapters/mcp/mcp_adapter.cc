@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "adapters/mcp/session_scope.h"
 #include "adapters/mcp/upstream.h"
 #include "adapters/sandbox_paths.h"
 #include "adapters/script/script_adapter.h"
@@ -106,7 +107,7 @@ WorkOrder server_order(const LoadContext& ctx) {
 // server (and its sessions' state) instead of starting another.
 struct Registry {
   std::mutex mu;
-  std::map<std::string, std::weak_ptr<mcp::Upstream>> live;
+  std::map<std::string, std::weak_ptr<mcp::ManagedUpstream>> live;
 };
 
 Registry& registry() {
@@ -126,13 +127,22 @@ std::vector<Tool> McpAdapter::load(const LoadContext& ctx) const {
   // Same source, same server: kept across reloads.
   std::string key =
       ctx.source.name + "\n" + dump_safe(order.to_json()) + "\n" + std::to_string(timeout);
-  std::shared_ptr<mcp::Upstream> up;
+  bool per_session = src.value("scope", "shared") == "session";
+  key += per_session ? "\nsession" : "\nshared";
+  std::shared_ptr<mcp::ManagedUpstream> up;
   {
     std::lock_guard<std::mutex> lock(registry().mu);
-    up = registry().live[key].lock();
+    auto& live = registry().live;
+    for (auto it = live.begin(); it != live.end();)
+      it = it->second.expired() ? live.erase(it) : std::next(it);
+    up = live[key].lock();
     if (!up) {
-      up = mcp::Upstream::create({ctx.source.name, order, ctx.launcher, timeout});
-      registry().live[key] = up;
+      mcp::UpstreamOptions opt{ctx.source.name, order, ctx.launcher, timeout};
+      if (per_session)
+        up = std::make_shared<mcp::SessionScoped>(opt);
+      else
+        up = mcp::Upstream::create(opt);
+      live[key] = up;
     }
   }
   auto caps = up->ready(timeout);
@@ -202,8 +212,9 @@ Result<WorkOrder> McpAdapter::prepare(const Tool& tool, const json& args) const 
 json McpAdapter::render(const Tool& tool, const WorkResult& result) const { return nullptr; }
 
 json McpAdapter::call(const Tool& tool, const json& args, ForwardContext& ctx) const {
-  auto up =
-      std::static_pointer_cast<mcp::Upstream>(std::const_pointer_cast<void>(tool.adapter_data));
+  // Stored as a ManagedUpstream (load()), so read back as one.
+  auto up = std::static_pointer_cast<mcp::ManagedUpstream>(
+      std::const_pointer_cast<void>(tool.adapter_data));
   auto error = [](const std::string& t) {
     return json{{"content", {{{"type", "text"}, {"text", t}}}}, {"isError", true}};
   };

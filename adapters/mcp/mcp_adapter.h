@@ -7,6 +7,7 @@
 //       type: mcp
 //       command: [npx, -y, "@modelcontextprotocol/server-filesystem", /data]
 //       env: {ALLOWED: "${FS_TOKEN}"}          # explicit; nothing inherited
+//       scope: shared                          # or session: a server per client session
 //       sandbox: {egress: {allow: []}, paths: [{path: /data, writable: false}]}
 #pragma once
 

@@ -30,6 +30,14 @@
 
 namespace toolgate::mcp {
 
+// An upstream the adapter manages: one that can be started and waited for.
+class ManagedUpstream : public McpUpstream {
+ public:
+  // Starts the server if it is not running and waits for the handshake.
+  // Returns its capabilities, or why it is not available.
+  virtual Result<json> ready(uint64_t timeout_ms) = 0;
+};
+
 struct UpstreamOptions {
   std::string source;
   WorkOrder order;  // the server: argv, env, limits, sandbox, egress
@@ -37,14 +45,12 @@ struct UpstreamOptions {
   uint64_t request_timeout_ms = 60000;  // without progress; progress extends it
 };
 
-class Upstream : public McpUpstream, public std::enable_shared_from_this<Upstream> {
+class Upstream : public ManagedUpstream, public std::enable_shared_from_this<Upstream> {
  public:
   static std::shared_ptr<Upstream> create(UpstreamOptions options);
   ~Upstream() override;
 
-  // Starts the server if it is not running and waits for the handshake.
-  // Returns its capabilities, or why it is not available.
-  Result<json> ready(uint64_t timeout_ms);
+  Result<json> ready(uint64_t timeout_ms) override;
 
   const std::string& source() const override { return opt_.source; }
   json capabilities() const override;

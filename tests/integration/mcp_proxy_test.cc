@@ -168,3 +168,28 @@ TEST_CASE("mcp upstream: nothing is left behind when the gateway stops") {
   CHECK(gw->wait_exit(10000) == 0);
   CHECK(wait_no_procs_with(marker, 5000) == 0);
 }
+
+TEST_CASE("mcp upstream: scope session gives each client session its own server") {
+  TempDir dir;
+  auto gw = Gateway::http(config(dir, "    scope: session\n"));
+  std::string marker = dir.path + "/gateway.yaml";
+  McpHttp a(gw->port()), b(gw->port());
+  a.initialize();
+  b.initialize();
+  auto count = [](McpHttp& c, int id) {
+    HttpReply r = c.post(call("up__count", json::object(), id));
+    json body = r.body_json.is_null() && !r.events.empty() ? r.events.back() : r.body_json;
+    return text_of(body);
+  };
+  CHECK(count(a, 1) == "1");
+  CHECK(count(a, 2) == "2");
+  CHECK(count(b, 3) == "1");  // its own process, which has counted nothing yet
+  int with_both = count_procs_with(marker);
+  CHECK(with_both >= 3);  // the shared one that listed the tools, and one per session
+  CHECK(a.del().status == 200);
+  // The ended session's server is stopped; the other one is still there.
+  for (int i = 0; i < 50 && count_procs_with(marker) >= with_both; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(count_procs_with(marker) < with_both);
+  CHECK(count(b, 4) == "2");
+}

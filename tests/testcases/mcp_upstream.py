@@ -12,6 +12,7 @@ Tools:
   sample {prompt}  asks the client for a sampling/createMessage, answers
                    with the text the client gave
   grow             adds the tool "extra" and says so (tools/list_changed)
+  count            how many times this process has been asked
   extra            (only after grow)
 """
 import json
@@ -21,6 +22,7 @@ import sys
 grown = False
 pending = {}  # our request id -> the tools/call id waiting on it
 asked = 0
+counted = 0
 
 
 def send(msg):
@@ -46,6 +48,7 @@ def tools():
         {"name": "sample", "description": "Sample", "inputSchema": {
             "type": "object", "properties": {"prompt": {"type": "string"}}}},
         {"name": "grow", "description": "Grow", "inputSchema": obj},
+        {"name": "count", "description": "Count", "inputSchema": obj},
     ]
     if grown:
         out.append({"name": "extra", "description": "Extra", "inputSchema": obj})
@@ -53,7 +56,7 @@ def tools():
 
 
 def call(rid, name, args):
-    global grown, asked
+    global grown, asked, counted
     if name == "echo":
         text(rid, args.get("text", ""))
     elif name == "env":
@@ -78,6 +81,9 @@ def call(rid, name, args):
         grown = True
         send({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
         text(rid, "grown")
+    elif name == "count":
+        counted += 1
+        text(rid, str(counted))
     elif name == "extra" and grown:
         text(rid, "extra ran")
     else:

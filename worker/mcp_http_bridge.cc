@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -29,6 +30,30 @@ struct Bridge {
   std::mutex out_mu, state_mu, broker_mu;
   std::string session_id, protocol_version;
   std::atomic<bool> get_started{false}, closing{false};
+  // The legacy HTTP+SSE transport: messages are POSTed to the endpoint the
+  // server's stream named (post_url, under state_mu), answers come on it.
+  std::atomic<bool> legacy{false};
+  std::string post_url;
+  std::condition_variable endpoint_cv;
+
+  std::string post_target() {
+    std::lock_guard<std::mutex> lock(state_mu);
+    return post_url.empty() ? url : post_url;
+  }
+
+  // The endpoint event: a path, or a URL of the same origin; anything else
+  // would send the session's messages somewhere the config never named.
+  void set_endpoint(const std::string& where) {
+    std::string origin = url.substr(0, url.find('/', url.find("://") + 3));
+    std::string full = !where.empty() && where[0] == '/' ? origin + where : where;
+    if (full.compare(0, origin.size() + 1, origin + "/") != 0) {
+      std::fprintf(stderr, "toolgate-worker: endpoint event outside the server's origin ignored\n");
+      return;
+    }
+    std::lock_guard<std::mutex> lock(state_mu);
+    post_url = full;
+    endpoint_cv.notify_all();
+  }
 
   // One message to the gateway: one compact JSON line on stdout.
   void emit(const json& msg) {
@@ -67,7 +92,7 @@ struct Bridge {
 struct Exchange : BrokeredTarget {
   Bridge* bridge = nullptr;
   bool sse = false, too_big = false;
-  std::string buf, data, body, ctype, session_header;
+  std::string buf, data, event, body, ctype, session_header;
 
   // SSE: "data:" lines accumulate; a blank line ends the event.
   void feed(const char* p, size_t n) {
@@ -77,8 +102,15 @@ struct Exchange : BrokeredTarget {
       std::string_view line(buf.data() + start, nl - start);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.empty()) {
-        if (!data.empty()) bridge->emit_text(data);
+        if (event == "endpoint")
+          bridge->set_endpoint(data);
+        else if (!data.empty())
+          bridge->emit_text(data);
         data.clear();
+        event.clear();
+      } else if (line.substr(0, 6) == "event:") {
+        line.remove_prefix(line.size() > 6 && line[6] == ' ' ? 7 : 6);
+        event = std::string(line.substr(0, 64));
       } else if (line.substr(0, 5) == "data:") {
         line.remove_prefix(line.size() > 5 && line[5] == ' ' ? 6 : 5);
         if (!data.empty()) data += '\n';
@@ -123,12 +155,12 @@ size_t on_header(char* p, size_t size, size_t n, void* ud) {
 
 // Makes one request; returns the HTTP status (0: no answer, `error` says why).
 long exchange(Bridge& b, Exchange& x, const char* method, const std::string& body,
-              std::string* error) {
+              const std::string& url, std::string* error) {
   x.bridge = &b;
   x.broker_fd = b.broker_fd;
   x.broker_mu = &b.broker_mu;
   x.timeout_ms = 10000;
-  if (!parse_url(b.url, &x.target)) {
+  if (!parse_url(url, &x.target)) {
     *error = "unsupported URL";
     return 0;
   }
@@ -158,7 +190,7 @@ long exchange(Bridge& b, Exchange& x, const char* method, const std::string& bod
     c.easy_setopt(h, CURLOPT_HTTPGET, 1L);
   }
   curl_slist* resolve = broker_sockets(c, h, &x);
-  c.easy_setopt(h, CURLOPT_URL, b.url.c_str());
+  c.easy_setopt(h, CURLOPT_URL, url.c_str());
   c.easy_setopt(h, CURLOPT_HTTPHEADER, hs);
   c.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
   c.easy_setopt(h, CURLOPT_WRITEDATA, &x);
@@ -190,10 +222,27 @@ void get_stream(Bridge* b) {
   for (int attempt = 0; !b->closing && attempt < 1000; ++attempt) {
     Exchange x;
     std::string error;
-    long status = exchange(*b, x, "GET", "", &error);
+    long status = exchange(*b, x, "GET", "", b->url, &error);
     if (status == 405 || status == 404 || b->closing) return;
     std::this_thread::sleep_for(std::chrono::seconds(std::min(1 + attempt, 30)));
   }
+}
+
+// Opens the legacy stream and waits for its endpoint event.
+bool start_legacy(Bridge* b) {
+  b->legacy = true;
+  b->get_started = true;  // the legacy stream is the server's own stream
+  std::thread([b] {
+    Exchange x;
+    std::string error;
+    exchange(*b, x, "GET", "", b->url, &error);
+    std::fprintf(stderr, "toolgate-worker: the server's stream ended%s%s\n",
+                 error.empty() ? "" : ": ", error.c_str());
+    if (!b->closing) std::_Exit(0);  // nothing more can arrive: the server is gone
+  }).detach();
+  std::unique_lock<std::mutex> lock(b->state_mu);
+  return b->endpoint_cv.wait_for(lock, std::chrono::seconds(10),
+                                 [&] { return !b->post_url.empty(); });
 }
 
 void post(Bridge* b, json msg) {
@@ -201,7 +250,16 @@ void post(Bridge* b, json msg) {
   json id = msg.contains("method") && msg.contains("id") ? msg["id"] : json();
   Exchange x;
   std::string error;
-  long status = exchange(*b, x, "POST", dump_safe(msg), &error);
+  std::string body = dump_safe(msg);
+  long status = exchange(*b, x, "POST", body, b->post_target(), &error);
+  // A server that refuses the initialize POST with 400, 404 or 405 may
+  // speak the legacy HTTP+SSE transport (the spec's backwards
+  // compatibility rule): try that, once.
+  if (is_init && !b->legacy && !x.sse && (status == 400 || status == 404 || status == 405) &&
+      start_legacy(b)) {
+    x = Exchange();
+    status = exchange(*b, x, "POST", body, b->post_target(), &error);
+  }
   if (is_init && status == 200 && !x.session_header.empty()) {
     std::lock_guard<std::mutex> lock(b->state_mu);
     b->session_id = x.session_header;
@@ -245,7 +303,7 @@ void post(Bridge* b, json msg) {
   b->closing = true;
   Exchange x;
   std::string error;
-  if (!b->session_id.empty()) exchange(*b, x, "DELETE", "", &error);
+  if (!b->session_id.empty() && !b->legacy) exchange(*b, x, "DELETE", "", b->url, &error);
   std::_Exit(0);  // threads blocked in transfers do not hold the process
 }
 

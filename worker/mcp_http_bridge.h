@@ -2,7 +2,10 @@
 // contained process reads JSON-RPC lines on stdin and POSTs each to the
 // server (its Mcp-Session-Id and MCP-Protocol-Version learned from the
 // handshake); answers, JSON or SSE, come back as lines on stdout, and so do
-// the messages of the server's own GET stream. To the worker's relay
+// the messages of the server's own GET stream. A server that refuses the
+// initialize POST (400, 404, 405) is spoken to with the legacy HTTP+SSE
+// transport instead: the stream's `endpoint` event names where to POST.
+// To the worker's relay
 // (stdio_relay.h) it is one more stdio server, so an HTTP upstream gets the
 // same bounded parsing, limits and egress broker as a jailed stdio one.
 //

@@ -49,7 +49,7 @@ std::shared_ptr<Upstream> Upstream::create(UpstreamOptions options) {
 }
 
 Upstream::~Upstream() {
-  std::unique_ptr<Link> link;
+  std::shared_ptr<Link> link;
   {
     std::lock_guard<std::mutex> lock(mu_);
     link = std::move(link_);
@@ -125,7 +125,7 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
   auto r = request("initialize", init, nullptr, uint64_t(std::max<int64_t>(left, 1000)));
   lock.lock();
   if (!r || !r->is_object()) {
-    std::unique_ptr<Link> dead = std::move(link_);
+    std::shared_ptr<Link> dead = std::move(link_);
     running_ = false;
     lock.unlock();
     if (dead) dead->close();
@@ -137,7 +137,7 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
   starting_ = false;
   started_at_ = Clock::now();
   cv_.notify_all();
-  Link* l = link_.get();
+  std::shared_ptr<Link> l = link_;
   bool logging = capabilities_.contains("logging");
   lock.unlock();
   l->send(make_notification("notifications/initialized", nullptr));
@@ -152,7 +152,8 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
 Result<json> Upstream::forward(const std::string& method, json params, ForwardContext& ctx) {
   {
     std::unique_lock<std::mutex> lock(mu_);
-    if (!running_) {
+    // Nothing but the handshake goes out before the handshake is done.
+    if (!running_ || starting_) {
       auto r = start_locked(lock, opt_.request_timeout_ms);
       if (!r) return r.error();
     }
@@ -182,7 +183,8 @@ Result<json> Upstream::request(const std::string& method, json params, ForwardCo
   call->timeout_ms = timeout_ms;
   call->deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   int64_t id;
-  Link* link;
+  // A copy: a crash may drop link_ while this request still uses it.
+  std::shared_ptr<Link> link;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!running_ || !link_)
@@ -202,7 +204,7 @@ Result<json> Upstream::request(const std::string& method, json params, ForwardCo
       }
     }
     pending_[id] = call;
-    link = link_.get();
+    link = link_;
   }
   if (!params.is_object()) params = json::object();
   if (!call->our_token.empty()) params["_meta"]["progressToken"] = call->our_token;
@@ -416,7 +418,7 @@ void Upstream::on_notification(const std::string& method, const json& params) {
 }
 
 void Upstream::on_closed(const std::string& why) {
-  std::unique_ptr<Link> dead;
+  std::shared_ptr<Link> dead;
   std::vector<std::shared_ptr<Call>> failed;
   {
     std::lock_guard<std::mutex> lock(mu_);

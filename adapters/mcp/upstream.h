@@ -77,7 +77,7 @@ class Upstream : public ManagedUpstream, public std::enable_shared_from_this<Ups
   const UpstreamOptions opt_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::unique_ptr<Link> link_;
+  std::shared_ptr<Link> link_;
   bool running_ = false, starting_ = false;
   uint64_t generation_ = 0;  // bumped at each start, so a stale close is ignored
   json capabilities_;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # type: mcp sources end to end, with the official npm tools:
-#   1. The MCP conformance suite (active scenarios) three ways: against the
-#      fixture server alone (tests/e2e/mcp/fixture_server.mjs, over HTTP),
-#      against toolgate proxying it over stdio (jailed), and against toolgate
-#      proxying it over Streamable HTTP. Every scenario passes each way, and
-#      toolgate's per-scenario results are exactly the fixture's.
+#   1. The MCP conformance suite (active scenarios) against the fixture
+#      server alone (tests/e2e/mcp/fixture_server.mjs, over HTTP), and
+#      against toolgate proxying it over stdio (jailed), over Streamable
+#      HTTP, and over the legacy HTTP+SSE transport. Every scenario passes
+#      each way, and toolgate's per-scenario results are exactly the
+#      fixture's.
 #   2. @modelcontextprotocol/server-everything as a jailed stdio upstream:
 #      its tools, resources and prompts through the gateway with the MCP
 #      Inspector CLI.
@@ -18,11 +19,18 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -f "${FIXTURE}";
 # Inside tests/npm, so its imports resolve against node_modules there.
 cp "$(dirname -- "${BASH_SOURCE[0]}")/mcp/fixture_server.mjs" "${FIXTURE}"
 
-"${NODE22}" "${FIXTURE}" --port 0 >"${WORKDIR}/fixture.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do grep -q '^listening' "${WORKDIR}/fixture.log" && break; sleep 0.1; done
-fport="$(sed -n 's/^listening \([0-9]*\)$/\1/p' "${WORKDIR}/fixture.log")"
-[ -n "${fport}" ] || { cat "${WORKDIR}/fixture.log" >&2; fail "the fixture did not start"; }
+# $1: log name, rest: fixture arguments. Prints the port it listens on.
+fixture() {
+  local log="${WORKDIR}/$1.log"
+  shift
+  "${NODE22}" "${FIXTURE}" --port 0 "$@" >"${log}" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do grep -q '^listening' "${log}" && break; sleep 0.1; done
+  sed -n 's/^listening \([0-9]*\)$/\1/p' "${log}"
+}
+fport="$(fixture fixture-http)"
+lport="$(fixture fixture-legacy --legacy-sse)"
+[ -n "${fport}" ] && [ -n "${lport}" ] || { cat "${WORKDIR}"/fixture-*.log >&2; fail "the fixture did not start"; }
 
 # $1: name, $2: URL. Runs the active suite; keeps the per-scenario lines.
 suite() {
@@ -48,7 +56,9 @@ gateway stdio "    command: [${NODE22}, ${FIXTURE}, --stdio]
 suite via-stdio "${GW_URL}"
 gateway http "    url: http://127.0.0.1:${fport}/mcp"
 suite via-http "${GW_URL}"
-for way in via-stdio via-http; do
+gateway legacy "    url: http://127.0.0.1:${lport}/mcp"
+suite via-legacy-sse "${GW_URL}"
+for way in via-stdio via-http via-legacy-sse; do
   diff "${WORKDIR}/fixture.summary" "${WORKDIR}/${way}.summary" >&2 ||
     fail "toolgate (${way}) does not score what the fixture scores"
 done

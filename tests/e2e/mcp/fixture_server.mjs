@@ -8,6 +8,8 @@
 //                                      (N = 0: any free port); prints one line
 //                                      "listening PORT" on stdout once ready
 //   node fixture_server.mjs --stdio    the same server over stdio
+//   node fixture_server.mjs --port N --legacy-sse
+//                                      the legacy HTTP+SSE transport (2024-11-05)
 //
 // Bare imports resolve next to the script, so run a copy placed inside
 // tests/npm/. The low-level SDK Server (not McpServer) keeps input schemas
@@ -18,6 +20,7 @@ import { createServer as createHttpServer } from "node:http";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import {
   CallToolRequestSchema, CompleteRequestSchema, CreateMessageResultSchema, ElicitResultSchema,
   ErrorCode, GetPromptRequestSchema, ListPromptsRequestSchema, ListResourcesRequestSchema,
@@ -535,9 +538,37 @@ async function handleHttp(req, res) {
   }
 }
 
-function serveHttp(port) {
+// The legacy HTTP+SSE transport (protocol 2024-11-05), for clients that
+// fall back to it: GET /mcp opens the stream, whose first event names the
+// endpoint messages are POSTed to. A POST to /mcp is refused (405), which
+// is what tells a Streamable HTTP client to fall back.
+const legacySessions = new Map();
+
+async function handleLegacy(req, res) {
+  const url = new URL(req.url, "http://127.0.0.1");
+  if (!isLoopbackRequest(req)) {
+    sendError(res, 403, -32000, "Forbidden: Host and Origin must name the loopback interface");
+  } else if (url.pathname === "/mcp" && req.method === "GET") {
+    const transport = new SSEServerTransport("/messages", res);
+    legacySessions.set(transport.sessionId, transport);
+    res.on("close", () => legacySessions.delete(transport.sessionId));
+    await createMcpServer().connect(transport);
+  } else if (url.pathname === "/messages" && req.method === "POST") {
+    const transport = legacySessions.get(url.searchParams.get("sessionId"));
+    if (!transport) {
+      sendError(res, 404, -32001, "Session not found");
+      return;
+    }
+    await transport.handlePostMessage(req, res, await readJson(req));
+  } else {
+    res.writeHead(url.pathname === "/mcp" ? 405 : 404, { Allow: "GET" }).end();
+  }
+}
+
+function serveHttp(port, legacy) {
+  const handle = legacy ? handleLegacy : handleHttp;
   const httpServer = createHttpServer((req, res) => {
-    handleHttp(req, res).catch((error) => {
+    handle(req, res).catch((error) => {
       console.error(`fixture: ${error.stack ?? error}`);
       if (!res.headersSent) sendError(res, 500, ErrorCode.InternalError, "Internal error");
     });
@@ -550,9 +581,10 @@ function serveHttp(port) {
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === "--stdio") {
   await createMcpServer().connect(new StdioServerTransport());
-} else if (argv.length === 2 && argv[0] === "--port" && /^\d+$/.test(argv[1])) {
-  serveHttp(Number(argv[1]));
+} else if (argv.length >= 2 && argv[0] === "--port" && /^\d+$/.test(argv[1]) &&
+           (argv.length === 2 || (argv.length === 3 && argv[2] === "--legacy-sse"))) {
+  serveHttp(Number(argv[1]), argv.length === 3);
 } else {
-  console.error("usage: fixture_server.mjs --port N | --stdio");
+  console.error("usage: fixture_server.mjs --port N [--legacy-sse] | --stdio");
   process.exit(2);
 }

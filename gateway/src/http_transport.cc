@@ -8,6 +8,7 @@
 #include "http_admin.h"
 #include "toolgate/auth.h"
 #include "toolgate/jsonrpc.h"
+#include "toolgate/listen_backlog.h"
 #include "toolgate/log.h"
 #include "toolgate/naming.h"
 #include "toolgate/sse_channel.h"
@@ -109,13 +110,13 @@ bool HttpTransport::bind() {
       return false;
     }
     port_ = uint16_t(p);
-    return true;
-  }
-  if (!http_->bind_to_port(host_, port_)) {
+  } else if (!http_->bind_to_port(host_, port_)) {
     log::error("cannot listen (address in use, or not allowed)",
                {{"host", host_}, {"port", port_}});
     return false;
   }
+  if (!widen_listen_backlog(port_))
+    log::warn("the listen backlog stays at cpp-httplib's 5", {{"port", port_}});
   return true;
 }
 

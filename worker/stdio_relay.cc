@@ -46,6 +46,19 @@ struct Relay {
 
   bool send(const json& frame) { return write_frame(frame_fd, dump_safe(frame)); }
 
+  // Lines for the gateway's log (stderr, and stdout that is not JSON), per
+  // second at most: a server cannot flood the log.
+  bool take_budget() {
+    auto now = Clock::now();
+    if (now - budget_at >= std::chrono::seconds(1)) {
+      budget_at = now;
+      stderr_budget = kStderrLinesPerSecond;
+    }
+    if (stderr_budget <= 0) return false;
+    --stderr_budget;
+    return true;
+  }
+
   // Complete lines of the server's stdout: each must be one JSON value.
   // They are parsed here, so the gateway only ever sees bounded JSON.
   void lines_out() {
@@ -57,7 +70,7 @@ struct Relay {
       auto msg = parse_bounded(line, 64);
       if (msg) {
         send({{"msg", std::move(*msg)}});
-      } else {
+      } else if (take_budget()) {
         send({{"noise", sanitize_utf8(truncate_utf8(line, kStderrLineBytes))}});
       }
     }
@@ -68,15 +81,8 @@ struct Relay {
     size_t start = 0;
     for (size_t nl; (nl = err_line.find('\n', start)) != std::string::npos; start = nl + 1) {
       std::string line = err_line.substr(start, nl - start);
-      auto now = Clock::now();
-      if (now - budget_at >= std::chrono::seconds(1)) {
-        budget_at = now;
-        stderr_budget = kStderrLinesPerSecond;
-      }
-      if (stderr_budget > 0 && !line.empty()) {
-        --stderr_budget;
+      if (!line.empty() && take_budget())
         send({{"stderr", sanitize_utf8(truncate_utf8(line, kStderrLineBytes))}});
-      }
     }
     err_line.erase(0, start);
     if (flush || err_line.size() > 65536) err_line.clear();
@@ -124,20 +130,24 @@ int serve_stdio(const WorkOrder& order, PreparedChild& pc, int frame_fd) {
     if (rc < 0 && errno != EINTR) break;
     if (pidfd < 0 && ::waitpid(pid, &wstatus, WNOHANG) == pid) exited = true;
     if (rc <= 0) continue;
-    if (fds[size_t(i_gw)].revents) {
+    // Every frame already waiting, not just one: the gateway must never
+    // find this side slower to read than the server is to write.
+    for (bool more = fds[size_t(i_gw)].revents != 0; more && !gateway_gone;) {
       FrameRead in = read_frame(frame_fd, kMaxFrameBytes, 5000);
       if (in.status != FrameStatus::ok) {
         gateway_gone = true;
         break;
       }
       auto doc = parse_bounded(in.payload, 128);
-      if (doc && doc->is_object() && doc->contains("send")) {
+      if (doc && doc->is_object() && doc->contains("send"))
         r.to_child += dump_safe((*doc)["send"]) + "\n";
-        if (r.to_child.size() > kMaxPendingStdin) {
-          r.exit_reason = "the server stopped reading its input";
-          break;
-        }
-      }
+      pollfd again{frame_fd, POLLIN, 0};
+      more = ::poll(&again, 1, 0) > 0 && r.to_child.size() <= kMaxPendingStdin;
+    }
+    if (gateway_gone) break;
+    if (r.to_child.size() > kMaxPendingStdin) {
+      r.exit_reason = "the server stopped reading its input";
+      break;
     }
     if (i_broker >= 0 && fds[size_t(i_broker)].revents) relay_broker_request(pc, 10000);
     if (proxy) proxy->handle(fds.data() + proxy_first, fds.size() - proxy_first, 10000);

@@ -94,6 +94,17 @@ class Selector {
 
   // Fields of `t`, or "" when nothing can be selected.
   std::string select(const TypeDef& t, int depth) {
+    // Connections and unions do not use up depth, so a schema whose
+    // connection's nodes are connections again would recurse forever.
+    if (nesting_ >= kMaxNesting) return "";
+    ++nesting_;
+    std::string out = select_fields(t, depth);
+    --nesting_;
+    return out;
+  }
+
+ private:
+  std::string select_fields(const TypeDef& t, int depth) {
     if (t.kind == Kind::union_) {
       std::string out = "__typename";
       for (auto& m : t.members) {
@@ -122,7 +133,6 @@ class Selector {
     return out;
   }
 
- private:
   std::string connection(const TypeDef& t, int depth) {
     std::string out;
     auto add = [&](const std::string& s) { out += (out.empty() ? "" : " ") + s; };
@@ -157,8 +167,10 @@ class Selector {
     return out;
   }
 
+  static constexpr int kMaxNesting = 16;
   const Schema& s_;
   size_t count_ = 0;
+  int nesting_ = 0;
 };
 
 }  // namespace

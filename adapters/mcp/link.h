@@ -8,9 +8,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -33,12 +36,16 @@ class Link {
   virtual void close() = 0;
 };
 
-class StdioLink : public Link {
+class StdioLink : public Link, public std::enable_shared_from_this<StdioLink> {
  public:
   // `order` has argv, env, limits, sandbox and egress_allow; serve is set here.
-  static Result<std::unique_ptr<StdioLink>> start(const Launcher& launcher, WorkOrder order,
+  static Result<std::shared_ptr<StdioLink>> start(const Launcher& launcher, WorkOrder order,
                                                   const std::string& source, LinkHandlers handlers);
   ~StdioLink() override;
+  // Queues the message: the writer thread sends it, so no caller (the
+  // reader thread above all) ever blocks on a server that does not read.
+  // False once closed, or when the queue is over its cap (the link is then
+  // closed: a server that stops reading is treated as stuck).
   bool send(const json& msg) override;
   void close() override;
 
@@ -46,16 +53,24 @@ class StdioLink : public Link {
   StdioLink() = default;
   void read_loop();
   void broker_loop();
+  void write_loop();
+
+  // Messages waiting for the writer, at most this many bytes.
+  static constexpr size_t kMaxQueuedBytes = 64u << 20;
 
   const Launcher* launcher_ = nullptr;
   std::string source_;
   LinkHandlers handlers_;
   SpawnedWorker worker_;
   std::optional<EgressPolicy> egress_;
-  std::mutex write_mu_;
-  std::mutex close_mu_;
+  std::mutex mu_;  // the queue and closing
+  std::condition_variable out_cv_;
+  std::deque<std::string> out_;
+  size_t out_bytes_ = 0;
   std::atomic<bool> closed_{false};
-  std::thread reader_, broker_;
+  // The threads hold the link (a shared_ptr) until they end, so it outlives
+  // them even when the last other owner lets go on one of them.
+  std::thread reader_, broker_, writer_;
 };
 
 }  // namespace toolgate::mcp

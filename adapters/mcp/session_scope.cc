@@ -11,6 +11,7 @@ SessionScoped::SessionScoped(UpstreamOptions options)
 
 Result<std::shared_ptr<Upstream>> SessionScoped::instance(ForwardContext& ctx) {
   if (!ctx.session) return shared_;
+  if (ctx.session->closed()) return Error{rpc::kInternalError, "the session has ended"};
   std::shared_ptr<Upstream> up;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -17,6 +17,11 @@ constexpr auto kHealthyAfter = std::chrono::seconds(60);
 // Lists are gathered page by page; a server that never stops paging is cut off.
 constexpr int kMaxPages = 100;
 constexpr uint64_t kNestedRequestTimeoutMs = 10 * 60 * 1000;
+// Requests of the server in flight to clients at once; more are refused.
+constexpr int kMaxNested = 16;
+// However much progress a server reports, a request ends by this many
+// times its timeout.
+constexpr int kProgressCap = 10;
 
 }  // namespace
 
@@ -32,8 +37,14 @@ struct Upstream::Call {
   std::string our_token;
   const CancelToken* cancel = nullptr;
   Clock::time_point deadline;
+  Clock::time_point latest;  // progress extends the deadline up to here
   uint64_t timeout_ms = 0;
   double last_progress = -1;
+  // Requests of the server asked of the client on this call's behalf: they
+  // use the call's stream, so the call does not end before they do.
+  CancelToken nested_cancel;
+  int nested = 0;
+  bool finished = false;  // the caller has its answer: stream is gone
 
   void finish(json r) {
     std::lock_guard<std::mutex> lock(mu);
@@ -124,13 +135,16 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   auto r = request("initialize", init, nullptr, uint64_t(std::max<int64_t>(left, 1000)));
   lock.lock();
-  if (!r || !r->is_object()) {
-    std::shared_ptr<Link> dead = std::move(link_);
+  // The server may have exited right after answering: then this start failed.
+  if (!r || !r->is_object() || !running_ || !link_ || generation_ != gen) {
+    std::shared_ptr<Link> dead = generation_ == gen ? std::move(link_) : nullptr;
     running_ = false;
     lock.unlock();
     if (dead) dead->close();
     lock.lock();
-    return fail(r ? "the initialize answer is not an object" : r.error().message);
+    return fail(!r                ? r.error().message
+                : !r->is_object() ? "the initialize answer is not an object"
+                                  : "it exited right after the handshake");
   }
   capabilities_ = r->value("capabilities", json::object());
   if (!capabilities_.is_object()) capabilities_ = json::object();
@@ -150,6 +164,8 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
 }
 
 Result<json> Upstream::forward(const std::string& method, json params, ForwardContext& ctx) {
+  bool subscribed = false;  // a subscriber was added for `uri`
+  std::string uri;
   {
     std::unique_lock<std::mutex> lock(mu_);
     // Nothing but the handshake goes out before the handshake is done.
@@ -162,7 +178,7 @@ Result<json> Upstream::forward(const std::string& method, json params, ForwardCo
     bool sub = method == "resources/subscribe", unsub = method == "resources/unsubscribe";
     if ((sub || unsub) && ctx.session && params.is_object() &&
         params.value("uri", json()).is_string()) {
-      std::string uri = params["uri"];
+      uri = params["uri"];
       auto& subs = subscribers_[uri];
       bool had = !subs.empty();
       if (sub)
@@ -172,9 +188,19 @@ Result<json> Upstream::forward(const std::string& method, json params, ForwardCo
       bool others = sub ? had : !subs.empty();
       if (subs.empty()) subscribers_.erase(uri);
       if (others) return json::object();
+      subscribed = sub;
     }
   }
-  return request(method, std::move(params), &ctx, opt_.request_timeout_ms);
+  auto r = request(method, std::move(params), &ctx, opt_.request_timeout_ms);
+  if (!r && subscribed) {
+    // The server did not subscribe: this session is not a subscriber.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = subscribers_.find(uri); it != subscribers_.end()) {
+      it->second.erase(ctx.session);
+      if (it->second.empty()) subscribers_.erase(it);
+    }
+  }
+  return r;
 }
 
 Result<json> Upstream::request(const std::string& method, json params, ForwardContext* ctx,
@@ -182,6 +208,7 @@ Result<json> Upstream::request(const std::string& method, json params, ForwardCo
   auto call = std::make_shared<Call>();
   call->timeout_ms = timeout_ms;
   call->deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  call->latest = Clock::now() + std::chrono::milliseconds(timeout_ms * kProgressCap);
   int64_t id;
   // A copy: a crash may drop link_ while this request still uses it.
   std::shared_ptr<Link> link;
@@ -209,9 +236,17 @@ Result<json> Upstream::request(const std::string& method, json params, ForwardCo
   if (!params.is_object()) params = json::object();
   if (!call->our_token.empty()) params["_meta"]["progressToken"] = call->our_token;
   auto forget = [&] {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_.erase(id);
-    if (!call->our_token.empty()) by_token_.erase(call->our_token);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.erase(id);
+      if (!call->our_token.empty()) by_token_.erase(call->our_token);
+    }
+    // Nothing may use the caller's stream after this returns: nested
+    // requests are told to stop (they look every 100 ms) and waited for.
+    call->nested_cancel.cancel();
+    std::unique_lock<std::mutex> lock(call->mu);
+    call->finished = true;
+    call->cv.wait(lock, [&] { return call->nested == 0; });
   };
   if (!link->send(make_request(id, method, std::move(params)))) {
     forget();
@@ -316,35 +351,68 @@ std::shared_ptr<Upstream::Call> Upstream::target_call() {
   return found;
 }
 
+void Upstream::send_now(const json& msg) {
+  std::shared_ptr<Link> link;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    link = link_;
+  }
+  // Queued by the link, never written here: this may be the reader thread.
+  if (link) link->send(msg);
+}
+
 void Upstream::on_request(const json& msg) {
   const std::string method = msg["method"];
   json id = msg["id"];
   json params = msg.value("params", json::object());
-  std::weak_ptr<Upstream> weak = weak_from_this();
-  auto answer = [weak](const json& reply) {
-    auto self = weak.lock();
-    if (!self) return;
-    std::lock_guard<std::mutex> lock(self->mu_);
-    if (self->link_) self->link_->send(reply);
-  };
   if (method == "ping") {
-    answer(make_result(id, json::object()));
+    send_now(make_result(id, json::object()));
+    return;
+  }
+  // Only what a client may be asked, and only if this client said it can
+  // be asked that.
+  const char* capability = method == "sampling/createMessage" ? "sampling"
+                           : method == "elicitation/create"   ? "elicitation"
+                           : method == "roots/list"           ? "roots"
+                                                              : nullptr;
+  if (!capability) {
+    send_now(make_error(id, rpc::kMethodNotFound, "method not found: " + method));
     return;
   }
   auto call = target_call();
   auto session = call ? call->session.lock() : nullptr;
   if (!session) {
-    answer(make_error(id, rpc::kInvalidRequest,
-                      method + " is only relayed during a request of a single client session"));
+    send_now(make_error(id, rpc::kInvalidRequest,
+                        method + " is only relayed during a request of a single client session"));
     return;
   }
+  if (!session->client_supports(capability)) {
+    send_now(make_error(id, rpc::kMethodNotFound,
+                        std::string("the client does not support ") + capability));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(call->mu);
+    if (call->finished || call->nested >= kMaxNested) {
+      send_now(make_error(id, rpc::kInternalError,
+                          call->finished ? "the request it belonged to is over"
+                                         : "too many requests to the client at once"));
+      return;
+    }
+    ++call->nested;
+  }
   // Asking the client can take minutes (a human answers an elicitation):
-  // never on the thread that reads the server's messages.
-  Outbound* stream = call->stream;
-  const CancelToken* cancel = call->cancel;
-  std::thread([session, method, params, id, stream, cancel, answer, call] {
-    auto r = session->request_client(method, params, kNestedRequestTimeoutMs, stream, cancel);
-    answer(r ? make_result(id, *r) : make_error(id, r.error().code, r.error().message));
+  // never on the thread that reads the server's messages. The call waits
+  // for this thread before it returns, so its stream stays valid here.
+  std::weak_ptr<Upstream> weak = weak_from_this();
+  std::thread([weak, session, method, params, id, call] {
+    auto r = session->request_client(method, params, kNestedRequestTimeoutMs, call->stream,
+                                     &call->nested_cancel);
+    if (auto self = weak.lock())
+      self->send_now(r ? make_result(id, *r) : make_error(id, r.error().code, r.error().message));
+    std::lock_guard<std::mutex> lock(call->mu);
+    --call->nested;
+    call->cv.notify_all();
   }).detach();
 }
 
@@ -362,14 +430,14 @@ void Upstream::on_notification(const std::string& method, const json& params) {
     auto session = call->session.lock();
     auto p = params.find("progress");
     if (!session || p == params.end() || !p->is_number()) return;
-    {
-      // Progress only goes up (the spec asks it); a server that repeats or
-      // goes back is not passed on. Progress also keeps the call alive.
-      std::lock_guard<std::mutex> lock(call->mu);
-      if (p->get<double>() <= call->last_progress) return;
-      call->last_progress = p->get<double>();
-      call->deadline = Clock::now() + std::chrono::milliseconds(call->timeout_ms);
-    }
+    // Progress only goes up (the spec asks it); a server that repeats or
+    // goes back is not passed on. Progress also keeps the call alive, up to
+    // a cap. The lock keeps the call (and its stream) from ending meanwhile.
+    std::lock_guard<std::mutex> lock(call->mu);
+    if (call->finished || p->get<double>() <= call->last_progress) return;
+    call->last_progress = p->get<double>();
+    call->deadline =
+        std::min(call->latest, Clock::now() + std::chrono::milliseconds(call->timeout_ms));
     json out = params;
     out["progressToken"] = call->client_token;
     session->notify("notifications/progress", std::move(out), call->stream);
@@ -377,7 +445,9 @@ void Upstream::on_notification(const std::string& method, const json& params) {
   }
   if (method == "notifications/message") {
     if (auto call = target_call()) {
-      if (auto s = call->session.lock()) s->forward_log(params, call->stream);
+      auto s = call->session.lock();
+      std::lock_guard<std::mutex> lock(call->mu);
+      if (s && !call->finished) s->forward_log(params, call->stream);
       return;
     }
     std::vector<std::shared_ptr<Session>> all;
@@ -410,11 +480,8 @@ void Upstream::on_notification(const std::string& method, const json& params) {
     if (opt_.launcher && opt_.launcher->changed) opt_.launcher->changed(what);
     return;
   }
-  if (method == "notifications/cancelled") {
-    // The server gave up a request it sent us: nothing is waiting on our side
-    // that would not time out on its own.
-    return;
-  }
+  // notifications/cancelled of a request the server sent us: the nested
+  // request times out or ends with its call anyway.
 }
 
 void Upstream::on_closed(const std::string& why) {
@@ -455,12 +522,15 @@ void Upstream::session_closed(Session& s) {
     }
   }
   // Nobody listens to these any more: the server may stop watching them.
+  bool can = capabilities().value("resources", json::object()).value("subscribe", false);
   for (auto& uri : dropped) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (running_ && link_ &&
-        capabilities_.value("resources", json::object()).value("subscribe", false))
-      link_->send(make_request("tg-unsub-" + std::to_string(next_id_++), "resources/unsubscribe",
-                               {{"uri", uri}}));
+    if (!can) break;
+    int64_t id;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      id = next_id_++;  // no one waits for the answer: it is dropped on arrival
+    }
+    send_now(make_request(id, "resources/unsubscribe", {{"uri", uri}}));
   }
 }
 

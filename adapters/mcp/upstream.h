@@ -73,6 +73,8 @@ class Upstream : public ManagedUpstream, public std::enable_shared_from_this<Ups
   // The session (and stream) a message the server sends on its own is for:
   // the one call in flight, or the only session with calls in flight.
   std::shared_ptr<Call> target_call();
+  // Sends without holding mu_ (the link queues it).
+  void send_now(const json& msg);
 
   const UpstreamOptions opt_;
   mutable std::mutex mu_;

@@ -113,6 +113,14 @@ bool is_federated(const std::string& m) {
 std::optional<json> handle_federated(Server& server, Session& session, const json& id,
                                      const std::string& method, const json& params,
                                      Outbound* stream, const CancelToken& cancel) {
+  if (!params.is_object()) return make_error(id, rpc::kInvalidParams, "params must be an object");
+  // Client input: every field is type-checked before it is read.
+  auto field = [](const json& o, const char* k) {
+    return o.is_object() && o.contains(k) ? o[k] : json();
+  };
+  const json ref = field(params, "ref");
+  if (method == "completion/complete" && (!ref.is_object() || !field(ref, "type").is_string()))
+    return make_error(id, rpc::kInvalidParams, "params.ref must be an object with a type");
   Snapshot snap = server.snapshot();
   ForwardContext ctx{&session, stream, nullptr, &cancel};
   if (auto m = params.find("_meta"); m != params.end() && m->is_object())
@@ -147,11 +155,9 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
     for (auto& p : *prompts) all.push_back(p.def);
     return page(id, params, all, "prompts", page_size);
   }
-  if (method == "prompts/get" ||
-      (method == "completion/complete" && params.value("ref", json()).is_object() &&
-       params["ref"].value("type", "") == "ref/prompt")) {
+  if (method == "prompts/get" || (method == "completion/complete" && ref["type"] == "ref/prompt")) {
     bool get = method == "prompts/get";
-    json name = get ? params.value("name", json()) : params["ref"].value("name", json());
+    json name = get ? field(params, "name") : field(ref, "name");
     if (!name.is_string())
       return make_error(id, rpc::kInvalidParams, "the prompt name must be a string");
     auto prompts = all_prompts(snap, ctx);
@@ -172,8 +178,7 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
   }
   // resources/read, subscribe, unsubscribe, and completions of a resource
   // template's arguments: routed by URI.
-  json uri = method == "completion/complete" ? params.value("ref", json()).value("uri", json())
-                                             : params.value("uri", json());
+  json uri = method == "completion/complete" ? field(ref, "uri") : field(params, "uri");
   if (!uri.is_string()) return make_error(id, rpc::kInvalidParams, "params.uri must be a string");
   auto owner = resource_owner(snap, uri, ctx);
   if (!owner) return error_reply(id, owner.error());

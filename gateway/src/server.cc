@@ -126,10 +126,17 @@ void Server::upstream_changed(const std::string& what) {
 }
 
 void Server::refresh_loop() {
+  // An upstream sending list_changed in a loop gets one rebuild a second at
+  // most: the changes that arrive meanwhile are taken together.
+  constexpr auto kMinGap = std::chrono::seconds(1);
+  auto last = std::chrono::steady_clock::now() - kMinGap;
   std::unique_lock<std::mutex> lock(refresh_mu_);
   for (;;) {
     refresh_cv_.wait(lock, [&] { return stopping_ || !pending_changes_.empty(); });
     if (stopping_) return;
+    refresh_cv_.wait_until(lock, last + kMinGap, [&] { return stopping_; });
+    if (stopping_) return;
+    last = std::chrono::steady_clock::now();
     std::set<std::string> what;
     what.swap(pending_changes_);
     lock.unlock();

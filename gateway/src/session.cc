@@ -125,14 +125,19 @@ void Session::end_call(const json& id) {
 
 void Session::close() {
   if (closed_.exchange(true)) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [k, token] : in_flight_) token->cancel();
-  for (auto& [k, p] : awaiting_) {
-    p->set_value(make_error(nullptr, rpc::kInternalError, "session closed"));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [k, token] : in_flight_) token->cancel();
+    for (auto& [k, p] : awaiting_) {
+      p->set_value(make_error(nullptr, rpc::kInternalError, "session closed"));
+    }
+    awaiting_.clear();
+    if (default_out_) default_out_->close();
   }
-  awaiting_.clear();
-  if (default_out_) default_out_->close();
-  for (auto& up : server_.catalog()->upstreams()) up->session_closed(*this);
+  // Outside the lock: stopping a session's upstream server takes a moment,
+  // and its threads may be waiting for this session meanwhile.
+  if (auto cat = server_.catalog())
+    for (auto& up : cat->upstreams()) up->session_closed(*this);
 }
 
 Result<json> Session::request_client(const std::string& method, json params, uint64_t timeout_ms,
@@ -299,9 +304,8 @@ std::optional<json> Session::dispatch_request(const json& msg, Outbound* stream)
     auto token = begin_call(id);
     if (!token)
       return make_error(id, rpc::kInvalidRequest, "a request with this id is already in flight");
-    auto reply = handle_tools_call(server_, *this, id, params, stream, *token);
-    end_call(id);
-    return reply;
+    InFlight done{*this, id};
+    return handle_tools_call(server_, *this, id, params, stream, *token);
   }
   if (method == "logging/setLevel") {
     McpLevel level;
@@ -319,9 +323,8 @@ std::optional<json> Session::dispatch_request(const json& msg, Outbound* stream)
     auto token = begin_call(id);
     if (!token)
       return make_error(id, rpc::kInvalidRequest, "a request with this id is already in flight");
-    auto reply = handle_federated(server_, *this, id, method, params, stream, *token);
-    end_call(id);
-    return reply;
+    InFlight done{*this, id};
+    return handle_federated(server_, *this, id, method, params, stream, *token);
   }
   return make_error(id, rpc::kMethodNotFound, "method not found: " + method);
 }

@@ -314,7 +314,20 @@ Result<SpawnedWorker> WorkerPool::spawn_server() {
 }
 
 void WorkerPool::retire(pid_t pid) {
-  kill_and_reap(pid);
+  // Its socket is closed: the worker kills its server and removes the
+  // cgroup itself. It gets a moment to, then is killed; a cgroup it could
+  // not remove is removed here (killing what is left in it).
+  bool reaped = false;
+  for (int i = 0; i < 100 && !reaped; ++i) {
+    reaped = ::waitpid(pid, nullptr, WNOHANG) == pid;
+    if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!reaped) kill_and_reap(pid);  // a reaped pid may already be someone else's
+  for (int i = 0; i < 200; ++i) {
+    reap_orphans();
+    if (remove_worker_cgroups(pid)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   std::lock_guard<std::mutex> lock(live_mu_);
   live_.erase(pid);
 }

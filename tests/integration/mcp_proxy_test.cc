@@ -193,3 +193,30 @@ TEST_CASE("mcp upstream: scope session gives each client session its own server"
   CHECK(count_procs_with(marker) < with_both);
   CHECK(count(b, 4) == "2");
 }
+
+TEST_CASE("mcp upstream: only client-facing requests are relayed, and only if the client can") {
+  TempDir dir;
+  auto gw = Gateway::stdio(config(dir));
+  gw->initialize("2025-11-25", {{"elicitation", json::object()}});  // no sampling
+  json r = gw->roundtrip(call("up__ask", {{"method", "secrets/read"}}));
+  CHECK(text_of(r).find("method not found: secrets/read") != std::string::npos);
+  r = gw->roundtrip(call("up__ask", {{"method", "sampling/createMessage"}}, 8));
+  CHECK(text_of(r).find("the client does not support sampling") != std::string::npos);
+  r = gw->roundtrip(call("up__ask", {{"method", "ping"}}, 9));
+  CHECK(text_of(r) == "{}");  // answered by the gateway itself
+}
+
+TEST_CASE("mcp upstream: malformed federated requests are refused and leave nothing behind") {
+  TempDir dir;
+  auto gw = Gateway::stdio(config(dir));
+  gw->initialize();
+  json r = gw->roundtrip(request("completion/complete", json::object(), 5));
+  CHECK(r["error"]["code"] == -32602);
+  r = gw->roundtrip(request("completion/complete", {{"ref", 3}}, 5));
+  CHECK(r["error"]["code"] == -32602);
+  r = gw->roundtrip(request("resources/read", {{"uri", 7}}, 5));
+  CHECK(r["error"]["code"] == -32602);
+  // The id is free again: nothing was left in flight under it.
+  r = gw->roundtrip(call("up__echo", {{"text", "still here"}}, 5));
+  CHECK(text_of(r) == "still here");
+}

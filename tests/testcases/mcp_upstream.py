@@ -13,6 +13,8 @@ Tools:
                    with the text the client gave
   grow             adds the tool "extra" and says so (tools/list_changed)
   count            how many times this process has been asked
+  ask {method}     sends the client a request of that method, answers with
+                   the reply it got (result or error) as JSON text
   extra            (only after grow)
 """
 import json
@@ -49,6 +51,8 @@ def tools():
             "type": "object", "properties": {"prompt": {"type": "string"}}}},
         {"name": "grow", "description": "Grow", "inputSchema": obj},
         {"name": "count", "description": "Count", "inputSchema": obj},
+        {"name": "ask", "description": "Ask", "inputSchema": {
+            "type": "object", "properties": {"method": {"type": "string"}}}},
     ]
     if grown:
         out.append({"name": "extra", "description": "Extra", "inputSchema": obj})
@@ -73,7 +77,7 @@ def call(rid, name, args):
         text(rid, "after the noise")
     elif name == "sample":
         asked += 1
-        pending["s%d" % asked] = rid
+        pending["s%d" % asked] = (rid, "sample")
         send({"jsonrpc": "2.0", "id": "s%d" % asked, "method": "sampling/createMessage",
               "params": {"messages": [{"role": "user", "content": {
                   "type": "text", "text": args.get("prompt", "")}}], "maxTokens": 10}})
@@ -81,6 +85,10 @@ def call(rid, name, args):
         grown = True
         send({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
         text(rid, "grown")
+    elif name == "ask":
+        asked += 1
+        pending["s%d" % asked] = (rid, "raw")
+        send({"jsonrpc": "2.0", "id": "s%d" % asked, "method": args.get("method", ""), "params": {}})
     elif name == "count":
         counted += 1
         text(rid, str(counted))
@@ -95,9 +103,11 @@ for line in sys.stdin:
     method, rid = msg.get("method"), msg.get("id")
     if method is None:  # a response to our sampling request
         waiting = pending.pop(msg.get("id"), None)
-        if waiting is not None:
+        if waiting is not None and waiting[1] == "raw":
+            text(waiting[0], json.dumps(msg.get("error", msg.get("result"))))
+        elif waiting is not None:
             got = msg.get("result", {}).get("content", {}).get("text", "(none)")
-            text(waiting, "the client said: " + got)
+            text(waiting[0], "the client said: " + got)
         continue
     if rid is None:
         continue  # notifications

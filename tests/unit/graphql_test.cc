@@ -304,6 +304,15 @@ TEST_CASE("default selections: depth, connections, unions, and fields that need 
   CHECK(default_selection(s, TypeRef{"Named", ""}, 1) == "{ __typename id name }");
 }
 
+TEST_CASE("default selections end on schemas whose connections nest forever") {
+  // A connection's nodes do not use up depth; here they are connections.
+  Schema s = sdl(
+      "type Query { c: XConnection } type XConnection { totalCount: Int nodes: [XConnection] }");
+  std::string sel = default_selection(s, TypeRef{"XConnection", ""}, 3);
+  CHECK(sel.rfind("{ totalCount nodes { totalCount", 0) == 0);
+  CHECK(sel.size() < 2000);
+}
+
 TEST_CASE("documents: parsed, checked against the schema, printed back") {
   Schema s = sdl(kSdl);
   CHECK(check(s, "Book", "{ id title author { name } }").empty());

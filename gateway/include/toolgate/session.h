@@ -83,6 +83,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Outbound> default_outbound() const;
 
   bool initialized() const { return initialized_.load(); }
+  bool closed() const { return closed_.load(); }
   std::string protocol_version() const;
   json client_capabilities() const;
   bool client_supports(const std::string& capability) const;
@@ -104,6 +105,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // In-flight calls, for notifications/cancelled.
   std::shared_ptr<CancelToken> begin_call(const json& id);
   void end_call(const json& id);
+  // Ends the call however its handler leaves (an exception included).
+  struct InFlight {
+    Session& s;
+    const json& id;
+    ~InFlight() { s.end_call(id); }
+  };
 
   Server& server_;
   const std::string id_;

@@ -19,8 +19,9 @@ bool Curl::load() {
   };
   return sym(&easy_init, "curl_easy_init") && sym(&easy_setopt, "curl_easy_setopt") &&
          sym(&easy_perform, "curl_easy_perform") && sym(&easy_getinfo, "curl_easy_getinfo") &&
-         sym(&easy_cleanup, "curl_easy_cleanup") && sym(&easy_strerror, "curl_easy_strerror") &&
-         sym(&slist_append, "curl_slist_append") && sym(&slist_free_all, "curl_slist_free_all");
+         sym(&easy_cleanup, "curl_easy_cleanup") && sym(&easy_reset, "curl_easy_reset") &&
+         sym(&easy_strerror, "curl_easy_strerror") && sym(&slist_append, "curl_slist_append") &&
+         sym(&slist_free_all, "curl_slist_free_all");
 }
 
 // Loaded once per contained process; preload_http() does it before the call

@@ -47,6 +47,10 @@ struct PreparedChild {
   std::vector<int> ns_fds;
   int proxy_fd = -1;  // egress proxy listener in the child's network namespace
   int proxy_port = 0;
+  // Pooled HTTP (run_http_pooled): the child serves one request after
+  // another; `looping` once it was told to, `pending` holds partial output.
+  bool looping = false;
+  std::string pending;
   ~PreparedChild() {
     // A child that never ran (the worker is going away) must be gone before
     // its cgroup can be removed, which happens right after this body.
@@ -77,6 +81,12 @@ void send_exec_request(const WorkOrder& order, PreparedChild& prepared, bool wit
 // Passes one connect request of the child to the gateway's broker and the
 // connected socket (or the refusal) back.
 void relay_broker_request(PreparedChild& prepared, int timeout_ms);
+
+// Pooled mode, HTTP orders: the request goes to `prepared`, which stays for
+// the next one (see run_http_loop). Only the request's own time counts.
+// After a failure (timeout, the child gone) `prepared.pid` is -1: the
+// caller replaces it.
+WorkResult run_http_pooled(const WorkOrder& order, PreparedChild& prepared);
 
 // Runs `order` in `prepared` and supervises it. The caller destroys
 // `prepared` (its cgroup) after sending the result, off the answer's path.

@@ -108,7 +108,7 @@ int answer(const json& j) {
 
 // One request, redirects followed hop by hop; the answer as run_http_request
 // documents it.
-json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms) {
+json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms, CURL* reuse = nullptr) {
   State st;
   st.broker_fd = broker_fd;
   st.timeout_ms = timeout_ms;
@@ -121,7 +121,10 @@ json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms) {
   }
   int max_redirects = req.value("max_redirects", 5);
   st.max_body = req.value("max_body_bytes", size_t(1) << 20);
-  CURL* h = curl.easy_init();
+  // A reused handle keeps its connections (keep-alive) across requests;
+  // reset clears everything else the last request set.
+  if (reuse) curl.easy_reset(reuse);
+  CURL* h = reuse ? reuse : curl.easy_init();
   if (!h) return {{"error", "curl_easy_init failed"}};
   curl_slist* headers = nullptr;
   for (auto& x : req.value("headers", json::array())) {
@@ -190,7 +193,7 @@ json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms) {
     break;
   }
   curl.slist_free_all(headers);
-  curl.easy_cleanup(h);
+  if (!reuse) curl.easy_cleanup(h);
   if (!error.empty()) return {{"error", error}, {"url", url}, {"redirects", redirects}};
   json out = {{"status", status},
               {"headers", st.headers},
@@ -295,25 +298,49 @@ json fetch_token(Curl& curl, const json& oauth, int broker_fd, int timeout_ms) {
 
 void preload_http() { (void)curl_lib(); }
 
-int run_http_request(const json& req, int broker_fd, int timeout_ms) {
-  Curl& curl = curl_lib();
-  if (!curl.lib) return answer({{"error", "libcurl is not available in the sandbox"}});
+namespace {
+
+// The answer to one request, as run_http_request documents it.
+json http_answer(Curl& curl, const json& req, int broker_fd, int timeout_ms, CURL* reuse) {
+  if (!curl.lib) return {{"error", "libcurl is not available in the sandbox"}};
   auto oauth = req.find("oauth");
   if (oauth == req.end() || !oauth->is_object()) {
-    return answer(perform(curl, req, broker_fd, timeout_ms));
+    return perform(curl, req, broker_fd, timeout_ms, reuse);
   }
   // A token order: only the token endpoint is asked, and the tokens go back
   // to the gateway, which keeps (and saves) them before any API call.
   if (req.value("token_only", false)) {
     json t = fetch_token(curl, *oauth, broker_fd, timeout_ms);
-    if (t.contains("error")) return answer({{"error", t["error"]}});
-    return answer({{"oauth", t}});
+    if (t.contains("error")) return {{"error", t["error"]}};
+    return {{"oauth", t}};
   }
   json r = req;
   r.erase("oauth");
   if (!r.contains("headers") || !r["headers"].is_array()) r["headers"] = json::array();
   r["headers"].push_back("Authorization: Bearer " + oauth->value("access_token", std::string()));
-  return answer(perform(curl, r, broker_fd, timeout_ms));
+  return perform(curl, r, broker_fd, timeout_ms, reuse);
+}
+
+}  // namespace
+
+int run_http_request(const json& req, int broker_fd, int timeout_ms) {
+  return answer(http_answer(curl_lib(), req, broker_fd, timeout_ms, nullptr));
+}
+
+int run_http_loop(int requests_fd, int broker_fd) {
+  Curl& curl = curl_lib();
+  CURL* h = curl.lib ? curl.easy_init() : nullptr;
+  for (;;) {
+    FrameRead in = read_frame(requests_fd, 1 << 26, -1);
+    if (in.status != FrameStatus::ok) return 0;  // the worker is done with us
+    json r = json::parse(in.payload, nullptr, false);
+    if (!r.is_object() || !r.contains("http")) return 2;
+    json a = http_answer(curl, r["http"], broker_fd, r.value("timeout_ms", 30000), h);
+    // One answer per line: the worker reads up to the newline.
+    std::string line = dump_safe(a) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+  }
 }
 
 }  // namespace toolgate::worker

@@ -28,4 +28,10 @@ int run_http_request(const json& request, int broker_fd, int timeout_ms);
 // Loads libcurl (and initializes it) ahead of a call, in a prepared process.
 void preload_http();
 
+// Pooled mode: requests ({"http": ..., "timeout_ms": N} frames on
+// `requests_fd`) one after another, each answered with one line on stdout,
+// through one curl handle, so connections to the upstream are kept alive
+// between calls. Returns when requests_fd closes.
+int run_http_loop(int requests_fd, int broker_fd);
+
 }  // namespace toolgate::worker

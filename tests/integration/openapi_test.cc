@@ -23,6 +23,7 @@ std::string fixture(const std::string& name) {
 
 struct Seen {
   std::string method, path, query, body, content_type, auth, request_id;
+  int remote_port = 0;  // the same for requests on one kept-alive connection
 };
 
 struct PetUpstream {
@@ -37,7 +38,8 @@ struct PetUpstream {
       std::string q;
       for (auto& [k, v] : req.params) q += (q.empty() ? "" : "&") + k + "=" + v;
       seen.push_back({req.method, req.path, q, req.body, req.get_header_value("Content-Type"),
-                      req.get_header_value("Authorization"), req.get_header_value("X-Request-Id")});
+                      req.get_header_value("Authorization"), req.get_header_value("X-Request-Id"),
+                      req.remote_port});
     };
     svr.Get("/v1/pets", [record](const httplib::Request& req, httplib::Response& res) {
       record(req);
@@ -421,4 +423,24 @@ TEST_CASE("openapi: a query API key reaches neither the model nor the audit log"
   CHECK(bin["result"]["content"][0]["type"] == "resource");
   CHECK(bin["result"]["content"][0]["resource"]["blob"] == "iVBORwD/");
   CHECK(read_file(f.dir.path + "/audit-q.jsonl").find("k-9f8e7d6c5b4a") == std::string::npos);
+}
+
+TEST_CASE("openapi: pooled mode serves calls from one contained process over one connection") {
+  OpenApiFixture f("", "workers: {mode: pooled, recycle_after: 5, prespawn: 0}\n");
+  std::vector<int> ports;
+  for (int i = 0; i < 4; ++i) {
+    json r = f.call_tool("pets__listPets", json::object());
+    CHECK_FALSE(r.value("isError", false));
+    CHECK(r["structuredContent"]["result"][0]["name"] == "Rex");
+    ports.push_back(f.up.last().remote_port);
+    CHECK(f.up.last().auth == "Bearer tok-s3cr3t-value");
+  }
+  // Kept alive: the second to fourth requests came on the first one's connection.
+  CHECK(ports[1] == ports[0]);
+  CHECK(ports[3] == ports[0]);
+  // An upstream error is an answer, not a failure: the process stays.
+  json r = f.call_tool("pets__showPetById", {{"petId", "404"}});
+  CHECK(r.value("isError", false));
+  r = f.call_tool("pets__listPets", json::object());
+  CHECK_FALSE(r.value("isError", false));
 }

@@ -84,14 +84,10 @@ json check_result(const Tool& tool, json result) {
   return result;
 }
 
-}  // namespace
-
-namespace {
-
 // A call of a proxied tool (type: mcp): decided, approved and audited like
 // any other, then forwarded to its upstream server, whose answer is checked
 // like a worker's.
-std::optional<json> forward_call(Server& server, Session& session, const Snapshot& snap,
+std::optional<json> forward_call(Session& session, const Snapshot& snap,
                                  const Tool& tool, const json& id, const json& args,
                                  const json& progress_token, Outbound* stream,
                                  const CancelToken& cancel, CallRecord& rec,
@@ -247,7 +243,7 @@ std::optional<json> handle_tools_call(Server& server, Session& session, const js
   }
 
   if (proxied)
-    return forward_call(server, session, snap, *tool, id, args, progress_token, stream, cancel, rec,
+    return forward_call(session, snap, *tool, id, args, progress_token, stream, cancel, rec,
                         started);
 
   // Whatever the adapter needs first (an OAuth token) runs in a worker too.

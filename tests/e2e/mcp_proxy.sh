@@ -19,17 +19,18 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -f "${FIXTURE}";
 # Inside tests/npm, so its imports resolve against node_modules there.
 cp "$(dirname -- "${BASH_SOURCE[0]}")/mcp/fixture_server.mjs" "${FIXTURE}"
 
-# $1: log name, rest: fixture arguments. Prints the port it listens on.
+# $1: variable to set to its port, $2: log name, rest: fixture arguments.
+# Not run in a subshell: PIDS must keep the server's pid for the trap.
 fixture() {
-  local log="${WORKDIR}/$1.log"
-  shift
+  local var="$1" log="${WORKDIR}/$2.log"
+  shift 2
   "${NODE22}" "${FIXTURE}" --port 0 "$@" >"${log}" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do grep -q '^listening' "${log}" && break; sleep 0.1; done
-  sed -n 's/^listening \([0-9]*\)$/\1/p' "${log}"
+  printf -v "${var}" '%s' "$(sed -n 's/^listening \([0-9]*\)$/\1/p' "${log}")"
 }
-fport="$(fixture fixture-http)"
-lport="$(fixture fixture-legacy --legacy-sse)"
+fixture fport fixture-http
+fixture lport fixture-legacy --legacy-sse
 [ -n "${fport}" ] && [ -n "${lport}" ] || { cat "${WORKDIR}"/fixture-*.log >&2; fail "the fixture did not start"; }
 
 # $1: name, $2: URL. Runs the active suite; keeps the per-scenario lines.

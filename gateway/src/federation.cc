@@ -1,9 +1,9 @@
 // resources/*, prompts/* and completion/complete: the features of upstream
 // MCP servers (type: mcp sources) other than tools, served as the gateway's
-// own. Lists are gathered from every upstream (all of their pages) and
-// paged again here. Prompt names get the source prefix like tool names;
-// resource URIs pass unchanged, and a read goes to the upstream that lists
-// the URI (or, for template URIs, the first that can read it).
+// own, each forwarded request recorded in the audit log first. Lists are gathered from every
+// upstream (all of their pages) and paged again here. Prompt names get the source prefix like tool
+// names; resource URIs pass unchanged, and a read goes to the upstream that lists the URI (or, for
+// template URIs, the first that can read it).
 #include <set>
 
 #include "toolgate/jsonrpc.h"
@@ -87,6 +87,26 @@ Result<McpUpstream*> resource_owner(const Snapshot& snap, const std::string& uri
   return candidates[0];
 }
 
+// An audit record of a request forwarded upstream, written before it is
+// sent: if it cannot be written, nothing is forwarded (as for tool calls).
+// These requests are not decided by the policy, which rules tool calls.
+bool audited(const Snapshot& snap, Session& session, const std::string& method,
+             const std::string& source, const json& target) {
+  if (!snap.audit) return true;
+  json rec = {{"event", "forward"},
+              {"method", method},
+              {"source", source},
+              {"session", session.id()},
+              {"caller", session.caller().id}};
+  if (!target.is_null()) rec["target"] = target;
+  return snap.audit->write(std::move(rec));
+}
+
+json audit_failed(const json& id) {
+  return make_error(id, rpc::kInternalError,
+                    "the audit log cannot be written, so the request was not forwarded");
+}
+
 // One page of `items` for a client's cursor.
 json page(const json& id, const json& params, const json& items, const char* key, size_t size) {
   size_t offset = 0;
@@ -132,6 +152,7 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
 
   if (method == "resources/list" || method == "resources/templates/list") {
     const char* key = method == "resources/list" ? "resources" : "resourceTemplates";
+    if (!audited(snap, session, method, "*", nullptr)) return audit_failed(id);
     json all = json::array();
     std::set<std::string> uris;
     for (auto& up : ups) {
@@ -149,6 +170,7 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
     return page(id, params, all, key, page_size);
   }
   if (method == "prompts/list") {
+    if (!audited(snap, session, method, "*", nullptr)) return audit_failed(id);
     auto prompts = all_prompts(snap, ctx);
     if (!prompts) return error_reply(id, prompts.error());
     json all = json::array();
@@ -169,6 +191,7 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
         fwd["name"] = p.original;
       else
         fwd["ref"]["name"] = p.original;
+      if (!audited(snap, session, method, p.upstream->source(), name)) return audit_failed(id);
       auto r = p.upstream->forward(method, fwd, ctx);
       if (!r)
         return cancel.cancelled() ? std::nullopt : std::optional<json>(error_reply(id, r.error()));
@@ -182,6 +205,7 @@ std::optional<json> handle_federated(Server& server, Session& session, const jso
   if (!uri.is_string()) return make_error(id, rpc::kInvalidParams, "params.uri must be a string");
   auto owner = resource_owner(snap, uri, ctx);
   if (!owner) return error_reply(id, owner.error());
+  if (!audited(snap, session, method, (*owner)->source(), uri)) return audit_failed(id);
   auto r = (*owner)->forward(method, params, ctx);
   if (!r)
     return cancel.cancelled() ? std::nullopt : std::optional<json>(error_reply(id, r.error()));

@@ -220,3 +220,19 @@ TEST_CASE("mcp upstream: malformed federated requests are refused and leave noth
   r = gw->roundtrip(call("up__echo", {{"text", "still here"}}, 5));
   CHECK(text_of(r) == "still here");
 }
+
+TEST_CASE("mcp upstream: forwarded requests other than tool calls are audited") {
+  TempDir dir;
+  std::string audit = dir.path + "/audit.jsonl";
+  auto gw = Gateway::stdio(config(dir, "audit: {path: " + audit + "}\n"));
+  gw->initialize();
+  // The test server offers no resources: refused before anything is sent.
+  json r = gw->roundtrip(request("resources/read", {{"uri", "file:///x"}}, 5));
+  CHECK(r.contains("error"));
+  r = gw->roundtrip(request("prompts/list", json::object(), 6));
+  CHECK(r["result"]["prompts"] == json::array());
+  std::string log = read_file(audit);
+  CHECK(log.find(R"("event":"forward")") != std::string::npos);
+  CHECK(log.find(R"("method":"prompts/list")") != std::string::npos);
+  CHECK(log.find(R"("method":"resources/read")") == std::string::npos);
+}

@@ -4,9 +4,27 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 
 namespace toolgate {
+
+std::string working_dir() {
+  char buf[PATH_MAX];
+  return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
+}
+
+json command_env(const json& cfg) {
+  json env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}};
+  for (const auto& name : cfg.value("env_allow", json::array())) {
+    std::string n = name.get<std::string>();
+    if (const char* v = std::getenv(n.c_str())) env[n] = v;
+  }
+  const json given = cfg.value("env", json::object());  // kept alive for items()
+  for (auto& [k, v] : given.items()) env[k] = v;
+  return env;
+}
 
 json command_mounts(const LoadContext& ctx, const json& cfg, const std::string& ptr,
                     std::vector<std::string>* argv, const std::string& base_dir, uint32_t* tmp_mb) {

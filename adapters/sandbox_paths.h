@@ -14,6 +14,14 @@
 
 namespace toolgate {
 
+// The gateway's working directory, against which relative paths resolve.
+std::string working_dir();
+
+// The command's environment, explicit: a default PATH, the names in
+// `cfg.env_allow` copied from the gateway's environment at load time, and
+// the values in `cfg.env`. Nothing else is inherited.
+json command_env(const json& cfg);
+
 // `cfg` holds `sandbox: {paths, tmp_mb}`; relative paths resolve against
 // `base_dir`. Errors name `ptr` (ConfigError, file:line:col).
 json command_mounts(const LoadContext& ctx, const json& cfg, const std::string& ptr,

@@ -78,19 +78,7 @@ class DocParser {
     lx_.expect("$");
     v.name = lx_.expect_name();
     lx_.expect(":");
-    int lists = 0;
-    while (lx_.accept("[")) {
-      if (++lists > kMaxNesting) lx_.fail("type nested too deeply");
-    }
-    v.type.name = lx_.expect_name();
-    std::string inner_out;
-    if (lx_.accept("!")) inner_out += '!';
-    for (int i = 0; i < lists; ++i) {
-      lx_.expect("]");
-      inner_out += 'L';
-      if (lx_.accept("!")) inner_out += '!';
-    }
-    v.type.wrappers.assign(inner_out.rbegin(), inner_out.rend());
+    v.type = parse_type_ref(lx_);
     if (lx_.accept("=")) {
       v.has_default = true;
       v.default_value = parse_value(lx_, true);

@@ -28,19 +28,12 @@ json error_result(const std::string& t) {
   return {{"content", {content_text(t)}}, {"isError", true}};
 }
 
-bool any_glob(const json& list, const std::string& value) {
-  if (!list.is_array()) return false;
-  for (auto& x : list)
-    if (x.is_string() && glob_match(x.get<std::string>(), value)) return true;
-  return false;
-}
-
 // include/exclude: {fields: [globs], operations: [query, mutation]}; every
 // given key must match.
 bool selects(const json& f, const std::string& operation, const std::string& field) {
   if (!f.is_object()) return false;
-  if (f.contains("fields") && !any_glob(f["fields"], field)) return false;
-  if (f.contains("operations") && !any_glob(f["operations"], operation)) return false;
+  if (f.contains("fields") && !glob_any(f["fields"], field)) return false;
+  if (f.contains("operations") && !glob_any(f["operations"], operation)) return false;
   return true;
 }
 
@@ -215,7 +208,7 @@ std::vector<Tool> GraphQlAdapter::load(const LoadContext& ctx) const {
       }
       t.input_schema = std::move(input);
       t.input_validator = *iv;
-      bool destructive = mutation && !any_glob(non_destructive, f.name);
+      bool destructive = mutation && !glob_any(non_destructive, f.name);
       t.annotations = {{"readOnlyHint", !mutation},
                        {"destructiveHint", destructive},
                        {"idempotentHint", !mutation},

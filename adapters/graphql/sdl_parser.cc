@@ -313,24 +313,9 @@ class SdlParser {
   }
 
   TypeRef type_ref() {
-    TypeRef t;
-    int lists = 0;
-    while (lx_.accept("[")) {
-      if (++lists > kMaxNesting) lx_.fail("type nested too deeply");
-      t.wrappers += 'L';
-    }
-    Pos p = here();
-    t.name = lx_.expect_name();
-    refs_.emplace_back(t.name, p);
-    // Read inside out, then reverse: "[[A!]]!" is "!LL!" from the outside.
-    std::string inner_out;
-    if (lx_.accept("!")) inner_out += '!';
-    for (int i = 0; i < lists; ++i) {
-      lx_.expect("]");
-      inner_out += 'L';
-      if (lx_.accept("!")) inner_out += '!';
-    }
-    t.wrappers.assign(inner_out.rbegin(), inner_out.rend());
+    Token at;
+    TypeRef t = parse_type_ref(lx_, &at);
+    refs_.emplace_back(t.name, Pos{at.line, at.col});
     return t;
   }
 

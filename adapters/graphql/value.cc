@@ -49,6 +49,26 @@ json parse_value(Lexer& lx, bool is_const, int depth) {
   lx.fail("expected a value");
 }
 
+TypeRef parse_type_ref(Lexer& lx, Token* name_at) {
+  int lists = 0;
+  while (lx.accept("[")) {
+    if (++lists > kMaxNesting) lx.fail("type nested too deeply");
+  }
+  if (name_at) *name_at = lx.peek();
+  TypeRef t;
+  t.name = lx.expect_name();
+  // Read inside out, then reverse: "[[A!]]!" is "!LL!" from the outside.
+  std::string inner_out;
+  if (lx.accept("!")) inner_out += '!';
+  for (int i = 0; i < lists; ++i) {
+    lx.expect("]");
+    inner_out += 'L';
+    if (lx.accept("!")) inner_out += '!';
+  }
+  t.wrappers.assign(inner_out.rbegin(), inner_out.rend());
+  return t;
+}
+
 std::string print_value(const json& v) {
   if (v.is_string()) return quote(v.get<std::string>());
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";

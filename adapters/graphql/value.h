@@ -12,6 +12,7 @@
 #include <string>
 
 #include "adapters/graphql/lexer.h"
+#include "adapters/graphql/schema.h"
 #include "toolgate/json_limits.h"
 
 namespace toolgate::graphql {
@@ -21,6 +22,9 @@ namespace toolgate::graphql {
 constexpr int kMaxNesting = 64;
 
 json parse_value(Lexer& lx, bool is_const, int depth = 0);
+// A type reference (Name, [Type], Type!), as in SDL and variable
+// definitions. `name_at`, when given, gets the named type's token.
+TypeRef parse_type_ref(Lexer& lx, Token* name_at = nullptr);
 std::string print_value(const json& literal);
 // The JSON form: enums become strings, numbers numbers, variables null.
 json value_to_json(const json& literal);

@@ -17,23 +17,10 @@
 namespace toolgate {
 namespace {
 
-constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 constexpr uint64_t kDefaultTimeoutMs = 60000;
 constexpr uint32_t kDefaultMemoryMb = 1024;
 constexpr uint32_t kDefaultAddressSpaceMb = 1u << 20;  // 1 TiB
 constexpr uint64_t kDefaultMaxMessageBytes = 16u << 20;
-
-std::string current_dir() {
-  char buf[PATH_MAX];
-  return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
-}
-
-bool any_glob(const json& list, const std::string& value) {
-  if (!list.is_array()) return false;
-  for (auto& x : list)
-    if (x.is_string() && glob_match(x.get<std::string>(), value)) return true;
-  return false;
-}
 
 // The server process: its command, an explicit environment (nothing is
 // inherited but what env_allow names), its mounts and its limits.
@@ -41,14 +28,9 @@ WorkOrder server_order(const LoadContext& ctx) {
   const json& src = ctx.source.raw;
   const std::string& sp = ctx.source.pointer;
   WorkOrder o;
-  json env = json::object();
-  env["PATH"] = kDefaultPath;
-  for (auto& n : src.value("env_allow", json::array()))
-    if (const char* v = std::getenv(n.get<std::string>().c_str())) env[n.get<std::string>()] = v;
-  const json given = src.value("env", json::object());  // kept alive for items()
-  for (auto& [k, v] : given.items()) env[k] = v;
+  const json env = command_env(src);
   for (auto& [k, v] : env.items()) o.env.emplace_back(k, v.get<std::string>());
-  std::string base = current_dir();
+  std::string base = working_dir();
   // An HTTP upstream is bridged to stdio inside the sandbox
   // (worker/mcp_http_bridge.h): no program of its own runs there.
   o.argv = src.contains("url") ? std::vector<std::string>{"-"}
@@ -165,8 +147,8 @@ std::vector<Tool> McpAdapter::load(const LoadContext& ctx) const {
     // Tool definitions come from the upstream: untrusted, checked field by field.
     if (!ut.is_object() || !ut.contains("name") || !ut["name"].is_string()) continue;
     std::string name = ut["name"];
-    if (include.contains("tools") && !any_glob(include["tools"], name)) continue;
-    if (exclude.is_object() && any_glob(exclude.value("tools", json()), name)) continue;
+    if (include.contains("tools") && !glob_any(include["tools"], name)) continue;
+    if (exclude.is_object() && glob_any(exclude.value("tools", json()), name)) continue;
     Tool t;
     t.pointer = sp;
     t.local_name = name;

@@ -275,15 +275,8 @@ Result<json> Upstream::request(const std::string& method, json params, ForwardCo
   json reply = std::move(call->reply);
   lock.unlock();
   forget();
-  if (auto e = reply.find("error"); e != reply.end()) {
-    int code = rpc::kInternalError;
-    std::string m = "the upstream server returned an error";
-    if (e->is_object()) {
-      if (auto c = e->find("code"); c != e->end() && c->is_number_integer()) code = c->get<int>();
-      if (auto t = e->find("message"); t != e->end() && t->is_string()) m = t->get<std::string>();
-    }
-    return Error{code, m};
-  }
+  if (auto e = reply.find("error"); e != reply.end())
+    return error_of(*e, "the upstream server returned an error");
   auto r = reply.find("result");
   if (r == reply.end()) return Error{rpc::kInternalError, "the upstream answer has no result"};
   return std::move(*r);

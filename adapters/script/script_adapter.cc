@@ -16,13 +16,6 @@
 namespace toolgate {
 namespace {
 
-constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
-
-std::string current_dir() {
-  char buf[PATH_MAX];
-  return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
-}
-
 bool command_exists(const std::string& cmd, const std::string& path, const std::string& cwd) {
   if (cmd.find('/') != std::string::npos) {
     std::string full = cmd[0] == '/' ? cmd : cwd + "/" + cmd;
@@ -89,7 +82,7 @@ Result<json> sanitize_call_tool_result(const json& in) {
 std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
   const auto& doc = ctx.config.doc;
   const json& tools = ctx.source.raw.at("tools");
-  const std::string cwd_default = current_dir();
+  const std::string cwd_default = working_dir();
   // Egress is per source: every tool of it may reach the same places.
   std::vector<std::string> egress_allow;
   if (auto e = ctx.source.raw.find("egress"); e != ctx.source.raw.end()) {
@@ -131,18 +124,7 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
     if (auto v = tc.find("address_space_mb"); v != tc.end()) t.limits.address_space_mb = *v;
     if (auto v = tc.find("max_output_bytes"); v != tc.end()) t.limits.max_output_bytes = *v;
 
-    // The environment is explicit: values from `env`, names from `env_allow`
-    // copied from the gateway's own environment at load time, and a default
-    // PATH. Nothing else is inherited.
-    json env = json::object();
-    env["PATH"] = kDefaultPath;
-    const json allow = tc.value("env_allow", json::array());
-    for (const auto& name : allow) {
-      std::string n = name.get<std::string>();
-      if (const char* v = std::getenv(n.c_str())) env[n] = v;
-    }
-    const json explicit_env = tc.value("env", json::object());
-    for (auto it = explicit_env.begin(); it != explicit_env.end(); ++it) env[it.key()] = it.value();
+    json env = command_env(tc);
 
     std::vector<std::string> argv = tc.at("command");
     uint32_t tmp_mb = 0;

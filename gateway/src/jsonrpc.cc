@@ -85,4 +85,13 @@ std::string id_key(const json& id) {
   return "?";
 }
 
+Error error_of(const json& error, const std::string& fallback_message) {
+  Error e{rpc::kInternalError, fallback_message};
+  if (!error.is_object()) return e;
+  if (auto c = error.find("code"); c != error.end() && c->is_number_integer())
+    e.code = c->get<int>();
+  if (auto m = error.find("message"); m != error.end() && m->is_string()) e.message = *m;
+  return e;
+}
+
 }  // namespace toolgate

@@ -62,4 +62,11 @@ bool glob_match(std::string_view p, std::string_view s) {
   return pi == p.size();
 }
 
+bool glob_any(const nlohmann::json& patterns, std::string_view s) {
+  if (!patterns.is_array()) return false;
+  for (auto& p : patterns)
+    if (p.is_string() && glob_match(p.get_ref<const std::string&>(), s)) return true;
+  return false;
+}
+
 }  // namespace toolgate

@@ -176,16 +176,8 @@ Result<json> Session::request_client(const std::string& method, json params, uin
                                            std::to_string(timeout_ms) + " ms"};
   }
   json reply = future.get();
-  if (auto e = reply.find("error"); e != reply.end()) {
-    // The client's error object is untrusted: read fields only if well-typed.
-    int code = rpc::kInternalError;
-    std::string msg = "the client returned an error";
-    if (e->is_object()) {
-      if (auto c = e->find("code"); c != e->end() && c->is_number_integer()) code = c->get<int>();
-      if (auto m = e->find("message"); m != e->end() && m->is_string()) msg = m->get<std::string>();
-    }
-    return Error{code, msg};
-  }
+  if (auto e = reply.find("error"); e != reply.end())
+    return error_of(*e, "the client returned an error");
   auto r = reply.find("result");
   return r != reply.end() ? *r : json::object();
 }

@@ -87,10 +87,9 @@ json check_result(const Tool& tool, json result) {
 // A call of a proxied tool (type: mcp): decided, approved and audited like
 // any other, then forwarded to its upstream server, whose answer is checked
 // like a worker's.
-std::optional<json> forward_call(Session& session, const Snapshot& snap,
-                                 const Tool& tool, const json& id, const json& args,
-                                 const json& progress_token, Outbound* stream,
-                                 const CancelToken& cancel, CallRecord& rec,
+std::optional<json> forward_call(Session& session, const Snapshot& snap, const Tool& tool,
+                                 const json& id, const json& args, const json& progress_token,
+                                 Outbound* stream, const CancelToken& cancel, CallRecord& rec,
                                  std::chrono::steady_clock::time_point started) {
   ForwardContext ctx{&session, stream, progress_token, &cancel};
   json result = tool.adapter->call(tool, args, ctx);

@@ -232,15 +232,7 @@ void WorkerPool::spawner_loop() {
     if (!reap.empty()) {
       for (int pid : reap) {
         kill_and_reap(pid);
-        // Its tool dies with it and is re-parented to us: reap that too,
-        // then the call cgroup can go.
-        for (int i = 0; i < 200; ++i) {
-          reap_orphans();
-          if (remove_worker_cgroups(pid)) break;
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        std::lock_guard<std::mutex> lock(live_mu_);
-        live_.erase(pid);
+        forget_worker(pid);
       }
       continue;
     }
@@ -323,6 +315,12 @@ void WorkerPool::retire(pid_t pid) {
     if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (!reaped) kill_and_reap(pid);  // a reaped pid may already be someone else's
+  forget_worker(pid);
+}
+
+void WorkerPool::forget_worker(pid_t pid) {
+  // Its tool died with it and was re-parented to us: reap that too, then
+  // the worker's cgroups can go.
   for (int i = 0; i < 200; ++i) {
     reap_orphans();
     if (remove_worker_cgroups(pid)) break;

@@ -27,6 +27,9 @@ json make_result(const json& id, json result);
 json make_error(const json& id, int code, const std::string& message, json data = nullptr);
 json make_notification(const std::string& method, json params);
 json make_request(const json& id, const std::string& method, json params);
+// The `error` member of a response from a peer (a client, an upstream
+// server): untrusted, so code and message are read only when well-typed.
+Error error_of(const json& error, const std::string& fallback_message);
 
 // A stable map key for an id ("s:abc" / "i:42"), so "1" and 1 differ.
 std::string id_key(const json& id);

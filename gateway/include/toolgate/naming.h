@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace toolgate {
 
 inline constexpr size_t kMaxToolName = 64;
@@ -21,5 +23,8 @@ std::string fit_name(const std::string& name);
 std::string short_hash(std::string_view s, size_t hex_chars);
 // Shell-style glob with '*' and '?', used for names, hosts and origins.
 bool glob_match(std::string_view pattern, std::string_view s);
+// Whether any string in `patterns` (a JSON list, typically from config)
+// glob-matches `s`; false for anything that is not a list.
+bool glob_any(const nlohmann::json& patterns, std::string_view s);
 
 }  // namespace toolgate

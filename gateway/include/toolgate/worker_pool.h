@@ -75,6 +75,9 @@ class WorkerPool {
 
  private:
   bool acquire(uint64_t wait_ms);
+  // After a worker is reaped: its leftovers and cgroups go, and it stops
+  // counting as live.
+  void forget_worker(pid_t pid);
   void release();
 
   std::string worker_path_;

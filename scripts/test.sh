@@ -14,3 +14,4 @@ ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600
 build/bench_call --smoke
 build/bench_policy --smoke
 build/bench_mcp --smoke
+build/bench_streams --smoke

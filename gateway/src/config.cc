@@ -66,6 +66,10 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
     get_to(*s, "session_idle_timeout_ms", &sv.session_idle_timeout_ms);
     get_to(*s, "max_sessions", &sv.max_sessions);
     get_to(*s, "http_threads", &sv.http_threads);
+    get_to(*s, "http_max_threads", &sv.http_max_threads);
+    if (sv.http_max_threads < sv.http_threads)
+      doc.fail("/server/http_max_threads", "must be at least http_threads (" +
+                                               std::to_string(sv.http_threads) + ")");
     get_to(*s, "log_level", &sv.log_level);
     get_to(*s, "hide_denied_tools", &sv.hide_denied_tools);
     if (auto lc = s->find("local_caller"); lc != s->end()) {

@@ -1,10 +1,12 @@
 // Streamable HTTP (MCP 2025-03-26 .. 2025-11-25) on one endpoint, /mcp.
 #include <httplib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 
+#include "elastic_pool.h"
 #include "http_admin.h"
 #include "toolgate/auth.h"
 #include "toolgate/jsonrpc.h"
@@ -49,6 +51,19 @@ std::string host_part(const std::string& host) {
   return h;
 }
 
+// Every session holds a socket for its GET stream and one for its POSTs, and
+// distributions still start processes with a soft limit of 1024 open files.
+// The hard limit is what the operator allows; take all of it. (Workers set
+// their own limits for what they run.)
+void raise_open_files_limit() {
+  rlimit l{};
+  if (::getrlimit(RLIMIT_NOFILE, &l) != 0 || l.rlim_cur == l.rlim_max) return;
+  rlim_t was = l.rlim_cur;
+  l.rlim_cur = l.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &l) != 0)
+    log::warn("cannot raise the open files limit", {{"soft", uint64_t(was)}});
+}
+
 bool is_local_name(const std::string& h) {
   return h == "localhost" || h == "127.0.0.1" || h == "[::1]";
 }
@@ -89,8 +104,8 @@ HttpTransport::HttpTransport(Server& server, std::string host, uint16_t port)
       port_(port),
       http_(std::make_unique<httplib::Server>()) {
   auto cfg = server_.config();
-  int threads = cfg->server.http_threads;
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
+  size_t core = size_t(cfg->server.http_threads), max = size_t(cfg->server.http_max_threads);
+  http_->new_task_queue = [core, max] { return new ElasticPool(core, max); };
   http_->set_payload_max_length(cfg->server.max_body_bytes);
   http_->set_keep_alive_max_count(100000);
   // Short, because stop() waits for idle keep-alive connections to time out.
@@ -115,6 +130,7 @@ bool HttpTransport::bind() {
                {{"host", host_}, {"port", port_}});
     return false;
   }
+  raise_open_files_limit();
   if (!widen_listen_backlog(port_))
     log::warn("the listen backlog stays at cpp-httplib's 5", {{"port", port_}});
   return true;
@@ -327,11 +343,14 @@ void HttpTransport::install_routes() {
                        "Conflict: only one GET stream per session");
         return;
       }
-      int cap = std::max(1, server_.config()->server.http_threads / 2);
+      // Keep http_threads threads for POSTs, whatever the streams hold.
+      auto& sv = server_.config()->server;
+      int cap = std::max(1, sv.http_max_threads - sv.http_threads);
       if (open_streams->load() >= cap) {
         res.set_header("Retry-After", "5");
-        send_rpc_error(res, 503, nullptr, rpc::kInternalError,
-                       "Too many open GET streams (server.http_threads / 2); POST still works");
+        send_rpc_error(
+            res, 503, nullptr, rpc::kInternalError,
+            "Too many open GET streams (server.http_max_threads - http_threads); POST still works");
         return;
       }
       ++*open_streams;

@@ -1,8 +1,11 @@
 // Streamable HTTP: session rules, status codes, limits and streams, over a
 // real socket to the real binary (and, for server-to-client requests, to an
 // in-process server so the test can start the request).
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <regex>
@@ -250,4 +253,73 @@ TEST_CASE("http: a server-to-client request travels on the GET stream and its an
   mcp.client.stop();  // close the keep-alive connection so stop() need not wait for it
   transport.stop();
   serving.join();
+}
+
+namespace {
+
+// A GET stream on a raw socket; returns the fd once the response head and
+// its first bytes arrived, and the status code in *status.
+int open_raw_stream(int port, const std::string& session, int* status) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(uint16_t(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  std::string req =
+      "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+      "Mcp-Session-Id: " +
+      session + "\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == ssize_t(req.size()));
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[2048];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  *status = n > 12 ? std::atoi(buf + 9) : 0;
+  return fd;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "http: GET streams beyond http_threads are held while POSTs are answered; the cap is "
+    "http_max_threads - http_threads") {
+  TempDir dir;
+  auto gw = Gateway::http(
+      dir.file("c.yaml", std::string("server: {http_threads: 4, http_max_threads: 28}\n") +
+                             std::string(kConfig).substr(std::string(kConfig).find("sources:"))));
+  std::vector<int> fds;
+  // 24 streams: six times the ready threads, every one of them answered.
+  for (int i = 0; i < 24; ++i) {
+    McpHttp m(gw->port());
+    m.initialize();
+    int status = 0;
+    fds.push_back(open_raw_stream(gw->port(), m.session, &status));
+    CHECK(status == 200);
+  }
+  // While they are all held, another session's call is served at once.
+  McpHttp caller(gw->port());
+  caller.initialize();
+  auto reply = caller.post(call("s__echo", {{"x", 1}}));
+  INFO(reply.body);
+  CHECK(reply.status == 200);
+  CHECK(reply.body_json["result"]["structuredContent"]["x"] == 1);
+  // The 25th stream would leave fewer than http_threads threads for POSTs.
+  McpHttp extra(gw->port());
+  extra.initialize();
+  int status = 0;
+  fds.push_back(open_raw_stream(gw->port(), extra.session, &status));
+  CHECK(status == 503);
+  // Closing one stream makes room for another.
+  ::close(fds.front());
+  fds.erase(fds.begin());
+  bool reopened = false;
+  for (int i = 0; i < 100 && !reopened; ++i) {
+    int fd = open_raw_stream(gw->port(), extra.session, &status);
+    fds.push_back(fd);
+    reopened = status == 200;
+    if (!reopened) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(reopened);
+  for (int fd : fds) ::close(fd);
 }

@@ -36,7 +36,10 @@ struct ServerConfig {
   size_t page_size = 100;
   uint64_t session_idle_timeout_ms = 30 * 60 * 1000;
   size_t max_sessions = 10000;
-  int http_threads = 64;
+  // HTTP threads kept ready, and the most there may be: each connection,
+  // and so each open GET stream, holds one (see elastic_pool.h).
+  int http_threads = 16;
+  int http_max_threads = 4096;
   std::string log_level = "info";
   bool hide_denied_tools = true;
   std::vector<ApiKey> api_keys;  // empty: HTTP clients are local_caller

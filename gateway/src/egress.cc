@@ -8,8 +8,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "toolgate/naming.h"
 
@@ -174,7 +180,67 @@ bool EgressPolicy::address_allowed(const std::string& host, int port, const IpAd
   return false;
 }
 
-Result<int> EgressPolicy::connect(const std::string& host_in, int port, int timeout_ms) const {
+std::string system_resolve(const std::string& host, std::vector<IpAddr>* out) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
+  if (rc != 0) return gai_strerror(rc);
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    if (auto a = from_sockaddr(ai->ai_addr)) out->push_back(*a);
+  }
+  ::freeaddrinfo(res);
+  return "";
+}
+
+Result<std::vector<IpAddr>> resolve_within(const std::string& host, int timeout_ms,
+                                           const Resolver& resolve) {
+  static std::atomic<int> pending{0};
+  struct Lookup {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::string err;
+    std::vector<IpAddr> addrs;
+  };
+  if (pending.fetch_add(1) >= kMaxPendingLookups) {
+    --pending;
+    return Error{rpc::kInvalidRequest, "too many name lookups in progress (" +
+                                           std::to_string(kMaxPendingLookups) +
+                                           "); cannot resolve " + host + " now"};
+  }
+  // Shared with the lookup's thread, which may outlive this call.
+  auto l = std::make_shared<Lookup>();
+  try {
+    std::thread([l, host, resolve] {
+      std::vector<IpAddr> addrs;
+      std::string err = resolve(host, &addrs);
+      {
+        std::lock_guard<std::mutex> lock(l->mu);
+        l->err = std::move(err);
+        l->addrs = std::move(addrs);
+        l->done = true;
+      }
+      l->cv.notify_all();
+      --pending;
+    }).detach();
+  } catch (const std::system_error&) {
+    --pending;
+    return Error{rpc::kInternalError, "cannot start a name lookup for " + host};
+  }
+  std::unique_lock<std::mutex> lock(l->mu);
+  if (!l->cv.wait_for(lock, std::chrono::milliseconds(std::max(timeout_ms, 0)),
+                      [&] { return l->done; })) {
+    return Error{rpc::kInvalidRequest,
+                 "resolving " + host + " timed out after " + std::to_string(timeout_ms) + " ms"};
+  }
+  if (!l->err.empty()) return Error{rpc::kInvalidRequest, "cannot resolve " + host + ": " + l->err};
+  return std::move(l->addrs);
+}
+
+Result<int> EgressPolicy::connect(const std::string& host_in, int port, int timeout_ms,
+                                  const Resolver& resolve) const {
   auto deny = [](const std::string& why) {
     return Error{rpc::kInvalidRequest, "egress denied: " + why};
   };
@@ -190,24 +256,18 @@ Result<int> EgressPolicy::connect(const std::string& host_in, int port, int time
   // Numbers a resolver would read as an address ("2130706433", "0x7f.1")
   // are judged as that address, never passed to DNS.
   if (!literal) literal = parse_ip_legacy(host);
+  // One deadline for the lookup and all addresses, so neither a resolver
+  // that never answers nor a name with many unreachable addresses can hold
+  // the call past its budget.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::vector<IpAddr> addrs;
   if (literal) {
     addrs.push_back(*literal);
   } else {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
-    if (rc != 0) return deny("cannot resolve " + host + ": " + gai_strerror(rc));
-    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-      if (auto a = from_sockaddr(ai->ai_addr)) addrs.push_back(*a);
-    }
-    ::freeaddrinfo(res);
+    auto found = resolve_within(host, timeout_ms, resolve);
+    if (!found) return deny(found.error().message);
+    addrs = std::move(*found);
   }
-  // One deadline for all addresses, so a name with many unreachable
-  // addresses cannot hold the call past its budget.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::string why = "no address for " + host;
   for (const auto& a : addrs) {
     if (!address_allowed(host, port, a, &why)) continue;

@@ -1,6 +1,13 @@
 // The address classifier and egress rules. Pure: nothing here sends a packet
-// or asks a resolver.
+// or asks a real resolver (lookups are tested with resolvers the test
+// provides).
 #include <doctest/doctest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include "toolgate/egress.h"
 #include "toolgate/netaddr.h"
@@ -125,4 +132,72 @@ TEST_CASE("egress connect refuses before resolving or connecting") {
   auto numeric = any->connect("2130706433", 9, 100);
   REQUIRE_FALSE(numeric);
   CHECK(numeric.error().message.find("loopback") != std::string::npos);
+}
+
+namespace {
+
+// A resolver that answers only when the test lets it, as a DNS server that
+// never replies would (the test asks no real resolver).
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  void release() {
+    std::lock_guard<std::mutex> l(mu);
+    open = true;
+    cv.notify_all();
+  }
+};
+
+Resolver gated(std::shared_ptr<Gate> g, const char* answer) {
+  return [g, answer](const std::string&, std::vector<IpAddr>* out) {
+    std::unique_lock<std::mutex> l(g->mu);
+    g->cv.wait(l, [&] { return g->open; });
+    out->push_back(*parse_ip(answer));
+    return std::string();
+  };
+}
+
+}  // namespace
+
+TEST_CASE("egress name lookups end at the call's deadline, and at most 64 are pending") {
+  auto gate = std::make_shared<Gate>();
+  auto t0 = std::chrono::steady_clock::now();
+  auto slow = resolve_within("stuck.example", 150, gated(gate, "192.0.2.1"));
+  auto waited = std::chrono::steady_clock::now() - t0;
+  REQUIRE_FALSE(slow);
+  CHECK(slow.error().message == "resolving stuck.example timed out after 150 ms");
+  CHECK(waited >= std::chrono::milliseconds(150));
+  CHECK(waited < std::chrono::seconds(2));
+
+  // The deadline covers connect() as a whole: an allowed name whose lookup
+  // hangs is refused in time, and nothing is connected.
+  auto p = EgressPolicy::parse({"*.example:443"});
+  auto c = p->connect("api.example", 443, 100, gated(gate, "192.0.2.1"));
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "egress denied: resolving api.example timed out after 100 ms");
+
+  // Fill the pending lookups (two are already waiting at the gate).
+  std::vector<Result<std::vector<IpAddr>>> more;
+  for (int i = 2; i < kMaxPendingLookups; ++i)
+    more.push_back(resolve_within("n" + std::to_string(i), 0, gated(gate, "192.0.2.1")));
+  auto refused = resolve_within("one.more", 1000, gated(gate, "192.0.2.1"));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("too many name lookups in progress (64)") !=
+        std::string::npos);
+
+  // Once the resolver answers, the lookups left behind finish and free
+  // their places; a prompt lookup then returns its addresses.
+  gate->release();
+  Result<std::vector<IpAddr>> ok = Error{0, "not tried"};
+  for (int i = 0; i < 200 && !ok; ++i) {
+    ok = resolve_within("fast.example", 1000, [](const std::string&, std::vector<IpAddr>* out) {
+      out->push_back(*parse_ip("192.0.2.7"));
+      return std::string();
+    });
+    if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(ok);
+  REQUIRE(ok->size() == 1);
+  CHECK((*ok)[0].to_string() == "192.0.2.7");
 }

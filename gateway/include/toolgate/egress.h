@@ -13,6 +13,7 @@
 // that was checked, so DNS rebinding has nothing to exploit.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,20 @@ namespace toolgate {
 // "host:port" of an http(s) URL (the scheme's port when none is given), as
 // an allow-list entry; "" for other schemes and URLs with credentials.
 std::string url_host_port(const std::string& url);
+
+// Looks `host` up; returns "" and fills `out`, or says why it failed.
+using Resolver = std::function<std::string(const std::string& host, std::vector<IpAddr>* out)>;
+// getaddrinfo, through the system's resolver configuration.
+std::string system_resolve(const std::string& host, std::vector<IpAddr>* out);
+
+// getaddrinfo has no timeout of its own (the resolver's retries can take
+// tens of seconds), so the lookup runs on a thread of its own and the caller
+// waits at most `timeout_ms`; a lookup left behind finishes on its own. At
+// most kMaxPendingLookups run at once, so a tool asking for names that never
+// answer cannot pile up threads in the gateway.
+constexpr int kMaxPendingLookups = 64;
+Result<std::vector<IpAddr>> resolve_within(const std::string& host, int timeout_ms,
+                                           const Resolver& resolve = system_resolve);
 
 class EgressPolicy {
  public:
@@ -46,8 +61,10 @@ class EgressPolicy {
   // Whether any rule could allow `host:port` before resolving it (pure).
   bool host_may_match(const std::string& host, int port) const;
 
-  // Checks, resolves, filters, connects. Returns a connected, blocking fd.
-  Result<int> connect(const std::string& host, int port, int timeout_ms) const;
+  // Checks, resolves, filters, connects, all within `timeout_ms`. Returns a
+  // connected, blocking fd.
+  Result<int> connect(const std::string& host, int port, int timeout_ms,
+                      const Resolver& resolve = system_resolve) const;
 
  private:
   std::vector<Rule> rules_;

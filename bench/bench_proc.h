@@ -123,6 +123,17 @@ inline long status_kb(pid_t pid, const char* field) {
   return 0;
 }
 
+// Proportional set size (kB): resident pages, with each page shared by N
+// processes counted 1/N. Workers share libcurl, OpenSSL and libc pages, so
+// RSS counts those once per process and PSS once in all.
+inline long pss_kb(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("Pss:", 0) == 0) return std::atol(line.c_str() + 4);
+  return 0;
+}
+
 inline void descendants(pid_t root, std::vector<pid_t>* out) {
   std::map<pid_t, std::vector<pid_t>> kids;
   DIR* d = ::opendir("/proc");
@@ -154,19 +165,23 @@ struct MemSampler {
   pid_t root;
   std::atomic<bool> stop{false};
   long workers_sum_kb = 0, worker_max_kb = 0;
+  long workers_pss_sum_kb = 0, worker_max_pss_kb = 0;
   std::thread t;
   explicit MemSampler(pid_t r) : root(r) {
     t = std::thread([this] {
       while (!stop) {
         std::vector<pid_t> ds;
         descendants(root, &ds);
-        long sum = 0;
+        long sum = 0, pss_sum = 0;
         for (pid_t p : ds) {
-          long kb = status_kb(p, "VmRSS:");
+          long kb = status_kb(p, "VmRSS:"), pss = pss_kb(p);
           sum += kb;
+          pss_sum += pss;
           worker_max_kb = std::max(worker_max_kb, kb);
+          worker_max_pss_kb = std::max(worker_max_pss_kb, pss);
         }
         workers_sum_kb = std::max(workers_sum_kb, sum);
+        workers_pss_sum_kb = std::max(workers_pss_sum_kb, pss_sum);
         ::usleep(20000);
       }
     });

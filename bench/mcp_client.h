@@ -244,10 +244,12 @@ struct HttpMcp {
 };
 
 template <typename Call>
-Latency sequential(int calls, Call call, int* failures) {
+Latency sequential(int calls, Call call, int* failures, int gap_ms = 0) {
   std::vector<double> v;
   for (int i = 0; i < calls / 10; ++i) call();  // warm up
   for (int i = 0; i < calls; ++i) {
+    // An agent pauses between tool calls (an LLM turn); the pause is not timed.
+    if (gap_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
     auto t = Clock::now();
     if (!call()) ++*failures;
     v.push_back(ms_since(t));

@@ -376,12 +376,22 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
     stats_.spawned++;
     if (!key.empty()) stats_.warm_misses++;
   }
-  if (!key.empty()) request_warm(key, order);
   stats_.active++;
 
   bool killed_early = true;
   WorkResult result;
   auto finish = [&] {
+    // Prepare the next call's worker now that this call is done: preparing
+    // it while the call runs would compete with the call for the CPU (and
+    // for the kernel's cgroup and namespace locks).
+    struct WarmLater {
+      WorkerPool* p;
+      const std::string& key;
+      const WorkOrder& order;
+      ~WarmLater() {
+        if (!key.empty()) p->request_warm(key, order);
+      }
+    } warm_later{this, key, order};
     if (pooled && !killed_early && result.outcome == Outcome::ok &&
         warm.uses + 1 < recycle_after_) {
       // Back to the pool: the worker is already preparing the next call's

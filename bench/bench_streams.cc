@@ -39,7 +39,7 @@ std::string config(int up_port, bool second_source) {
   std::string src = "    type: openapi\n    spec: " + g_dir +
                     "/spec.yaml\n    base_url: http://127.0.0.1:" + std::to_string(up_port) + "\n";
   std::string c =
-      "server: {log_level: info}\nworkers: {mode: pooled, prespawn: 4, recycle_after: 100}\n"
+      "server: {log_level: info}\nworkers: {mode: pooled, prespawn: 4}\n"
       "sources:\n  - name: items\n" +
       src;
   if (second_source) c += "  - name: more\n" + src;

@@ -17,8 +17,8 @@ constexpr auto kIdleExit = std::chrono::seconds(30);
 
 }  // namespace
 
-ElasticPool::ElasticPool(size_t core, size_t max)
-    : core_(std::max<size_t>(core, 1)), max_(std::max(max, core_)) {
+ElasticPool::ElasticPool(size_t core, size_t max, std::shared_ptr<HttpGauges> gauges)
+    : core_(std::max<size_t>(core, 1)), max_(std::max(max, core_)), gauges_(std::move(gauges)) {
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < core_; ++i) start_thread_locked();
 }
@@ -41,6 +41,7 @@ bool ElasticPool::start_thread_locked() {
   }
   ++threads_;
   all_.push_back(t);
+  publish_locked();
   return true;
 }
 
@@ -52,6 +53,12 @@ void ElasticPool::reap_locked() {
         all_.end());
   }
   exited_.clear();
+}
+
+void ElasticPool::publish_locked() {
+  if (!gauges_) return;
+  gauges_->threads = threads_;
+  gauges_->busy = threads_ - std::min(idle_, threads_);
 }
 
 void ElasticPool::enqueue(std::function<void()> fn) {
@@ -74,6 +81,7 @@ void ElasticPool::run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     ++idle_;
+    publish_locked();
     bool timed_out = false;
     while (q_.empty() && !stop_ && !timed_out) {
       if (threads_ > core_)
@@ -82,6 +90,7 @@ void ElasticPool::run() {
         cv_.wait(lock);
     }
     --idle_;
+    publish_locked();
     if (q_.empty()) {
       if (stop_) break;
       if (timed_out && threads_ > core_) {
@@ -97,6 +106,7 @@ void ElasticPool::run() {
     lock.lock();
   }
   --threads_;
+  publish_locked();
   cv_.notify_all();  // shutdown() waits for the count to reach zero
 }
 

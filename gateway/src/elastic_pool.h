@@ -17,14 +17,22 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 namespace toolgate {
 
+// What /metrics shows of the HTTP threads and streams. Shared: cpp-httplib
+// owns the pool and destroys it when the server stops.
+struct HttpGauges {
+  std::atomic<size_t> threads{0}, busy{0};
+  std::atomic<int> open_streams{0};
+};
+
 class ElasticPool : public httplib::TaskQueue {
  public:
-  ElasticPool(size_t core, size_t max);
+  ElasticPool(size_t core, size_t max, std::shared_ptr<HttpGauges> gauges = nullptr);
   ~ElasticPool() override;
 
   void enqueue(std::function<void()> fn) override;
@@ -39,6 +47,7 @@ class ElasticPool : public httplib::TaskQueue {
   void run();
   bool start_thread_locked();
   void reap_locked();
+  void publish_locked();
 
   const size_t core_, max_;
   mutable std::mutex mu_;
@@ -49,6 +58,7 @@ class ElasticPool : public httplib::TaskQueue {
   std::vector<pthread_t> exited_;  // idle threads that left; joined by reap
   std::vector<pthread_t> all_;
   std::atomic<bool> warned_{false};
+  std::shared_ptr<HttpGauges> gauges_;
 };
 
 }  // namespace toolgate

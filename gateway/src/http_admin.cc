@@ -15,11 +15,15 @@ void reply(httplib::Response& res, int status, const json& body) {
 
 }  // namespace
 
-void install_admin_routes(httplib::Server& http, Server& server, const HttpGuard& guard) {
-  http.Get("/metrics", [&server, guard](const httplib::Request& req, httplib::Response& res) {
+void install_admin_routes(httplib::Server& http, Server& server, const HttpGuard& guard,
+                          GaugeSource transport_gauges) {
+  http.Get("/metrics", [&server, guard, transport_gauges](const httplib::Request& req,
+                                                          httplib::Response& res) {
     Caller who;
     if (!guard(req, res, &who)) return;
-    res.set_content(server.render_metrics(), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(server.render_metrics(transport_gauges ? transport_gauges()
+                                                           : std::vector<Metrics::Sample>{}),
+                    "text/plain; version=0.0.4; charset=utf-8");
   });
 
   // Only callers with an admin role, and only when callers are real (keys).

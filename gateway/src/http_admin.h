@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include "toolgate/server.h"
 
@@ -19,6 +20,9 @@ struct Response;
 namespace toolgate {
 
 using HttpGuard = std::function<bool(const httplib::Request&, httplib::Response&, Caller*)>;
-void install_admin_routes(httplib::Server& http, Server& server, const HttpGuard& guard);
+// `transport_gauges` adds the transport's own figures to /metrics.
+using GaugeSource = std::function<std::vector<Metrics::Sample>()>;
+void install_admin_routes(httplib::Server& http, Server& server, const HttpGuard& guard,
+                          GaugeSource transport_gauges);
 
 }  // namespace toolgate

@@ -102,10 +102,11 @@ HttpTransport::HttpTransport(Server& server, std::string host, uint16_t port)
     : server_(server),
       host_(std::move(host)),
       port_(port),
-      http_(std::make_unique<httplib::Server>()) {
+      http_(std::make_unique<httplib::Server>()),
+      gauges_(std::make_shared<HttpGauges>()) {
   auto cfg = server_.config();
   size_t core = size_t(cfg->server.http_threads), max = size_t(cfg->server.http_max_threads);
-  http_->new_task_queue = [core, max] { return new ElasticPool(core, max); };
+  http_->new_task_queue = [core, max, g = gauges_] { return new ElasticPool(core, max, g); };
   http_->set_payload_max_length(cfg->server.max_body_bytes);
   http_->set_keep_alive_max_count(100000);
   // Short, because stop() waits for idle keep-alive connections to time out.
@@ -153,7 +154,7 @@ void HttpTransport::install_routes() {
   // Serializes "is a GET stream open? if not, open one" across sessions.
   auto get_stream_mu = std::make_shared<std::mutex>();
   // Each open GET stream holds an HTTP thread; never let them take them all.
-  auto open_streams = std::make_shared<std::atomic<int>>(0);
+  auto gauges = gauges_;
 
   // DNS-rebinding protection. Checked inside each /mcp handler rather than
   // in a pre-routing hook: there the body has been read, so a rejected
@@ -322,7 +323,7 @@ void HttpTransport::install_routes() {
         });
   });
 
-  http_->Get("/mcp", [this, guard, session_of, version_ok, get_stream_mu, open_streams](
+  http_->Get("/mcp", [this, guard, session_of, version_ok, get_stream_mu, gauges](
                          const httplib::Request& req, httplib::Response& res) {
     Caller who;
     if (!guard(req, res, &who)) return;
@@ -346,14 +347,14 @@ void HttpTransport::install_routes() {
       // Keep http_threads threads for POSTs, whatever the streams hold.
       auto& sv = server_.config()->server;
       int cap = std::max(1, sv.http_max_threads - sv.http_threads);
-      if (open_streams->load() >= cap) {
+      if (gauges->open_streams.load() >= cap) {
         res.set_header("Retry-After", "5");
         send_rpc_error(
             res, 503, nullptr, rpc::kInternalError,
             "Too many open GET streams (server.http_max_threads - http_threads); POST still works");
         return;
       }
-      ++*open_streams;
+      ++gauges->open_streams;
       session->set_default_outbound(chan);
     }
     res.set_header("Cache-Control", "no-cache");
@@ -378,9 +379,9 @@ void HttpTransport::install_routes() {
           sink.done();
           return true;
         },
-        [weak, chan, get_stream_mu, open_streams](bool) {
+        [weak, chan, get_stream_mu, gauges](bool) {
           chan->close();
-          --*open_streams;
+          --gauges->open_streams;
           // Under the same lock as opening: a replacement stream opened
           // meanwhile must not be detached by this old one.
           std::lock_guard<std::mutex> lock(*get_stream_mu);
@@ -400,7 +401,16 @@ void HttpTransport::install_routes() {
                   res.status = 200;
                 });
 
-  install_admin_routes(*http_, server_, guard);
+  install_admin_routes(*http_, server_, guard, [gauges] {
+    return std::vector<Metrics::Sample>{
+        {"toolgate_http_threads", "HTTP threads (each open connection holds one)", "gauge",
+         double(gauges->threads.load())},
+        {"toolgate_http_threads_busy", "HTTP threads serving a connection now", "gauge",
+         double(gauges->busy.load())},
+        {"toolgate_get_streams_open", "Open GET (SSE) streams", "gauge",
+         double(gauges->open_streams.load())},
+    };
+  });
 
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Allow", "GET, POST, DELETE");

@@ -205,9 +205,9 @@ Snapshot Server::snapshot() const {
   return {config_, catalog_, policy_, audit_};
 }
 
-std::string Server::render_metrics() {
+std::string Server::render_metrics(const std::vector<Metrics::Sample>& transport) {
   const PoolStats& p = pool_.stats();
-  return metrics_.render({
+  std::vector<Metrics::Sample> samples = {
       {"toolgate_worker_spawns_total", "Worker processes started", "counter",
        double(p.spawned.load())},
       {"toolgate_worker_kills_total", "Workers stopped before they answered", "counter",
@@ -216,7 +216,9 @@ std::string Server::render_metrics() {
       {"toolgate_sessions_active", "Open MCP sessions", "gauge", double(session_count())},
       {"toolgate_approvals_pending", "Calls waiting for a human", "gauge",
        double(approvals_.list().size())},
-  });
+  };
+  samples.insert(samples.end(), transport.begin(), transport.end());
+  return metrics_.render(samples);
 }
 
 std::string Server::reload() {

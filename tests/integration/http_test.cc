@@ -304,6 +304,12 @@ TEST_CASE(
   INFO(reply.body);
   CHECK(reply.status == 200);
   CHECK(reply.body_json["result"]["structuredContent"]["x"] == 1);
+  // /metrics shows the streams and the threads that hold them.
+  std::string metrics = caller.get("/metrics").body;
+  CHECK(metrics.find("\ntoolgate_get_streams_open 24\n") != std::string::npos);
+  auto at = metrics.find("\ntoolgate_http_threads ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::atoi(metrics.c_str() + at + 23) >= 25);
   // The 25th stream would leave fewer than http_threads threads for POSTs.
   McpHttp extra(gw->port());
   extra.initialize();

@@ -56,7 +56,8 @@ class Server {
   Metrics& metrics() { return metrics_; }
   ApprovalQueue& approvals() { return approvals_; }
   // Prometheus exposition of every metric, pool and session figures included.
-  std::string render_metrics();
+  // The metrics exposition, with the transport's own samples appended.
+  std::string render_metrics(const std::vector<Metrics::Sample>& transport = {});
   WorkerPool& pool() { return pool_; }
   const AdapterRegistry& registry() const { return registry_; }
   const SandboxSupport& sandbox_support() const { return sandbox_; }

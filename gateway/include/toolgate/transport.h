@@ -41,6 +41,8 @@ class StdioTransport : public Transport {
 };
 
 // Streamable HTTP at /mcp, plus /healthz and /readyz.
+struct HttpGauges;  // elastic_pool.h
+
 class HttpTransport : public Transport {
  public:
   HttpTransport(Server& server, std::string host, uint16_t port);
@@ -57,6 +59,7 @@ class HttpTransport : public Transport {
   std::string host_;
   uint16_t port_;
   std::unique_ptr<httplib::Server> http_;
+  std::shared_ptr<HttpGauges> gauges_;
 };
 
 }  // namespace toolgate

@@ -156,8 +156,12 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
       FrameRead req = read_frame(kExecRequestFd, 1 << 24, -1);
       json r = req.status == FrameStatus::ok ? json::parse(req.payload, nullptr, false) : json();
       if (!r.is_object()) ::_exit(0);  // the worker went away: nothing to run
-      // Pooled HTTP: the request pipe stays open for the calls to come.
-      if (r.value("http_loop", false)) ::_exit(run_http_loop(kExecRequestFd, 4));
+      // Pooled HTTP: requests come, and answers go, on the broker socket,
+      // whose other end the worker hands to the gateway (hand_over_http).
+      if (r.value("http_direct", false)) {
+        ::close(kExecRequestFd);
+        ::_exit(run_http_loop(4));
+      }
       ::close(kExecRequestFd);
       if (r.contains("http") && r["http"].value("mcp_bridge", false))
         run_mcp_http_bridge(r["http"], 4);
@@ -258,75 +262,26 @@ void relay_broker_request(PreparedChild& pc, int timeout_ms) {
   relay_connect_request(pc, Clock::now() + std::chrono::milliseconds(timeout_ms));
 }
 
-WorkResult run_http_pooled(const WorkOrder& order, PreparedChild& pc) {
-  if (pc.pid < 0) return pc.failure;
-  WorkResult res;
-  auto start = Clock::now();
-  auto deadline = start + std::chrono::milliseconds(order.limits.timeout_ms);
-  auto fail = [&](Outcome o, std::string detail) {
-    // Whatever state the child is in, it serves no further call.
-    ::kill(pc.pid, SIGKILL);
-    pc.cgroup.kill_all();
-    ::waitpid(pc.pid, nullptr, 0);
-    pc.pid = -1;
-    pc.failure.outcome = Outcome::spawn_failure;
-    pc.failure.detail = "the pooled process is gone";
-    res.outcome = o;
-    res.detail = std::move(detail);
-    res.duration_ms = uint64_t(
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
-    return res;
-  };
-  if (!pc.looping) {
-    if (!write_frame(pc.go.w, dump_safe({{"http_loop", true}})))
-      return fail(Outcome::spawn_failure, "the pooled process did not start");
-    pc.looping = true;
-    for (int fd : {pc.out.r, pc.err.r}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  }
-  if (!write_frame(pc.go.w,
-                   dump_safe({{"http", order.http}, {"timeout_ms", order.limits.timeout_ms}})))
-    return fail(Outcome::spawn_failure, "the pooled process is gone");
+int hand_over_http(PreparedChild& pc, int gateway_fd) {
+  if (!write_frame(pc.go.w, dump_safe({{"http_direct", true}}))) return 5;
+  close_fd(pc.go.w);
+  if (!write_frame_with_fd(gateway_fd, dump_safe({{"direct", true}}), pc.broker_parent)) return 4;
+  close_fd(pc.broker_parent);
+  for (int fd : {pc.out.r, pc.err.r}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   char buf[65536];
   for (;;) {
-    size_t nl = pc.pending.find('\n');
-    if (nl != std::string::npos) {
-      auto parsed = parse_bounded(std::string_view(pc.pending.data(), nl), 64);
-      pc.pending.erase(0, nl + 1);
-      if (!parsed) return fail(Outcome::protocol_error, "a malformed answer");
-      res.stdout_json = std::move(*parsed);
-      res.stdout_is_json = true;
-      res.outcome = Outcome::ok;
-      res.exit_code = 0;
-      res.duration_ms = uint64_t(
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
-      return res;
-    }
-    if (pc.pending.size() > order.limits.max_output_bytes) return fail(Outcome::over_output, "");
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) return fail(Outcome::timeout, "");
-    pollfd fds[4] = {{pc.out.r, POLLIN, 0},
-                     {pc.err.r, POLLIN, 0},
-                     {pc.broker_parent, POLLIN, 0},
-                     {g_broker_fd, POLLIN | POLLRDHUP, 0}};
-    int rc = ::poll(fds, 4, int(left));
-    if (rc < 0 && errno != EINTR) return fail(Outcome::protocol_error, "poll failed");
+    // The child writes nothing here on purpose; whatever it writes is
+    // drained so that it never blocks on a full pipe.
+    pollfd fds[3] = {
+        {pc.out.r, POLLIN, 0}, {pc.err.r, POLLIN, 0}, {gateway_fd, POLLIN | POLLRDHUP, 0}};
+    int rc = ::poll(fds, 3, -1);
+    if (rc < 0 && errno != EINTR) return 3;
     if (rc <= 0) continue;
-    if (fds[3].revents) {
-      WorkResult gone = fail(Outcome::cancelled, "gateway gone");
-      return gone;
-    }
-    if (fds[2].revents) relay_connect_request(pc, deadline);
-    if (fds[1].revents) {
-      ssize_t n = ::read(pc.err.r, buf, sizeof buf);  // drained: a full pipe would block it
-      if (n == 0) return fail(Outcome::signaled, "the pooled process ended");
-    }
-    if (fds[0].revents) {
-      ssize_t n = ::read(pc.out.r, buf, sizeof buf);
-      if (n > 0)
-        pc.pending.append(buf, size_t(n));
-      else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-        return fail(Outcome::signaled, "the pooled process ended");
+    if (fds[2].revents) return 0;  // the gateway is done with this worker
+    for (int i = 0; i < 2; ++i) {
+      if (!fds[i].revents) continue;
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n == 0) return 0;  // the child is gone; the gateway sees its socket close
     }
   }
 }

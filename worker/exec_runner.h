@@ -47,10 +47,6 @@ struct PreparedChild {
   std::vector<int> ns_fds;
   int proxy_fd = -1;  // egress proxy listener in the child's network namespace
   int proxy_port = 0;
-  // Pooled HTTP (run_http_pooled): the child serves one request after
-  // another; `looping` once it was told to, `pending` holds partial output.
-  bool looping = false;
-  std::string pending;
   ~PreparedChild() {
     // A child that never ran (the worker is going away) must be gone before
     // its cgroup can be removed, which happens right after this body.
@@ -82,11 +78,15 @@ void send_exec_request(const WorkOrder& order, PreparedChild& prepared, bool wit
 // connected socket (or the refusal) back.
 void relay_broker_request(PreparedChild& prepared, int timeout_ms);
 
-// Pooled mode, HTTP orders: the request goes to `prepared`, which stays for
-// the next one (see run_http_loop). Only the request's own time counts.
-// After a failure (timeout, the child gone) `prepared.pid` is -1: the
-// caller replaces it.
-WorkResult run_http_pooled(const WorkOrder& order, PreparedChild& prepared);
+// Pooled mode, HTTP orders: the contained child starts serving requests
+// (run_http_loop) on its broker socket, and the socket's other end goes to
+// the gateway (a {"direct":true} frame carrying it), which then sends this
+// and later requests straight to the child and brokers its connections:
+// no hop through this process on a call's path. This process stays as the
+// child's supervisor: it drains the child's output and, once the gateway
+// closes `gateway_fd` (or kills it), ends and takes the child with it.
+// A child that failed to prepare is answered as a normal failed result.
+int hand_over_http(PreparedChild& prepared, int gateway_fd);
 
 // Runs `order` in `prepared` and supervises it. The caller destroys
 // `prepared` (its cgroup) after sending the result, off the answer's path.

@@ -327,19 +327,18 @@ int run_http_request(const json& req, int broker_fd, int timeout_ms) {
   return answer(http_answer(curl_lib(), req, broker_fd, timeout_ms, nullptr));
 }
 
-int run_http_loop(int requests_fd, int broker_fd) {
+int run_http_loop(int sock) {
   Curl& curl = curl_lib();
   CURL* h = curl.lib ? curl.easy_init() : nullptr;
   for (;;) {
-    FrameRead in = read_frame(requests_fd, 1 << 26, -1);
-    if (in.status != FrameStatus::ok) return 0;  // the worker is done with us
+    FrameRead in = read_frame(sock, 1 << 26, -1);
+    if (in.status != FrameStatus::ok) return 0;  // the gateway is done with us
     json r = json::parse(in.payload, nullptr, false);
     if (!r.is_object() || !r.contains("http")) return 2;
-    json a = http_answer(curl, r["http"], broker_fd, r.value("timeout_ms", 30000), h);
-    // One answer per line: the worker reads up to the newline.
-    std::string line = dump_safe(a) + "\n";
-    std::fwrite(line.data(), 1, line.size(), stdout);
-    std::fflush(stdout);
+    // Connect requests for this request go out on the same socket; the
+    // gateway answers them before it reads this request's answer.
+    json a = http_answer(curl, r["http"], sock, r.value("timeout_ms", 30000), h);
+    if (!write_frame(sock, dump_safe(a))) return 0;
   }
 }
 

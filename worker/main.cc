@@ -63,7 +63,6 @@ int main(int argc, char** argv) {
   // A pre-spawned worker first gets {"prepare": <order without the call>}
   // and sets up the contained child at once, off the call's path.
   std::unique_ptr<worker::PreparedChild> prepared;
-  bool looping = false;
   for (;;) {
     FrameRead in = read_frame(fd, kMaxOrderBytes, -1);
     if (in.status == FrameStatus::eof) return 0;
@@ -86,10 +85,11 @@ int main(int argc, char** argv) {
     } else if (order->keep_worker && order->http.is_object() &&
                !order->http.contains("mcp_bridge")) {
       // Pooled HTTP: one contained process serves this profile's requests
-      // over kept-alive connections until it fails or the worker is recycled.
+      // over kept-alive connections, talking to the gateway directly, until
+      // it fails or the worker is recycled.
       if (!prepared) prepared = worker::prepare_child(*order);
-      res = worker::run_http_pooled(*order, *prepared);
-      looping = prepared->pid > 0;
+      if (prepared->pid > 0) return worker::hand_over_http(*prepared, fd);
+      res = prepared->failure;
     } else {
       if (!prepared) prepared = worker::prepare_child(*order);
       res = worker::run_exec(*order, *prepared);
@@ -108,10 +108,6 @@ int main(int argc, char** argv) {
       frame = dump_safe(big.to_json());
     }
     if (!write_frame(fd, frame)) return 4;
-    if (looping) {
-      looping = false;
-      continue;  // the same process serves the next request
-    }
     prepared.reset();  // cgroup removal and pipe closing, after the answer is out
     // Pooled: get the next call's contained process ready now. It is fresh:
     // it has run nothing, and only the worker process is reused.

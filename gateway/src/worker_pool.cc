@@ -131,7 +131,7 @@ WorkerPool::~WorkerPool() {
   for (int pid : to_reap_) kill_and_reap(pid);
   for (auto& [key, list] : warm_) {
     for (auto& w : list) {
-      ::close(w.fd);
+      close_warm(w);
       kill_and_reap(w.pid);
     }
   }
@@ -141,7 +141,10 @@ namespace {
 // Calls with equal keys can share a prepared worker: everything the worker
 // sets up before the exec depends on these and nothing else.
 std::string profile_key(const WorkOrder& o) {
-  return dump_safe({o.limits.to_json(), o.sandbox.to_json(), o.cwd});
+  // HTTP and other orders never share a worker: a pooled HTTP worker has
+  // handed its contained process over and runs nothing else.
+  bool http = o.http.is_object() && !o.http.contains("mcp_bridge");
+  return dump_safe({o.limits.to_json(), o.sandbox.to_json(), o.cwd, http});
 }
 
 // A prepared worker that died while waiting (or was killed) shows as
@@ -152,6 +155,11 @@ bool still_alive(int fd) {
 }
 }  // namespace
 
+void WorkerPool::close_warm(const Warm& w) {
+  ::close(w.fd);
+  if (w.direct >= 0) ::close(w.direct);
+}
+
 bool WorkerPool::take_warm(const std::string& key, Warm* out) {
   std::lock_guard<std::mutex> lock(warm_mu_);
   auto it = warm_.find(key);
@@ -160,11 +168,11 @@ bool WorkerPool::take_warm(const std::string& key, Warm* out) {
     it->second.pop_back();
     auto pos = std::find(warm_order_.begin(), warm_order_.end(), key);
     if (pos != warm_order_.end()) warm_order_.erase(pos);
-    if (still_alive(w.fd)) {
+    if (still_alive(w.fd) && (w.direct < 0 || still_alive(w.direct))) {
       *out = w;
       return true;
     }
-    ::close(w.fd);
+    close_warm(w);
     kill_and_reap(w.pid);
     std::lock_guard<std::mutex> l2(live_mu_);
     live_.erase(w.pid);
@@ -271,7 +279,7 @@ void WorkerPool::spawner_loop() {
       }
     }
     for (auto& e : evicted) {
-      ::close(e.fd);
+      close_warm(e);
       kill_and_reap(e.pid);
       std::lock_guard<std::mutex> lock(live_mu_);
       live_.erase(e.pid);
@@ -398,11 +406,11 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
       // contained process.
       stats_.active--;
       std::lock_guard<std::mutex> lock(warm_mu_);
-      warm_[key].push_back({w.pid, w.fd, warm.uses + 1});
+      warm_[key].push_back({w.pid, w.fd, warm.uses + 1, warm.direct});
       warm_order_.push_back(key);
       return;
     }
-    ::close(w.fd);
+    close_warm({w.pid, w.fd, 0, warm.direct});
     // Kill now, reap on the spawner thread: a worker's exit waits for its
     // namespaces to be torn down, which the answer need not wait for.
     ::kill(-w.pid, SIGKILL);
@@ -415,56 +423,99 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
     }
   };
 
-  WorkOrder sent = order;
-  sent.keep_worker = pooled;
-  if (!write_frame(w.fd, dump_safe(sent.to_json()))) {
-    result = failed(Outcome::spawn_failure, "the worker did not accept its order");
-    finish();
-    return result;
-  }
-
-  // Wait for the answer, waking once a second for progress and at once on
-  // cancellation. Meanwhile the worker may ask the egress broker for
-  // connections; each is decided against this order's own allow-list.
+  // Pooled HTTP calls go straight to the worker's contained process once
+  // the worker has handed its socket over (hand_over_http in the worker).
+  const bool direct = pooled && order.http.is_object() && !order.http.contains("mcp_bridge");
   const int cancel_fd = cancel ? cancel->fd() : -1;
   uint64_t cap = order.limits.max_output_bytes * 6 + 65536;  // U+FFFD and escapes grow text
-  std::optional<EgressPolicy> egress;
-  FrameRead fr;
-  for (;;) {
+  auto left_ms = [&] {
     uint64_t spent = elapsed_ms(start);
-    if (spent >= budget_ms) {
-      fr.status = FrameStatus::timeout;
-      break;
-    }
-    int wait = int(std::min<uint64_t>(1000, budget_ms - spent));
-    pollfd fds[2] = {{w.fd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
-    int rc = ::poll(fds, cancel_fd >= 0 ? 2 : 1, wait);
-    if (rc < 0 && errno != EINTR) {
-      fr.status = FrameStatus::io_error;
-      break;
-    }
-    if (cancel && cancel->cancelled()) {
-      result = failed(Outcome::cancelled, "cancelled by the client");
+    return spent >= budget_ms ? 0 : int(budget_ms - spent);
+  };
+  if (!direct || warm.direct < 0) {
+    WorkOrder sent = order;
+    sent.keep_worker = pooled;
+    if (!write_frame(w.fd, dump_safe(sent.to_json()))) {
+      result = failed(Outcome::spawn_failure, "the worker did not accept its order");
       finish();
       return result;
     }
-    if (rc > 0 && fds[0].revents) {
-      spent = elapsed_ms(start);
-      int left = spent >= budget_ms ? 0 : int(budget_ms - spent);
-      fr = read_frame(w.fd, uint32_t(std::min<uint64_t>(cap, 0xffffffffu)), left, cancel_fd);
-      if (fr.status != FrameStatus::ok) break;
-      // Anything but an egress request is the worker's one result frame.
-      if (fr.payload.rfind("{\"connect\":", 0) != 0) break;
-      auto msg = parse_bounded(fr.payload, 8);
-      if (!msg || !msg->is_object() || !msg->contains("connect")) break;
-      if (!egress) {
-        auto parsed = EgressPolicy::parse(order.egress_allow);
-        egress = parsed ? std::move(*parsed) : EgressPolicy();
-      }
-      broker_connect(*egress, (*msg)["connect"], w.fd, std::min(left, 10000));
-      continue;
+  }
+  FrameRead fr;
+  if (direct && warm.direct < 0) {
+    // The worker answers a pooled HTTP order with the socket, or (when its
+    // contained process could not be prepared) with a failed result.
+    int got = -1;
+    fr = read_frame_with_fd(w.fd, uint32_t(std::min<uint64_t>(cap, 0xffffffffu)), left_ms(), &got);
+    if (fr.status == FrameStatus::ok && fr.payload == R"({"direct":true})" && got >= 0) {
+      warm.direct = got;
+    } else if (got >= 0) {
+      ::close(got);
     }
-    if (tick) tick(elapsed_ms(start));
+  }
+  const int chan = direct ? warm.direct : w.fd;
+  if (direct && chan >= 0 &&
+      !write_frame(chan,
+                   dump_safe({{"http", order.http}, {"timeout_ms", order.limits.timeout_ms}}))) {
+    fr.status = FrameStatus::eof;
+  } else if (chan >= 0) {
+    // Wait for the answer, waking once a second for progress and at once
+    // on cancellation. Meanwhile the worker (or, direct, its contained
+    // process) may ask the egress broker for connections; each is decided
+    // against this order's own allow-list.
+    std::optional<EgressPolicy> egress;
+    for (;;) {
+      if (left_ms() <= 0) {
+        fr.status = FrameStatus::timeout;
+        break;
+      }
+      pollfd fds[2] = {{chan, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+      int rc = ::poll(fds, cancel_fd >= 0 ? 2 : 1, std::min(1000, left_ms()));
+      if (rc < 0 && errno != EINTR) {
+        fr.status = FrameStatus::io_error;
+        break;
+      }
+      if (cancel && cancel->cancelled()) {
+        result = failed(Outcome::cancelled, "cancelled by the client");
+        finish();
+        return result;
+      }
+      if (rc > 0 && fds[0].revents) {
+        int left = left_ms();
+        // Direct, the answer is the contained process's own output: it gets
+        // the tool's output limit, as the worker applied it before.
+        uint64_t limit = direct ? order.limits.max_output_bytes : cap;
+        fr = read_frame(chan, uint32_t(std::min<uint64_t>(limit, 0xffffffffu)), left, cancel_fd);
+        if (fr.status != FrameStatus::ok) break;
+        // Anything but an egress request is the one answer frame.
+        if (fr.payload.rfind("{\"connect\":", 0) != 0) break;
+        auto msg = parse_bounded(fr.payload, 8);
+        if (!msg || !msg->is_object() || !msg->contains("connect")) break;
+        if (!egress) {
+          auto parsed = EgressPolicy::parse(order.egress_allow);
+          egress = parsed ? std::move(*parsed) : EgressPolicy();
+        }
+        broker_connect(*egress, (*msg)["connect"], chan, std::min(left, 10000));
+        continue;
+      }
+      if (tick) tick(elapsed_ms(start));
+    }
+  }
+  if (direct && warm.direct >= 0 && fr.status == FrameStatus::ok) {
+    // The contained process's answer is the HTTP exchange itself.
+    auto doc = parse_bounded(fr.payload, 64);
+    if (doc) {
+      result.outcome = Outcome::ok;
+      result.exit_code = 0;
+      result.stdout_json = std::move(*doc);
+      result.stdout_is_json = true;
+      killed_early = false;
+    } else {
+      result = failed(Outcome::protocol_error, "a malformed answer: " + doc.error().message);
+    }
+    finish();
+    if (result.duration_ms == 0) result.duration_ms = elapsed_ms(start);
+    return result;
   }
   switch (fr.status) {
     case FrameStatus::ok: {

@@ -3,7 +3,9 @@
 // loopback through the egress broker. The upstream records what arrives, so
 // request building is checked on the wire.
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <mutex>
@@ -68,6 +70,9 @@ struct PetUpstream {
         res.set_content("bad request for key " + req.get_param_value("key"), "text/plain");
       } else if (id == "bin") {
         res.set_content(std::string("\x89PNG\x00\xff", 6), "application/octet-stream");
+      } else if (id == "big") {
+        res.set_content(R"({"id":5,"name":")" + std::string(8000, 'x') + R"("})",
+                        "application/json");
       } else if (id == "liar") {
         res.set_content(R"({"name":"no id"})", "application/json");  // breaks the spec
       } else {
@@ -443,4 +448,32 @@ TEST_CASE("openapi: pooled mode serves calls from one contained process over one
   CHECK(r.value("isError", false));
   r = f.call_tool("pets__listPets", json::object());
   CHECK_FALSE(r.value("isError", false));
+}
+
+TEST_CASE("openapi: pooled mode replaces a contained process that died or answered too much") {
+  OpenApiFixture f("",
+                   "workers: {mode: pooled, recycle_after: 50, prespawn: 0, "
+                   "max_output_bytes: 4096}\n");
+  CHECK_FALSE(f.call_tool("pets__listPets", json::object()).value("isError", false));
+  int first_port = f.up.last().remote_port;
+  // The gateway talks to the contained process directly; kill that process
+  // while it waits between calls.
+  auto workers = worker_children(f.gw->pid());
+  REQUIRE(workers.size() == 1);
+  auto kids = worker_children(workers[0]);
+  REQUIRE(kids.size() == 1);
+  REQUIRE(::kill(kids[0], SIGKILL) == 0);
+  for (int i = 0; i < 100 && ::kill(kids[0], 0) == 0; ++i) ::usleep(10000);
+  // The next call notices before it sends anything and gets a fresh worker.
+  json r = f.call_tool("pets__listPets", json::object());
+  CHECK_FALSE(r.value("isError", false));
+  CHECK(f.up.last().remote_port != first_port);
+  // An answer over max_output_bytes ends that process too, cleanly.
+  int before = f.up.last().remote_port;
+  json big = f.call_tool("pets__showPetById", {{"petId", "big"}});
+  CHECK(big.value("isError", false));
+  CHECK(text_of(big).find("output") != std::string::npos);
+  r = f.call_tool("pets__listPets", json::object());
+  CHECK_FALSE(r.value("isError", false));
+  CHECK(f.up.last().remote_port != before);
 }

@@ -90,8 +90,10 @@ class WorkerPool {
   struct Warm {
     int pid;
     int fd;
-    int uses = 0;  // calls served so far (pooled mode)
+    int uses = 0;     // calls served so far (pooled mode)
+    int direct = -1;  // pooled HTTP: the socket to the worker's contained process
   };
+  static void close_warm(const Warm& w);
   bool take_warm(const std::string& key, Warm* out);
   void request_warm(const std::string& key, const WorkOrder& order);
   void spawner_loop();

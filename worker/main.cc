@@ -72,6 +72,13 @@ int main(int argc, char** argv) {
     if (doc && doc->is_object() && doc->contains("prepare")) {
       auto profile = WorkOrder::from_json((*doc)["prepare"]);
       if (profile) prepared = worker::prepare_child(*profile);
+      // An HTTP profile's child starts serving at once and its socket goes
+      // to the gateway now; the call then never passes through here.
+      if (profile && profile->direct_http()) {
+        if (prepared->pid > 0) return worker::hand_over_http(*prepared, fd);
+        write_frame(fd, dump_safe(prepared->failure.to_json()));
+        return 0;
+      }
       continue;
     }
     auto order = doc ? WorkOrder::from_json(*doc) : Result<WorkOrder>(doc.error());
@@ -82,8 +89,7 @@ int main(int argc, char** argv) {
       // A long-lived server owns this worker until one side ends.
       if (!prepared) prepared = worker::prepare_child(*order);
       return worker::serve_stdio(*order, *prepared, fd);
-    } else if (order->keep_worker && order->http.is_object() &&
-               !order->http.contains("mcp_bridge")) {
+    } else if (order->keep_worker && order->direct_http()) {
       // Pooled HTTP: one contained process serves this profile's requests
       // over kept-alive connections, talking to the gateway directly, until
       // it fails or the worker is recycled.

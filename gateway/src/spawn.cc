@@ -42,7 +42,12 @@ Result<SpawnedWorker> spawn_worker(const std::string& worker_path, bool broker_s
   char* const* argv = broker_socket ? argv_broker : argv_plain;
   char* const envp[] = {nullptr};
 
-  pid_t pid = ::fork();
+  // vfork: the child shares the gateway's memory until its execve, so
+  // nothing is copied and no other gateway thread stalls on the address
+  // space lock while a worker starts (fork's page-table copy grows with the
+  // catalog). The child below only makes system calls and touches no
+  // memory the parent reads afterwards.
+  pid_t pid = ::vfork();
   if (pid < 0) {
     int e = errno;
     for (int fd : {sv[0], sv[1], bs[0], bs[1], devnull})

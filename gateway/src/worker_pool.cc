@@ -143,15 +143,15 @@ namespace {
 std::string profile_key(const WorkOrder& o) {
   // HTTP and other orders never share a worker: a pooled HTTP worker has
   // handed its contained process over and runs nothing else.
-  bool http = o.http.is_object() && !o.http.contains("mcp_bridge");
-  return dump_safe({o.limits.to_json(), o.sandbox.to_json(), o.cwd, http});
+  return dump_safe({o.limits.to_json(), o.sandbox.to_json(), o.cwd, o.direct_http()});
 }
 
-// A prepared worker that died while waiting (or was killed) shows as
-// readable/hung up on its socket.
+// A prepared worker that died while waiting (or was killed) shows as hung
+// up on its socket. (Readable alone is no sign: a prepared HTTP worker has
+// already sent the frame handing its contained process over.)
 bool still_alive(int fd) {
-  pollfd p{fd, POLLIN, 0};
-  return ::poll(&p, 1, 0) == 0;
+  pollfd p{fd, POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) == 0 || !(p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL));
 }
 }  // namespace
 
@@ -192,6 +192,7 @@ void WorkerPool::request_warm(const std::string& key, const WorkOrder& order) {
     profile.cwd = order.cwd;
     profile.limits = order.limits;
     profile.sandbox = order.sandbox;
+    if (order.direct_http()) profile.http = json::object();
     to_prepare_.emplace_back(key, std::move(profile));
   }
   warm_cv_.notify_one();
@@ -371,8 +372,10 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
   const bool pooled = prewarm && recycle_after_ > 0;
   const std::string key = prewarm && (prespawn_ > 0 || pooled) ? profile_key(order) : std::string();
   Warm warm;
+  bool prepared = false;
   if (!key.empty() && take_warm(key, &warm)) {
     w = SpawnedWorker{warm.pid, warm.fd};
+    prepared = true;
     stats_.warm_hits++;
   } else {
     warm = Warm{};
@@ -423,16 +426,19 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
     }
   };
 
-  // Pooled HTTP calls go straight to the worker's contained process once
-  // the worker has handed its socket over (hand_over_http in the worker).
-  const bool direct = pooled && order.http.is_object() && !order.http.contains("mcp_bridge");
+  // HTTP calls go straight to the worker's contained process once the
+  // worker has handed its socket over (hand_over_http in the worker): a
+  // prepared worker of an HTTP profile does so unasked, a pooled one when
+  // its first order comes. A fresh contained process still serves exactly
+  // one call in per_call mode: the worker is killed after the answer.
+  const bool direct = order.direct_http() && (pooled || prepared);
   const int cancel_fd = cancel ? cancel->fd() : -1;
   uint64_t cap = order.limits.max_output_bytes * 6 + 65536;  // U+FFFD and escapes grow text
   auto left_ms = [&] {
     uint64_t spent = elapsed_ms(start);
     return spent >= budget_ms ? 0 : int(budget_ms - spent);
   };
-  if (!direct || warm.direct < 0) {
+  if (!direct || (warm.direct < 0 && !prepared)) {
     WorkOrder sent = order;
     sent.keep_worker = pooled;
     if (!write_frame(w.fd, dump_safe(sent.to_json()))) {

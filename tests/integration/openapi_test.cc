@@ -477,3 +477,23 @@ TEST_CASE("openapi: pooled mode replaces a contained process that died or answer
   CHECK_FALSE(r.value("isError", false));
   CHECK(f.up.last().remote_port != before);
 }
+
+TEST_CASE("openapi: per_call mode gives every call a fresh contained process, prepared ahead") {
+  OpenApiFixture f("", "workers: {mode: per_call, prespawn: 2}\n");
+  std::set<int> ports;
+  std::set<pid_t> served_by;
+  for (int i = 0; i < 5; ++i) {
+    // Between calls: the prepared workers are waiting, each with its
+    // contained process already serving (nothing of a call runs in them).
+    std::this_thread::sleep_for(std::chrono::milliseconds(i == 0 ? 0 : 300));
+    json r = f.call_tool("pets__showPetById", {{"petId", std::to_string(i)}});
+    CHECK_FALSE(r.value("isError", false));
+    CHECK(r["structuredContent"]["name"] == "pet " + std::to_string(i));
+    ports.insert(f.up.last().remote_port);
+  }
+  // Five calls, five processes: no connection (so no process) served two.
+  CHECK(ports.size() == 5);
+  // What is left are prepared workers only, each with one waiting child.
+  for (pid_t w : worker_children(f.gw->pid())) CHECK(worker_children(w).size() <= 1);
+  CHECK(count_descendants(f.gw->pid()) == 0);
+}

@@ -80,6 +80,12 @@ struct WorkOrder {
   // (worker/http_fetch.h); null for script tools.
   json http;
 
+  // An HTTP request (not the MCP bridge): its contained process serves
+  // requests on a socket the worker hands to the gateway, which then talks
+  // to it directly (hand_over_http in worker/exec_runner.h). In a prepared
+  // profile an empty `http` object marks it.
+  bool direct_http() const { return http.is_object() && !http.contains("mcp_bridge"); }
+
   json to_json() const;
   static Result<WorkOrder> from_json(const json& j);
 };

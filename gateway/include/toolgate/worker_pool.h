@@ -5,7 +5,9 @@
 // sandbox and cwd), `prespawn` workers of that profile are started in the
 // background and each sets up its contained tool process up to the exec.
 // The next call of that profile takes one and only pays for the exec. Each
-// worker still serves exactly one call.
+// worker still serves exactly one call. For HTTP profiles the prepared
+// contained process is already serving and its socket is in the gateway's
+// hands: the call's request goes straight to it (WorkOrder::direct_http).
 //
 //   WorkerPool pool(default_worker_path(), 16, /*prespawn=*/1);
 //   WorkResult r = pool.run(order, &cancel, [](int ms) { send_progress(ms); });

@@ -8,10 +8,11 @@
 namespace toolgate {
 namespace {
 
-// Handlers parse JSON with a depth limit and validate schemas recursively;
-// 512 KiB leaves a wide margin and keeps the address space of thousands of
-// threads modest. Only touched pages are resident.
-constexpr size_t kStackBytes = 512 * 1024;
+// Handlers parse JSON with a depth limit, and validate schemas and print
+// documents recursively within those limits; 2 MiB leaves a wide margin
+// and keeps the address space (and, under strict overcommit, the commit
+// charge) of thousands of threads modest. Only touched pages are resident.
+constexpr size_t kStackBytes = 2 * 1024 * 1024;
 // Threads beyond the core wait this long for work before they exit.
 constexpr auto kIdleExit = std::chrono::seconds(30);
 

@@ -7,8 +7,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
 
+#include "elastic_pool.h"
 #include "toolgate/jsonrpc.h"
 #include "toolgate/log.h"
 #include "toolgate/transport.h"
@@ -38,7 +38,7 @@ class FdOutbound : public Outbound {
   std::mutex mu_;
 };
 
-// Tracks detached call threads so shutdown can wait for them.
+// Counts running calls so shutdown can wait for them.
 class CallThreads {
  public:
   // False (and nothing counted) when `limit` calls are already running.
@@ -52,9 +52,10 @@ class CallThreads {
     std::lock_guard<std::mutex> l(mu_);
     if (--n_ == 0) cv_.notify_all();
   }
-  void wait_all(int ms) {
+  // True once none is running.
+  bool wait_all(int ms) {
     std::unique_lock<std::mutex> l(mu_);
-    cv_.wait_for(l, std::chrono::milliseconds(ms), [&] { return n_ == 0; });
+    return cv_.wait_for(l, std::chrono::milliseconds(ms), [&] { return n_ == 0; });
   }
 
  private:
@@ -88,6 +89,9 @@ int StdioTransport::run() {
   auto session = server_.create_session(caller_);
   session->set_default_outbound(out);
   auto calls = std::make_shared<CallThreads>();
+  // Call threads are kept for the next call (starting one costs more than
+  // a short call's whole gateway side); try_start bounds how many run.
+  auto* threads = new ElasticPool(2, 1 << 16);
   const size_t max_line = server_.config()->server.max_body_bytes;
 
   auto process_line = [&](std::string& line) {
@@ -116,10 +120,10 @@ int StdioTransport::run() {
                      "too many calls in flight (" + std::to_string(limit) + "); retry later"));
       return;
     }
-    std::thread([session, out, calls, msg = std::move(msg)] {
+    threads->enqueue([session, out, calls, msg = std::move(msg)] {
       if (auto reply = session->handle(msg, nullptr)) out->send(*reply);
       calls->finished();
-    }).detach();
+    });
   };
 
   std::string line;
@@ -163,16 +167,20 @@ int StdioTransport::run() {
   // killed. On end of input, a final unterminated line still counts, and
   // calls in flight may finish: `echo '{...}' | toolgate serve --stdio`
   // must get its answer.
+  bool all_done;
   if (stopped) {
     session->close();
-    calls->wait_all(5000);
+    all_done = calls->wait_all(5000);
   } else {
     if (!discarding && !line.empty()) process_line(line);
     auto cfg = server_.config();
     calls->wait_all(int(cfg->workers.defaults.timeout_ms) + 5000);
     session->close();
-    calls->wait_all(5000);
+    all_done = calls->wait_all(5000);
   }
+  // Joins the idle threads. A call that would not end keeps its thread, and
+  // so the pool, for the rest of the process (which is ending).
+  if (all_done) delete threads;
   server_.end_session(session->id());
   return 0;
 }

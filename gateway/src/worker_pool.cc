@@ -449,8 +449,9 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
   }
   FrameRead fr;
   if (direct && warm.direct < 0) {
-    // The worker answers a pooled HTTP order with the socket, or (when its
-    // contained process could not be prepared) with a failed result.
+    // The worker hands the socket over (a prepared one unasked, a fresh
+    // pooled one on its order), or, when its contained process could not be
+    // prepared, answers with a failed result.
     int got = -1;
     fr = read_frame_with_fd(w.fd, uint32_t(std::min<uint64_t>(cap, 0xffffffffu)), left_ms(), &got);
     if (fr.status == FrameStatus::ok && fr.payload == R"({"direct":true})" && got >= 0) {

@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include "bench/bench_proc.h"
 #include "bench/mcp_client.h"
@@ -44,6 +45,38 @@ std::string config(int up_port, bool second_source) {
       src;
   if (second_source) c += "  - name: more\n" + src;
   return c;
+}
+
+// Steady-state memory of the pool after the calls: the pooled workers
+// (children of the gateway) and their contained HTTP processes
+// (grandchildren). Medians, so a worker caught mid-setup does not count.
+struct PoolMemory {
+  size_t workers = 0, contained = 0;
+  long worker_rss = 0, worker_pss = 0, contained_rss = 0, contained_pss = 0;
+};
+
+long median(std::vector<long> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+PoolMemory pool_memory(pid_t gateway) {
+  std::vector<pid_t> all;
+  descendants(gateway, &all);
+  std::vector<long> wr, wp, cr, cp;
+  for (pid_t p : all) {
+    std::string stat = slurp("/proc/" + std::to_string(p) + "/stat");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    pid_t ppid = 0;
+    char st;
+    std::istringstream(stat.substr(close + 2)) >> st >> ppid;
+    bool worker = ppid == gateway;
+    (worker ? wr : cr).push_back(status_kb(p, "VmRSS:"));
+    (worker ? wp : cp).push_back(pss_kb(p));
+  }
+  return {wr.size(), cr.size(), median(wr), median(wp), median(cr), median(cp)};
 }
 
 struct State {
@@ -226,6 +259,8 @@ int main(int argc, char** argv) {
   states.push_back(
       measure(std::to_string(opened) + " GET streams held", gw->pid, port, calls, seconds));
 
+  PoolMemory mem = pool_memory(gw->pid);
+
   // Every held stream must still be served: a reload that changes the
   // tools notifies each initialized session on its stream.
   std::ofstream(cfg) << config(up.port, true);
@@ -254,6 +289,11 @@ int main(int argc, char** argv) {
       opened, b.lat.p50, b.lat.p50 / std::max(a.lat.p50, 1e-9), b.lat.p99,
       b.lat.p99 / std::max(a.lat.p99, 1e-9), b.c32 / std::max(a.c32, 1e-9), double(idle_rss) / 1024,
       double(b.rss_kb - a.rss_kb) / double(std::max<size_t>(opened, 1)));
+  std::printf(
+      "pool at rest: %zu workers, median RSS %.1f MB (PSS %.1f MB); %zu contained HTTP "
+      "processes, median RSS %.1f MB (PSS %.1f MB)\n",
+      mem.workers, double(mem.worker_rss) / 1024, double(mem.worker_pss) / 1024, mem.contained,
+      double(mem.contained_rss) / 1024, double(mem.contained_pss) / 1024);
   if (!g_first_failure.empty()) std::printf("first failure: %s\n", g_first_failure.c_str());
   for (auto& s : streams)
     if (s.fd >= 0) ::close(s.fd);

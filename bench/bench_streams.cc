@@ -72,8 +72,10 @@ PoolMemory pool_memory(pid_t gateway) {
     pid_t ppid = 0;
     char st;
     std::istringstream(stat.substr(close + 2)) >> st >> ppid;
+    long rss = status_kb(p, "VmRSS:");
+    if (rss == 0) continue;  // exited, not yet reaped
     bool worker = ppid == gateway;
-    (worker ? wr : cr).push_back(status_kb(p, "VmRSS:"));
+    (worker ? wr : cr).push_back(rss);
     (worker ? wp : cp).push_back(pss_kb(p));
   }
   return {wr.size(), cr.size(), median(wr), median(wp), median(cr), median(cp)};

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,10 +29,29 @@ bool write_all(int fd, const char* p, size_t n) {
 using Clock = std::chrono::steady_clock;
 
 // Reads exactly n bytes before the deadline. A zero-length read before any
-// byte of the frame is EOF.
+// byte of the frame is EOF. On a socket it first takes what is already
+// there without waiting: the caller has usually just polled, and a frame's
+// payload arrives with its header (write_frame sends both at once), so the
+// poll is most often a wasted system call.
 FrameStatus read_exact(int fd, char* p, size_t n, Clock::time_point deadline, bool has_deadline,
                        int wake_fd, bool* got_any) {
+  // (wake_fd interrupts waiting; taking bytes already there never waits.)
+  bool try_now = true;
   while (n > 0) {
+    if (try_now) {
+      ssize_t r = ::recv(fd, p, n, MSG_DONTWAIT);
+      if (r > 0) {
+        *got_any = true;
+        p += r;
+        n -= static_cast<size_t>(r);
+        continue;
+      }
+      if (r == 0) return *got_any ? FrameStatus::io_error : FrameStatus::eof;
+      if (errno == EINTR) continue;
+      try_now = false;  // nothing yet (EAGAIN), or not a socket (a pipe): wait below
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTSOCK)
+        return FrameStatus::io_error;
+    }
     int wait_ms = -1;
     if (has_deadline) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -66,8 +86,18 @@ bool write_frame(int fd, std::string_view payload) {
   uint32_t n = static_cast<uint32_t>(payload.size());
   unsigned char hdr[4] = {static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
                           static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
-  return write_all(fd, reinterpret_cast<const char*>(hdr), 4) &&
-         write_all(fd, payload.data(), payload.size());
+  // Header and payload in one write: the reader wakes once, with the whole
+  // frame there, instead of once for the header and again for the rest.
+  iovec iov[2] = {{hdr, 4}, {const_cast<char*>(payload.data()), payload.size()}};
+  ssize_t w;
+  while ((w = ::writev(fd, iov, 2)) < 0 && errno == EINTR) {
+  }
+  if (w < 0) return false;
+  size_t done = static_cast<size_t>(w);
+  if (done < 4)
+    return write_all(fd, reinterpret_cast<const char*>(hdr) + done, 4 - done) &&
+           write_all(fd, payload.data(), payload.size());
+  return write_all(fd, payload.data() + (done - 4), payload.size() - (done - 4));
 }
 
 FrameRead read_frame(int fd, uint32_t max_bytes, int timeout_ms, int wake_fd) {

@@ -68,8 +68,9 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
     get_to(*s, "http_threads", &sv.http_threads);
     get_to(*s, "http_max_threads", &sv.http_max_threads);
     if (sv.http_max_threads < sv.http_threads)
-      doc.fail("/server/http_max_threads", "must be at least http_threads (" +
-                                               std::to_string(sv.http_threads) + ")");
+      doc.fail("/server/http_max_threads",
+               "http_max_threads (" + std::to_string(sv.http_max_threads) +
+                   ") must be at least http_threads (" + std::to_string(sv.http_threads) + ")");
     get_to(*s, "log_level", &sv.log_level);
     get_to(*s, "hide_denied_tools", &sv.hide_denied_tools);
     if (auto lc = s->find("local_caller"); lc != s->end()) {

@@ -82,6 +82,16 @@ sources: []
   CHECK(cfg->sources.empty());
 }
 
+TEST_CASE("HTTP threads: defaults, and a maximum below the ready count is refused at its line") {
+  auto cfg = parse_config("sources: []\n", "test.yaml");
+  CHECK(cfg->server.http_threads == 16);
+  CHECK(cfg->server.http_max_threads == 4096);
+  std::string err = config_error([] {
+    parse_config("server:\n  http_threads: 32\n  http_max_threads: 8\nsources: []\n", "test.yaml");
+  });
+  CHECK(err == "test.yaml:3:21: http_max_threads (8) must be at least http_threads (32)");
+}
+
 TEST_CASE("an unknown top-level key is reported with file:line:col") {
   std::string err = config_error([] { parse_config("bogus: 1\nsources: []\n", "test.yaml"); });
   CHECK(starts_with(err, "test.yaml:1:1: "));

@@ -2,7 +2,7 @@
 // the calls of another session (issue 8: "1,000 concurrent HTTP sessions
 // held, each with a GET SSE stream open, while calls keep their latency").
 //
-//   build/bench_streams [--sessions N] [--calls N] [--seconds S] [--smoke]
+//   build/bench_streams [--sessions N] [--calls N] [--seconds S] [--recycle-after N] [--smoke]
 //
 // One run starts the floor upstream and `toolgate serve` (pooled workers,
 // default thread settings), then:
@@ -35,14 +35,17 @@ using namespace bench;
 namespace {
 
 std::string g_dir;
+int g_recycle_after = 0;  // 0: the gateway's default
 
 std::string config(int up_port, bool second_source) {
   std::string src = "    type: openapi\n    spec: " + g_dir +
                     "/spec.yaml\n    base_url: http://127.0.0.1:" + std::to_string(up_port) + "\n";
-  std::string c =
-      "server: {log_level: info}\nworkers: {mode: pooled, prespawn: 4}\n"
-      "sources:\n  - name: items\n" +
-      src;
+  std::string recycle =
+      g_recycle_after > 0 ? ", recycle_after: " + std::to_string(g_recycle_after) : "";
+  std::string c = "server: {log_level: info}\nworkers: {mode: pooled, prespawn: 4" + recycle +
+                  "}\n"
+                  "sources:\n  - name: items\n" +
+                  src;
   if (second_source) c += "  - name: more\n" + src;
   return c;
 }
@@ -210,9 +213,13 @@ int main(int argc, char** argv) {
       calls = std::atoi(argv[++i]);
     else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
       seconds = std::atof(argv[++i]);
+    else if (!strcmp(argv[i], "--recycle-after") && i + 1 < argc)
+      g_recycle_after = std::atoi(argv[++i]);
     else
       return std::printf(
-                 "usage: bench_streams [--sessions N] [--calls N] [--seconds S] [--smoke]\n"),
+                 "usage: bench_streams [--sessions N] [--calls N] [--seconds S] [--recycle-after "
+                 "N] "
+                 "[--smoke]\n"),
              2;
   }
   ::signal(SIGPIPE, SIG_IGN);

@@ -156,8 +156,8 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile) {
       FrameRead req = read_frame(kExecRequestFd, 1 << 24, -1);
       json r = req.status == FrameStatus::ok ? json::parse(req.payload, nullptr, false) : json();
       if (!r.is_object()) ::_exit(0);  // the worker went away: nothing to run
-      // Pooled HTTP: requests come, and answers go, on the broker socket,
-      // whose other end the worker hands to the gateway (hand_over_http).
+      // HTTP: requests come, and answers go, on the broker socket, whose
+      // other end the worker hands to the gateway (hand_over_http).
       if (r.value("http_direct", false)) {
         ::close(kExecRequestFd);
         ::_exit(run_http_loop(4));

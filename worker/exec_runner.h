@@ -78,14 +78,15 @@ void send_exec_request(const WorkOrder& order, PreparedChild& prepared, bool wit
 // connected socket (or the refusal) back.
 void relay_broker_request(PreparedChild& prepared, int timeout_ms);
 
-// Pooled mode, HTTP orders: the contained child starts serving requests
-// (run_http_loop) on its broker socket, and the socket's other end goes to
-// the gateway (a {"direct":true} frame carrying it), which then sends this
-// and later requests straight to the child and brokers its connections:
-// no hop through this process on a call's path. This process stays as the
-// child's supervisor: it drains the child's output and, once the gateway
-// closes `gateway_fd` (or kills it), ends and takes the child with it.
-// A child that failed to prepare is answered as a normal failed result.
+// HTTP orders (WorkOrder::direct_http), prepared or pooled: the contained
+// child starts serving requests (run_http_loop) on its broker socket, and
+// the socket's other end goes to the gateway (a {"direct":true} frame
+// carrying it), which then sends requests straight to the child and
+// brokers its connections: no hop through this process on a call's path.
+// This process stays as the child's supervisor: it drains the child's
+// output and, once the gateway closes `gateway_fd` (or kills it), ends and
+// takes the child with it. The caller answers a child that failed to
+// prepare with its failure instead.
 int hand_over_http(PreparedChild& prepared, int gateway_fd);
 
 // Runs `order` in `prepared` and supervises it. The caller destroys

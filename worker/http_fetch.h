@@ -28,11 +28,12 @@ int run_http_request(const json& request, int broker_fd, int timeout_ms);
 // Loads libcurl (and initializes it) ahead of a call, in a prepared process.
 void preload_http();
 
-// Pooled mode: requests ({"http": ..., "timeout_ms": N} frames on `sock`,
-// from the gateway) one after another, each answered with one frame on
-// `sock`, through one curl handle, so connections to the upstream are kept
-// alive between calls. Connect requests travel on `sock` too. Returns when
-// the gateway closes it.
+// Requests ({"http": ..., "timeout_ms": N} frames on `sock`, from the
+// gateway) one after another, each answered with one frame on `sock`,
+// through one curl handle, so that in pooled mode connections to the
+// upstream are kept alive between calls (in per_call mode the gateway sends
+// one request and ends the process). Connect requests travel on `sock`
+// too. Returns when the gateway closes it.
 int run_http_loop(int sock);
 
 }  // namespace toolgate::worker

@@ -36,7 +36,7 @@ bool ElasticPool::start_thread_locked() {
   if (rc != 0) {
     // The connection waits for a busy thread to free up instead.
     if (!warned_.exchange(true))
-      log::warn("cannot start another HTTP thread; connections wait for a free one",
+      log::warn("cannot start another thread; work waits for a free one",
                 {{"threads", threads_}, {"errno", rc}});
     return false;
   }
@@ -122,16 +122,6 @@ void ElasticPool::shutdown() {
     exited_.clear();
   }
   for (pthread_t t : join) pthread_join(t, nullptr);
-}
-
-size_t ElasticPool::threads() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return threads_;
-}
-
-size_t ElasticPool::busy() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return threads_ - idle_;
 }
 
 }  // namespace toolgate

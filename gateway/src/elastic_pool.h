@@ -8,6 +8,7 @@
 // thread idle; threads beyond `core` exit after an idle spell. A blocked
 // thread costs its touched stack (a few pages) and a kernel task, so a
 // thousand idle streams cost a few megabytes, not a thread model rewrite.
+// (The stdio transport runs its tools/call handlers on one too.)
 #pragma once
 
 #include <httplib.h>
@@ -39,9 +40,6 @@ class ElasticPool : public httplib::TaskQueue {
   // Runs what is queued, then joins every thread.
   void shutdown() override;
 
-  size_t threads() const;
-  size_t busy() const;
-
  private:
   static void* main_of(void* self);
   void run();
@@ -50,7 +48,7 @@ class ElasticPool : public httplib::TaskQueue {
   void publish_locked();
 
   const size_t core_, max_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> q_;
   size_t threads_ = 0, idle_ = 0;

@@ -73,7 +73,10 @@ struct WorkersConfig {
   Limits defaults;  // per-tool settings override these
   int max_concurrent = 16;
   int prespawn = 1;         // prepared workers kept per isolation profile in use
-  int recycle_after = 100;  // pooled mode: calls a worker serves before it is replaced
+  // Pooled mode: calls a worker serves before it is replaced. Each
+  // replacement slows the calls around it (a new process, a new upstream
+  // connection, the old one's teardown): bench/README.md, bench_streams.
+  int recycle_after = 1000;
   std::string worker_path;  // empty = toolgate-worker next to the gateway binary
   SandboxConfig sandbox;
 };

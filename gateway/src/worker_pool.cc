@@ -128,7 +128,10 @@ WorkerPool::~WorkerPool() {
   }
   warm_cv_.notify_all();
   if (spawner_.joinable()) spawner_.join();
-  for (int pid : to_reap_) kill_and_reap(pid);
+  for (auto& w : to_reap_) {
+    close_warm(w);
+    kill_and_reap(w.pid);
+  }
   for (auto& [key, list] : warm_) {
     for (auto& w : list) {
       close_warm(w);
@@ -156,7 +159,7 @@ bool still_alive(int fd) {
 }  // namespace
 
 void WorkerPool::close_warm(const Warm& w) {
-  ::close(w.fd);
+  if (w.fd >= 0) ::close(w.fd);
   if (w.direct >= 0) ::close(w.direct);
 }
 
@@ -216,10 +219,10 @@ void WorkerPool::remove_stale_cgroups() {
   }
 }
 
-void WorkerPool::reap_later(int pid) {
+void WorkerPool::reap_later(const Warm& w) {
   {
     std::lock_guard<std::mutex> lock(warm_mu_);
-    to_reap_.push_back(pid);
+    to_reap_.push_back(w);
   }
   warm_cv_.notify_one();
 }
@@ -227,7 +230,7 @@ void WorkerPool::reap_later(int pid) {
 void WorkerPool::spawner_loop() {
   for (;;) {
     std::pair<std::string, WorkOrder> job;
-    std::vector<int> reap;
+    std::vector<Warm> reap;
     {
       std::unique_lock<std::mutex> lock(warm_mu_);
       warm_cv_.wait(lock, [&] { return stopping_ || !to_prepare_.empty() || !to_reap_.empty(); });
@@ -239,9 +242,10 @@ void WorkerPool::spawner_loop() {
       }
     }
     if (!reap.empty()) {
-      for (int pid : reap) {
-        kill_and_reap(pid);
-        forget_worker(pid);
+      for (auto& r : reap) {
+        close_warm(r);
+        kill_and_reap(r.pid);
+        forget_worker(r.pid);
       }
       continue;
     }
@@ -413,17 +417,22 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
       warm_order_.push_back(key);
       return;
     }
-    close_warm({w.pid, w.fd, 0, warm.direct});
+    stats_.active--;
+    if (!killed_early) {
+      // It answered: the spawner thread closes its sockets and kills it.
+      // Doing that here would wake the worker, whose exit (and its
+      // contained process's) then runs on this CPU ahead of the answer.
+      reap_later({w.pid, w.fd, 0, warm.direct});
+      return;
+    }
     // Kill now, reap on the spawner thread: a worker's exit waits for its
     // namespaces to be torn down, which the answer need not wait for.
+    close_warm({w.pid, w.fd, 0, warm.direct});
     ::kill(-w.pid, SIGKILL);
     ::kill(w.pid, SIGKILL);
-    reap_later(w.pid);
-    stats_.active--;
-    if (killed_early) {
-      stats_.killed++;
-      reap_orphans();
-    }
+    reap_later({w.pid, -1, 0, -1});
+    stats_.killed++;
+    reap_orphans();
   };
 
   // HTTP calls go straight to the worker's contained process once the

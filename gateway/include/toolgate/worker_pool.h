@@ -99,7 +99,9 @@ class WorkerPool {
   bool take_warm(const std::string& key, Warm* out);
   void request_warm(const std::string& key, const WorkOrder& order);
   void spawner_loop();
-  void reap_later(int pid);
+  // Closes the worker's sockets (if any left), kills and reaps it, on the
+  // spawner thread.
+  void reap_later(const Warm& w);
 
   std::mutex live_mu_;  // spawn+register and reap_orphans are atomic w.r.t. each other
   std::set<int> live_;
@@ -113,7 +115,7 @@ class WorkerPool {
   std::map<std::string, std::vector<Warm>> warm_;
   std::vector<std::string> warm_order_;  // keys in order of preparation, for eviction
   std::vector<std::pair<std::string, WorkOrder>> to_prepare_;
-  std::vector<int> to_reap_;  // killed workers, reaped off the call's path
+  std::vector<Warm> to_reap_;  // workers to end, off the call's path
   bool stopping_ = false;
   std::thread spawner_;
 };

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -96,6 +97,7 @@ class WorkerPool {
     int direct = -1;  // pooled HTTP: the socket to the worker's contained process
   };
   static void close_warm(const Warm& w);
+  static std::string profile_key(const WorkOrder& o);
   bool take_warm(const std::string& key, Warm* out);
   void request_warm(const std::string& key, const WorkOrder& order);
   void spawner_loop();
@@ -115,7 +117,12 @@ class WorkerPool {
   std::map<std::string, std::vector<Warm>> warm_;
   std::vector<std::string> warm_order_;  // keys in order of preparation, for eviction
   std::vector<std::pair<std::string, WorkOrder>> to_prepare_;
-  std::vector<Warm> to_reap_;  // workers to end, off the call's path
+  // Workers to end, off the call's path, each not before its time: a
+  // worker's exit (and its contained process's: memory, namespaces) is
+  // milliseconds of kernel work, which should not compete with sending the
+  // answer it just gave.
+  static constexpr std::chrono::milliseconds kEndDelay{3};
+  std::vector<std::pair<std::chrono::steady_clock::time_point, Warm>> to_reap_;
   bool stopping_ = false;
   std::thread spawner_;
 };

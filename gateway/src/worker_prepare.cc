@@ -116,7 +116,13 @@ void WorkerPool::spawner_loop() {
         for (auto& e : to_reap_) t = std::min(t, e.first);
         return t;
       };
-      auto ready = [&] { return stopping_ || !to_prepare_.empty() || due() <= Clock::now(); };
+      // A worker queued to end meanwhile changes when to wake: wake for
+      // it too, and wait again with the new time.
+      const size_t queued = to_reap_.size();
+      auto ready = [&] {
+        return stopping_ || !to_prepare_.empty() || to_reap_.size() != queued ||
+               due() <= Clock::now();
+      };
       auto until = std::min(due(), dying.empty() ? Clock::time_point::max()
                                                  : Clock::now() + std::chrono::milliseconds(5));
       if (until == Clock::time_point::max())

@@ -105,37 +105,8 @@ constexpr int kGapMs = 20;
 
 template <typename Make, typename Call>
 void throughput(Row* row, double seconds, Make make, Call call) {
-  for (int k = 0; k < 3; ++k) {
-    int n = kConc[k];
-    std::atomic<long> done{0}, failed{0};
-    std::atomic<bool> go{false}, stop{false};
-    std::vector<std::thread> ts;
-    for (int i = 0; i < n; ++i) {
-      ts.emplace_back([&] {
-        auto client = make();
-        if (!client) {
-          ++failed;
-          return;
-        }
-        while (!go) std::this_thread::yield();
-        while (!stop) {
-          if (call(*client))
-            ++done;
-          else
-            ++failed;
-        }
-      });
-    }
-    ::usleep(200000);  // sessions set up
-    auto t0 = Clock::now();
-    go = true;
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-    stop = true;
-    double el = ms_since(t0) / 1000;
-    for (auto& t : ts) t.join();
-    row->thr[k] = double(done) / el;
-    row->failures += int(failed);
-  }
+  for (int k = 0; k < 3; ++k)
+    row->thr[k] = calls_per_second(kConc[k], seconds, make, call, &row->failures);
 }
 
 std::string write_file(const std::string& name, const std::string& text) {

@@ -134,19 +134,24 @@ inline long pss_kb(pid_t pid) {
   return 0;
 }
 
+// The parent of `pid` (0 when it is gone), from /proc/PID/stat.
+inline pid_t parent_of(pid_t pid) {
+  std::string s = slurp("/proc/" + std::to_string(pid) + "/stat");
+  auto close = s.rfind(')');
+  if (close == std::string::npos) return 0;
+  pid_t ppid = 0;
+  char st;
+  std::istringstream(s.substr(close + 2)) >> st >> ppid;
+  return ppid;
+}
+
 inline void descendants(pid_t root, std::vector<pid_t>* out) {
   std::map<pid_t, std::vector<pid_t>> kids;
   DIR* d = ::opendir("/proc");
   while (dirent* e = d ? ::readdir(d) : nullptr) {
     pid_t p = std::atoi(e->d_name);
     if (p <= 0) continue;
-    std::string s = slurp("/proc/" + std::to_string(p) + "/stat");
-    auto close = s.rfind(')');
-    if (close == std::string::npos) continue;
-    pid_t ppid = 0;
-    char st;
-    std::istringstream(s.substr(close + 2)) >> st >> ppid;
-    kids[ppid].push_back(p);
+    if (pid_t ppid = parent_of(p)) kids[ppid].push_back(p);
   }
   if (d) ::closedir(d);
   std::vector<pid_t> todo = {root};

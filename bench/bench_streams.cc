@@ -25,7 +25,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "bench/bench_proc.h"
 #include "bench/mcp_client.h"
@@ -69,12 +68,7 @@ PoolMemory pool_memory(pid_t gateway) {
   descendants(gateway, &all);
   std::vector<long> wr, wp, cr, cp;
   for (pid_t p : all) {
-    std::string stat = slurp("/proc/" + std::to_string(p) + "/stat");
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    pid_t ppid = 0;
-    char st;
-    std::istringstream(stat.substr(close + 2)) >> st >> ppid;
+    pid_t ppid = parent_of(p);
     long rss = status_kb(p, "VmRSS:");
     if (rss == 0) continue;  // exited, not yet reaped
     bool worker = ppid == gateway;
@@ -93,27 +87,16 @@ struct State {
 };
 
 double throughput32(int port, double seconds, int* failures) {
-  std::atomic<long> done{0}, failed{0};
-  std::atomic<bool> go{false}, stop{false};
-  std::vector<std::thread> ts;
-  for (int i = 0; i < 32; ++i) {
-    ts.emplace_back([&] {
-      HttpMcp m(port);
-      bool ok = m.init();
-      if (!ok) ++failed;
-      while (!go) std::this_thread::yield();
-      while (ok && !stop) m.call("items__getItem", {{"id", 7}}) ? ++done : ++failed;
-    });
-  }
-  ::usleep(300000);  // sessions set up
-  auto t0 = Clock::now();
-  go = true;
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  double el = ms_since(t0) / 1000;
-  for (auto& t : ts) t.join();
-  *failures += int(failed);
-  return double(done) / el;
+  return calls_per_second(
+      32, seconds,
+      [&] {
+        auto m = std::make_unique<HttpMcp>(port);
+        return m->init() ? std::move(m) : nullptr;
+      },
+      [](HttpMcp& m) {
+        return m.call("items__getItem", {{"id", 7}});
+      },
+      failures);
 }
 
 State measure(const std::string& name, pid_t gw, int port, int calls, double seconds) {

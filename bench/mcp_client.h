@@ -257,4 +257,39 @@ Latency sequential(int calls, Call call, int* failures, int gap_ms = 0) {
   return Latency::of(v);
 }
 
+// Throughput: `n` client threads, each made by `make()` (null counts as a
+// failure), call `call(client)` for `seconds` once all are set up. Returns
+// calls per second; failed calls are added to `*failures`.
+template <typename Make, typename Call>
+double calls_per_second(int n, double seconds, Make make, Call call, int* failures) {
+  std::atomic<long> done{0}, failed{0};
+  std::atomic<bool> go{false}, stop{false};
+  std::vector<std::thread> ts;
+  for (int i = 0; i < n; ++i) {
+    ts.emplace_back([&] {
+      auto client = make();
+      if (!client) {
+        ++failed;
+        return;
+      }
+      while (!go) std::this_thread::yield();
+      while (!stop) {
+        if (call(*client))
+          ++done;
+        else
+          ++failed;
+      }
+    });
+  }
+  ::usleep(300000);  // sessions set up
+  auto t0 = Clock::now();
+  go = true;
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  double el = ms_since(t0) / 1000;
+  for (auto& t : ts) t.join();
+  *failures += int(failed);
+  return double(done) / el;
+}
+
 }  // namespace bench

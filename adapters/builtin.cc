@@ -4,7 +4,7 @@
 #include "adapters/mcp/mcp_adapter.h"
 #include "adapters/openapi/openapi_adapter.h"
 #include "adapters/script/script_adapter.h"
-#include "toolgate/adapter.h"
+#include "gateway/catalog/adapter.h"
 
 namespace toolgate {
 

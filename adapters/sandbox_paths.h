@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "toolgate/adapter.h"
+#include "gateway/catalog/adapter.h"
 
 namespace toolgate {
 

@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
-#include "toolgate/sandbox_probe.h"
-#include "toolgate/spawn.h"
-#include "toolgate/worker_pool.h"
+#include "gateway/workers/sandbox_probe.h"
+#include "gateway/workers/spawn.h"
+#include "gateway/workers/worker_pool.h"
 
 using namespace toolgate;
 using Clock = std::chrono::steady_clock;

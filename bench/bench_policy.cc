@@ -14,10 +14,10 @@
 #include <fstream>
 #include <functional>
 
-#include "toolgate/adapter.h"
-#include "toolgate/audit.h"
-#include "toolgate/config.h"
-#include "toolgate/policy.h"
+#include "gateway/audit/audit.h"
+#include "gateway/catalog/adapter.h"
+#include "gateway/config/config.h"
+#include "gateway/policy/policy.h"
 
 using namespace toolgate;
 

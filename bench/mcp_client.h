@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "toolgate/json_limits.h"
-#include "toolgate/listen_backlog.h"
+#include "common/json_limits.h"
+#include "gateway/transport/listen_backlog.h"
 
 namespace bench {
 

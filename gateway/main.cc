@@ -1,3 +1,3 @@
-#include "toolgate/cli.h"
+#include "gateway/cli/cli.h"
 
 int main(int argc, char** argv) { return toolgate::run_cli(argc, argv); }

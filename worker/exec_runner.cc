@@ -1,4 +1,4 @@
-#include "exec_runner.h"
+#include "worker/exec_runner.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "cgroup.h"
-#include "contain.h"
-#include "egress_proxy.h"
-#include "http_fetch.h"
-#include "mcp_http_bridge.h"
-#include "process_tree.h"
-#include "sandbox_fs.h"
-#include "toolgate/frame.h"
+#include "common/frame.h"
+#include "worker/net/egress_proxy.h"
+#include "worker/net/http_fetch.h"
+#include "worker/net/mcp_http_bridge.h"
+#include "worker/sandbox/cgroup.h"
+#include "worker/sandbox/contain.h"
+#include "worker/sandbox/process_tree.h"
+#include "worker/sandbox/sandbox_fs.h"
 
 namespace toolgate::worker {
 namespace {

@@ -12,8 +12,8 @@
 #include <memory>
 #include <vector>
 
-#include "cgroup.h"
-#include "toolgate/work.h"
+#include "common/work_order.h"
+#include "worker/sandbox/cgroup.h"
 
 namespace toolgate::worker {
 

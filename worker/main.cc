@@ -13,10 +13,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "exec_runner.h"
-#include "stdio_relay.h"
-#include "toolgate/frame.h"
-#include "toolgate/work.h"
+#include "common/frame.h"
+#include "common/work_order.h"
+#include "worker/exec_runner.h"
+#include "worker/stdio_relay.h"
 
 using namespace toolgate;
 

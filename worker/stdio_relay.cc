@@ -1,4 +1,4 @@
-#include "stdio_relay.h"
+#include "worker/stdio_relay.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "egress_proxy.h"
-#include "process_tree.h"
-#include "toolgate/frame.h"
+#include "common/frame.h"
+#include "worker/net/egress_proxy.h"
+#include "worker/sandbox/process_tree.h"
 
 namespace toolgate::worker {
 namespace {

@@ -10,7 +10,7 @@
 // the frame socket, so they never interleave with relayed messages.
 #pragma once
 
-#include "exec_runner.h"
+#include "worker/exec_runner.h"
 
 namespace toolgate::worker {
 

@@ -8,9 +8,9 @@
 #include "adapters/graphql/lexer.h"
 #include "adapters/graphql/schema_source.h"
 #include "adapters/graphql/tool_schema.h"
-#include "toolgate/egress.h"
-#include "toolgate/log.h"
-#include "toolgate/naming.h"
+#include "common/log.h"
+#include "gateway/catalog/naming.h"
+#include "gateway/egress/egress.h"
 
 namespace toolgate {
 namespace {

@@ -14,7 +14,7 @@
 //       include: {fields: ["repository", "viewer", "create*"]}
 #pragma once
 
-#include "toolgate/adapter.h"
+#include "gateway/catalog/adapter.h"
 
 namespace toolgate {
 

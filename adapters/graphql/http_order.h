@@ -6,8 +6,8 @@
 //   auto order = graphql_order(route, {{"query", q}, {"variables", v}}, limits);
 #pragma once
 
-#include "toolgate/result.h"
-#include "toolgate/work.h"
+#include "common/result.h"
+#include "common/work_order.h"
 
 namespace toolgate::graphql {
 

@@ -3,7 +3,7 @@
 // field is type-checked and an error names the JSON path.
 #include "adapters/graphql/schema_check.h"
 #include "adapters/graphql/value.h"
-#include "toolgate/yaml_json.h"
+#include "gateway/config/yaml_json.h"
 
 namespace toolgate::graphql {
 

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "toolgate/json_limits.h"
+#include "common/json_limits.h"
 
 namespace toolgate::graphql {
 namespace {

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "toolgate/json_limits.h"
+#include "common/json_limits.h"
 
 namespace toolgate::graphql {
 

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "adapters/graphql/http_order.h"
-#include "toolgate/yaml_json.h"
+#include "gateway/config/yaml_json.h"
 
 namespace toolgate::graphql {
 namespace {

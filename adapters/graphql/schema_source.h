@@ -7,7 +7,7 @@
 #pragma once
 
 #include "adapters/graphql/schema.h"
-#include "toolgate/adapter.h"
+#include "gateway/catalog/adapter.h"
 
 namespace toolgate::graphql {
 

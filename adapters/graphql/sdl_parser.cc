@@ -6,7 +6,7 @@
 
 #include "adapters/graphql/schema_check.h"
 #include "adapters/graphql/value.h"
-#include "toolgate/yaml_json.h"
+#include "gateway/config/yaml_json.h"
 
 namespace toolgate::graphql {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "adapters/graphql/lexer.h"
 #include "adapters/graphql/schema.h"
-#include "toolgate/json_limits.h"
+#include "common/json_limits.h"
 
 namespace toolgate::graphql {
 

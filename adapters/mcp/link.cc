@@ -3,9 +3,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "toolgate/frame.h"
-#include "toolgate/log.h"
-#include "toolgate/worker_pool.h"
+#include "common/frame.h"
+#include "common/log.h"
+#include "gateway/workers/worker_pool.h"
 
 namespace toolgate::mcp {
 namespace {

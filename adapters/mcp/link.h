@@ -17,8 +17,8 @@
 #include <string>
 #include <thread>
 
-#include "toolgate/adapter.h"
-#include "toolgate/egress.h"
+#include "gateway/catalog/adapter.h"
+#include "gateway/egress/egress.h"
 
 namespace toolgate::mcp {
 

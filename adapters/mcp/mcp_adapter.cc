@@ -9,10 +9,10 @@
 #include "adapters/mcp/upstream.h"
 #include "adapters/sandbox_paths.h"
 #include "adapters/script/script_adapter.h"
-#include "toolgate/egress.h"
-#include "toolgate/log.h"
-#include "toolgate/naming.h"
-#include "toolgate/yaml_json.h"
+#include "common/log.h"
+#include "gateway/catalog/naming.h"
+#include "gateway/config/yaml_json.h"
+#include "gateway/egress/egress.h"
 
 namespace toolgate {
 namespace {
@@ -32,7 +32,7 @@ WorkOrder server_order(const LoadContext& ctx) {
   for (auto& [k, v] : env.items()) o.env.emplace_back(k, v.get<std::string>());
   std::string base = working_dir();
   // An HTTP upstream is bridged to stdio inside the sandbox
-  // (worker/mcp_http_bridge.h): no program of its own runs there.
+  // (worker/net/mcp_http_bridge.h): no program of its own runs there.
   o.argv = src.contains("url") ? std::vector<std::string>{"-"}
                                : src.at("command").get<std::vector<std::string>>();
   uint32_t tmp_mb = 0;

@@ -11,7 +11,7 @@
 //       sandbox: {egress: {allow: []}, paths: [{path: /data, writable: false}]}
 #pragma once
 
-#include "toolgate/adapter.h"
+#include "gateway/catalog/adapter.h"
 
 namespace toolgate {
 

@@ -1,8 +1,8 @@
 #include "adapters/mcp/session_scope.h"
 
-#include "toolgate/jsonrpc.h"
-#include "toolgate/log.h"
-#include "toolgate/session.h"
+#include "common/log.h"
+#include "gateway/protocol/jsonrpc.h"
+#include "gateway/protocol/session.h"
 
 namespace toolgate::mcp {
 

@@ -2,9 +2,9 @@
 
 #include <thread>
 
-#include "toolgate/jsonrpc.h"
-#include "toolgate/log.h"
-#include "toolgate/session.h"
+#include "common/log.h"
+#include "gateway/protocol/jsonrpc.h"
+#include "gateway/protocol/session.h"
 
 namespace toolgate::mcp {
 namespace {

@@ -26,7 +26,7 @@
 #include <string>
 
 #include "adapters/mcp/link.h"
-#include "toolgate/upstream.h"
+#include "gateway/catalog/upstream.h"
 
 namespace toolgate::mcp {
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "toolgate/log.h"
+#include "common/log.h"
 
 namespace toolgate::openapi {
 namespace {

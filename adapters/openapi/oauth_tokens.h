@@ -15,7 +15,7 @@
 #include <mutex>
 #include <string>
 
-#include "toolgate/json_limits.h"
+#include "common/json_limits.h"
 
 namespace toolgate::openapi {
 

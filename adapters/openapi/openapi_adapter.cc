@@ -10,9 +10,9 @@
 
 #include "adapters/openapi/request_builder.h"
 #include "adapters/openapi/spec_model.h"
-#include "toolgate/egress.h"
-#include "toolgate/log.h"
-#include "toolgate/naming.h"
+#include "common/log.h"
+#include "gateway/catalog/naming.h"
+#include "gateway/egress/egress.h"
 
 namespace toolgate {
 namespace {

@@ -14,7 +14,7 @@
 #include <memory>
 
 #include "adapters/openapi/oauth_tokens.h"
-#include "toolgate/adapter.h"
+#include "gateway/catalog/adapter.h"
 
 namespace toolgate {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "adapters/openapi/spec_model.h"
-#include "toolgate/result.h"
+#include "common/result.h"
 
 namespace toolgate::openapi {
 

@@ -15,8 +15,8 @@
 #include <tuple>
 
 #include "adapters/openapi/spec_bundle.h"
-#include "toolgate/naming.h"
-#include "toolgate/yaml_json.h"
+#include "gateway/catalog/naming.h"
+#include "gateway/config/yaml_json.h"
 
 namespace toolgate::openapi {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "toolgate/json_limits.h"
+#include "common/json_limits.h"
 
 namespace toolgate::openapi {
 

@@ -8,7 +8,7 @@
 
 #include "adapters/openapi/spec_bundle.h"
 #include "adapters/openapi/spec_model.h"
-#include "toolgate/yaml_json.h"
+#include "gateway/config/yaml_json.h"
 
 namespace toolgate::openapi {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "toolgate/json_limits.h"
+#include "common/json_limits.h"
 
 namespace toolgate::openapi {
 

@@ -10,8 +10,8 @@
 #include <cstdlib>
 
 #include "adapters/sandbox_paths.h"
-#include "toolgate/egress.h"
-#include "toolgate/log.h"
+#include "common/log.h"
+#include "gateway/egress/egress.h"
 
 namespace toolgate {
 namespace {

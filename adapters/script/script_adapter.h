@@ -14,7 +14,7 @@
 //           env_allow: [LANG]                      # inherited from the gateway
 #pragma once
 
-#include "toolgate/adapter.h"
+#include "gateway/catalog/adapter.h"
 
 namespace toolgate {
 

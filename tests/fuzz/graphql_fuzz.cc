@@ -18,7 +18,7 @@
 #include "adapters/graphql/lexer.h"
 #include "adapters/graphql/schema.h"
 #include "adapters/graphql/tool_schema.h"
-#include "toolgate/yaml_json.h"
+#include "gateway/config/yaml_json.h"
 
 using namespace toolgate;
 using namespace toolgate::graphql;

@@ -5,9 +5,9 @@
 
 #include <atomic>
 
+#include "gateway/workers/sandbox_probe.h"
+#include "gateway/workers/worker_pool.h"
 #include "harness.h"
-#include "toolgate/sandbox_probe.h"
-#include "toolgate/worker_pool.h"
 
 using namespace th;
 

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "toolgate/json_limits.h"
+#include "common/json_limits.h"
 
 namespace th {
 

@@ -10,10 +10,10 @@
 #include <atomic>
 #include <regex>
 
+#include "gateway/catalog/adapter.h"
+#include "gateway/gateway.h"
+#include "gateway/transport/transport.h"
 #include "harness.h"
-#include "toolgate/adapter.h"
-#include "toolgate/server.h"
-#include "toolgate/transport.h"
 
 using namespace th;
 

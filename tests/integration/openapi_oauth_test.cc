@@ -1,6 +1,6 @@
 // OAuth2 credentials of OpenAPI sources end to end: a real token endpoint
 // and resource on loopback, the real gateway and its workers
-// (adapters/openapi/oauth_tokens.cc, worker/http_fetch.cc).
+// (adapters/openapi/oauth_tokens.cc, worker/net/http_fetch.cc).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 

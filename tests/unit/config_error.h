@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "toolgate/yaml_json.h"
+#include "gateway/config/yaml_json.h"
 
 // Runs `f` and returns the ConfigError's message ("" when nothing was thrown).
 template <typename F>

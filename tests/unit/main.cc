@@ -3,7 +3,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
-#include "toolgate/log.h"
+#include "common/log.h"
 
 int main(int argc, char** argv) {
   toolgate::log::set_level(toolgate::log::Level::error);

@@ -1,0 +1,14 @@
+#include "gateway/catalog/adapter.h"
+
+namespace toolgate {
+
+void AdapterRegistry::add(const std::string& type, std::unique_ptr<Adapter> adapter) {
+  adapters_[type] = std::move(adapter);
+}
+
+const Adapter* AdapterRegistry::find(const std::string& type) const {
+  auto it = adapters_.find(type);
+  return it == adapters_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace toolgate

@@ -1,0 +1,46 @@
+// The gateway's view of an upstream MCP server (a `type: mcp` source):
+// besides its tools, which are ordinary catalog tools, it has resources,
+// prompts and completions, which sessions forward to it, and it may call
+// back into the calling client (sampling, elicitation, roots) during a
+// request. adapters/mcp implements it.
+//
+//   ForwardContext ctx{&session, stream, progress_token, &cancel};
+//   Result<json> r = upstream->forward("resources/read", {{"uri", uri}}, ctx);
+#pragma once
+
+#include <string>
+
+#include "common/cancel.h"
+#include "common/json_limits.h"
+#include "common/result.h"
+
+namespace toolgate {
+
+class Session;
+class Outbound;
+
+// Who a forwarded request is for: requests and notifications the upstream
+// sends while it runs go to this session and stream.
+struct ForwardContext {
+  Session* session = nullptr;
+  Outbound* stream = nullptr;
+  json progress_token;  // the client's, or null
+  const CancelToken* cancel = nullptr;
+};
+
+class McpUpstream {
+ public:
+  virtual ~McpUpstream() = default;
+  virtual const std::string& source() const = 0;
+  // The upstream's `capabilities` from its initialize answer.
+  virtual json capabilities() const = 0;
+  // Forwards one request and returns its result (or the upstream's error).
+  virtual Result<json> forward(const std::string& method, json params, ForwardContext& ctx) = 0;
+  // Every item of a paginated list (`key`: "resources", "prompts", ...).
+  virtual Result<json> list_all(const std::string& method, const std::string& key,
+                                ForwardContext& ctx) = 0;
+  // The session is gone: its subscriptions end.
+  virtual void session_closed(Session& session) {}
+};
+
+}  // namespace toolgate

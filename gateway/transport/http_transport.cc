@@ -1,0 +1,435 @@
+// Streamable HTTP (MCP 2025-03-26 .. 2025-11-25) on one endpoint, /mcp.
+#include <httplib.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "common/log.h"
+#include "gateway/catalog/naming.h"
+#include "gateway/identity/auth.h"
+#include "gateway/protocol/jsonrpc.h"
+#include "gateway/transport/elastic_pool.h"
+#include "gateway/transport/http_admin.h"
+#include "gateway/transport/listen_backlog.h"
+#include "gateway/transport/sse_stream.h"
+#include "gateway/transport/transport.h"
+
+namespace toolgate {
+namespace {
+
+constexpr const char* kSessionHeader = "Mcp-Session-Id";
+constexpr const char* kVersionHeader = "MCP-Protocol-Version";
+constexpr int kKeepaliveMs = 15000;
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(dump_safe(body), "application/json");
+}
+
+void send_rpc_error(httplib::Response& res, int status, const json& id, int code,
+                    const std::string& msg) {
+  send_json(res, status, make_error(id, code, msg));
+}
+
+bool accepts(const httplib::Request& req, const char* type) {
+  std::string a = req.get_header_value("Accept");
+  return a.find(type) != std::string::npos || a.find("*/*") != std::string::npos;
+}
+
+// Host without port, lower-cased; handles "[::1]:8080".
+std::string host_part(const std::string& host) {
+  std::string h = host;
+  if (!h.empty() && h[0] == '[') {
+    auto close = h.find(']');
+    h = close == std::string::npos ? h : h.substr(0, close + 1);
+  } else if (auto colon = h.rfind(':'); colon != std::string::npos) {
+    h = h.substr(0, colon);
+  }
+  for (auto& c : h) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return h;
+}
+
+// Every session holds a socket for its GET stream and one for its POSTs, and
+// distributions still start processes with a soft limit of 1024 open files.
+// The hard limit is what the operator allows; take all of it. (Workers set
+// their own limits for what they run.)
+void raise_open_files_limit() {
+  rlimit l{};
+  if (::getrlimit(RLIMIT_NOFILE, &l) != 0 || l.rlim_cur == l.rlim_max) return;
+  rlim_t was = l.rlim_cur;
+  l.rlim_cur = l.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &l) != 0)
+    log::warn("cannot raise the open files limit", {{"soft", uint64_t(was)}});
+}
+
+bool is_local_name(const std::string& h) {
+  return h == "localhost" || h == "127.0.0.1" || h == "[::1]";
+}
+
+// DNS-rebinding protection: the Host must name this server.
+bool host_allowed(const ServerConfig& cfg, const std::string& host) {
+  if (host.empty()) return false;
+  std::string h = host_part(host);
+  if (is_local_name(h)) return true;
+  std::string listen = cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
+                                                                      : cfg.listen_host;
+  if (h == listen && listen != "0.0.0.0" && listen != "[::]") return true;
+  for (auto& g : cfg.allowed_hosts)
+    if (glob_match(g, host) || glob_match(g, h)) return true;
+  return false;
+}
+
+// Browsers send Origin; a page on another origin must not drive the gateway.
+// Loopback origins are always accepted (they cannot be rebound); the config's
+// allowed_origins adds to them.
+bool origin_allowed(const ServerConfig& cfg, const std::string& origin) {
+  if (origin.empty()) return true;  // not a browser
+  for (const char* g : {"http://localhost", "http://localhost:*", "http://127.0.0.1",
+                        "http://127.0.0.1:*", "http://[::1]", "http://[::1]:*", "https://localhost",
+                        "https://localhost:*", "https://127.0.0.1:*"}) {
+    if (glob_match(g, origin)) return true;
+  }
+  for (auto& g : cfg.allowed_origins)
+    if (glob_match(g, origin)) return true;
+  return false;
+}
+
+}  // namespace
+
+HttpTransport::HttpTransport(Server& server, std::string host, uint16_t port)
+    : server_(server),
+      host_(std::move(host)),
+      port_(port),
+      http_(std::make_unique<httplib::Server>()),
+      gauges_(std::make_shared<HttpGauges>()) {
+  auto cfg = server_.config();
+  size_t core = size_t(cfg->server.http_threads), max = size_t(cfg->server.http_max_threads);
+  http_->new_task_queue = [core, max, g = gauges_] { return new ElasticPool(core, max, g); };
+  http_->set_payload_max_length(cfg->server.max_body_bytes);
+  http_->set_keep_alive_max_count(100000);
+  // Short, because stop() waits for idle keep-alive connections to time out.
+  http_->set_keep_alive_timeout(5);
+  http_->set_tcp_nodelay(true);
+  http_->set_read_timeout(30, 0);
+  install_routes();
+}
+
+HttpTransport::~HttpTransport() = default;
+
+bool HttpTransport::bind() {
+  if (port_ == 0) {
+    int p = http_->bind_to_any_port(host_);
+    if (p <= 0) {
+      log::error("cannot listen", {{"host", host_}});
+      return false;
+    }
+    port_ = uint16_t(p);
+  } else if (!http_->bind_to_port(host_, port_)) {
+    log::error("cannot listen (address in use, or not allowed)",
+               {{"host", host_}, {"port", port_}});
+    return false;
+  }
+  raise_open_files_limit();
+  if (!widen_listen_backlog(port_))
+    log::warn("the listen backlog stays at cpp-httplib's 5", {{"port", port_}});
+  return true;
+}
+
+int HttpTransport::run() {
+  log::info(
+      "listening",
+      {{"url", "http://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) +
+                   ":" + std::to_string(port_) + "/mcp"}});
+  return http_->listen_after_bind() ? 0 : 1;
+}
+
+void HttpTransport::stop() {
+  server_.for_each_session([](Session& s) { s.close(); });
+  http_->stop();
+}
+
+void HttpTransport::install_routes() {
+  // Serializes "is a GET stream open? if not, open one" across sessions.
+  auto get_stream_mu = std::make_shared<std::mutex>();
+  // Each open GET stream holds an HTTP thread; never let them take them all.
+  auto gauges = gauges_;
+
+  // DNS-rebinding protection. Checked inside each /mcp handler rather than
+  // in a pre-routing hook: there the body has been read, so a rejected
+  // request doesn't leave its body on a keep-alive connection.
+  auto rebinding_ok = [this](const httplib::Request& req, httplib::Response& res) {
+    auto cfg = server_.config();
+    if (!host_allowed(cfg->server, req.get_header_value("Host"))) {
+      send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Host header not allowed");
+      return false;
+    }
+    if (!origin_allowed(cfg->server, req.get_header_value("Origin"))) {
+      send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Origin not allowed");
+      return false;
+    }
+    return true;
+  };
+  // Rebinding checks, then who is calling (401 without a valid key).
+  auto guard = [this, rebinding_ok](const httplib::Request& req, httplib::Response& res,
+                                    Caller* who) {
+    if (!rebinding_ok(req, res)) return false;
+    auto c = authenticate(server_.config()->server, req.get_header_value("Authorization"));
+    if (!c) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"toolgate\"");
+      send_rpc_error(res, 401, nullptr, rpc::kInvalidRequest, c.error().message);
+      return false;
+    }
+    *who = std::move(*c);
+    return true;
+  };
+
+  http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, {{"status", "ok"}});
+  });
+  http_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    bool worker_ok = ::access(server_.pool().worker_path().c_str(), X_OK) == 0;
+    send_json(res, worker_ok ? 200 : 503,
+              {{"status", worker_ok ? "ready" : "worker binary missing"},
+               {"tools", server_.catalog()->tools().size()}});
+  });
+
+  // Looks up the session a request names; answers 400/404 itself.
+  auto session_of = [this](const httplib::Request& req, httplib::Response& res, const json& id,
+                           const Caller& who) -> std::shared_ptr<Session> {
+    std::string sid = req.get_header_value(kSessionHeader);
+    if (sid.empty()) {
+      send_rpc_error(res, 400, id, rpc::kInvalidRequest,
+                     "Bad Request: Mcp-Session-Id header is required");
+      return nullptr;
+    }
+    auto s = server_.find_session(sid);
+    if (!s) {
+      send_rpc_error(res, 404, id, rpc::kInvalidRequest, "Session not found");
+      return nullptr;
+    }
+    if (s->caller().id != who.id || s->caller().roles != who.roles) {
+      send_rpc_error(res, 403, id, rpc::kInvalidRequest,
+                     "Forbidden: this session belongs to another caller");
+      return nullptr;
+    }
+    return s;
+  };
+  auto version_ok = [](const httplib::Request& req, httplib::Response& res) {
+    std::string v = req.get_header_value(kVersionHeader);
+    if (v.empty() || supported_protocol_version(v)) return true;
+    send_rpc_error(res, 400, nullptr, rpc::kInvalidRequest,
+                   "Bad Request: unsupported MCP-Protocol-Version: " + v);
+    return false;
+  };
+
+  http_->Post("/mcp", [this, guard, session_of, version_ok](const httplib::Request& req,
+                                                            httplib::Response& res) {
+    Caller who;
+    if (!guard(req, res, &who)) return;
+    auto cfg = server_.config();
+    std::string ctype = req.get_header_value("Content-Type");
+    if (ctype.find("application/json") == std::string::npos) {
+      send_rpc_error(res, 415, nullptr, rpc::kInvalidRequest,
+                     "Unsupported Media Type: Content-Type must be application/json");
+      return;
+    }
+    bool json_ok = accepts(req, "application/json");
+    bool sse_ok = accepts(req, "text/event-stream");
+    if (!json_ok && !sse_ok) {
+      send_rpc_error(res, 406, nullptr, rpc::kInvalidRequest,
+                     "Not Acceptable: Accept must include application/json and text/event-stream");
+      return;
+    }
+    auto doc = parse_bounded(req.body, cfg->server.max_json_depth);
+    if (!doc) {
+      send_rpc_error(res, 400, nullptr, rpc::kParseError, "Parse error: " + doc.error().message);
+      return;
+    }
+    json msg = std::move(*doc);
+    Classified c = classify(msg);
+    if (c.kind == MessageKind::invalid) {
+      send_rpc_error(res, 400, c.id, rpc::kInvalidRequest, c.error);
+      return;
+    }
+    bool is_init = c.kind == MessageKind::request && msg["method"] == "initialize";
+    if (is_init) {
+      if (!req.get_header_value(kSessionHeader).empty()) {
+        send_rpc_error(res, 400, c.id, rpc::kInvalidRequest,
+                       "Bad Request: initialize must not carry an Mcp-Session-Id");
+        return;
+      }
+      if (server_.session_count() >= cfg->server.max_sessions) server_.expire_idle_sessions();
+      if (server_.session_count() >= cfg->server.max_sessions) {
+        send_rpc_error(res, 503, c.id, rpc::kInternalError, "Too many sessions");
+        return;
+      }
+      auto session = server_.create_session(who);
+      auto reply = session->handle(msg, nullptr);
+      if (!reply || reply->contains("error")) {
+        server_.end_session(session->id());
+        send_json(res, 400,
+                  reply ? *reply : make_error(c.id, rpc::kInvalidRequest, "initialize failed"));
+        return;
+      }
+      res.set_header(kSessionHeader, session->id());
+      send_json(res, 200, *reply);
+      return;
+    }
+    if (!version_ok(req, res)) return;
+    auto session = session_of(req, res, c.id, who);
+    if (!session) return;
+
+    if (c.kind != MessageKind::request) {
+      session->handle(msg, nullptr);
+      res.status = 202;
+      return;
+    }
+    // Stream when the call will emit progress, or when the client can only
+    // read streams; otherwise one plain JSON answer is cheaper.
+    bool wants_progress = msg["method"] == "tools/call" && msg.contains("params") &&
+                          msg["params"].is_object() && msg["params"].contains("_meta") &&
+                          msg["params"]["_meta"].is_object() &&
+                          msg["params"]["_meta"].contains("progressToken");
+    // A call may need approval over elicitation, or its upstream may ask
+    // the client something (sampling, roots): both need a stream to ask on,
+    // so clients that can be asked get one.
+    bool may_ask = msg["method"] == "tools/call" &&
+                   (session->client_supports("elicitation") ||
+                    session->client_supports("sampling") || session->client_supports("roots"));
+    // A client that lists text/event-stream first prefers it.
+    std::string accept = req.get_header_value("Accept");
+    bool prefers_sse = accept.find("text/event-stream") < accept.find("application/json");
+    if (!(sse_ok && (wants_progress || may_ask || prefers_sse || !json_ok))) {
+      auto reply = session->handle(msg, nullptr);
+      if (reply) {
+        send_json(res, 200, *reply);
+      } else {
+        res.status = 204;  // cancelled: the client asked for no answer
+      }
+      return;
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream", [session, msg](size_t, httplib::DataSink& sink) {
+          DirectChannel chan([&sink](const std::string& ev) {
+            return sink.is_writable() && sink.write(ev.data(), ev.size());
+          });
+          auto reply = session->handle(msg, &chan);
+          if (reply) chan.send(*reply);
+          sink.done();
+          return true;
+        });
+  });
+
+  http_->Get("/mcp", [this, guard, session_of, version_ok, get_stream_mu, gauges](
+                         const httplib::Request& req, httplib::Response& res) {
+    Caller who;
+    if (!guard(req, res, &who)) return;
+    if (!accepts(req, "text/event-stream")) {
+      send_rpc_error(res, 406, nullptr, rpc::kInvalidRequest,
+                     "Not Acceptable: Accept must include text/event-stream");
+      return;
+    }
+    if (!version_ok(req, res)) return;
+    auto session = session_of(req, res, nullptr, who);
+    if (!session) return;
+    auto chan = std::make_shared<QueueChannel>();
+    {
+      std::lock_guard<std::mutex> lock(*get_stream_mu);
+      auto cur = std::dynamic_pointer_cast<QueueChannel>(session->default_outbound());
+      if (cur && !cur->closed()) {
+        send_rpc_error(res, 409, nullptr, rpc::kInvalidRequest,
+                       "Conflict: only one GET stream per session");
+        return;
+      }
+      // Keep http_threads threads for POSTs, whatever the streams hold.
+      auto& sv = server_.config()->server;
+      int cap = std::max(1, sv.http_max_threads - sv.http_threads);
+      if (gauges->open_streams.load() >= cap) {
+        res.set_header("Retry-After", "5");
+        send_rpc_error(
+            res, 503, nullptr, rpc::kInternalError,
+            "Too many open GET streams (server.http_max_threads - http_threads); POST still works");
+        return;
+      }
+      ++gauges->open_streams;
+      session->set_default_outbound(chan);
+    }
+    res.set_header("Cache-Control", "no-cache");
+    std::weak_ptr<Session> weak = session;
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [weak, chan](size_t, httplib::DataSink& sink) {
+          // An SSE comment first, so clients see the stream open at once.
+          if (!sink.write(": stream open\n\n", 15)) return false;
+          std::string ev;
+          while (!chan->closed()) {
+            auto s = weak.lock();
+            if (!s) break;
+            s->touch();  // an open stream keeps its session alive
+            s.reset();
+            if (chan->pop(&ev, kKeepaliveMs)) {
+              if (!sink.write(ev.data(), ev.size())) break;
+            } else if (!sink.is_writable() || !sink.write(": keepalive\n\n", 13)) {
+              break;
+            }
+          }
+          sink.done();
+          return true;
+        },
+        [weak, chan, get_stream_mu, gauges](bool) {
+          chan->close();
+          --gauges->open_streams;
+          // Under the same lock as opening: a replacement stream opened
+          // meanwhile must not be detached by this old one.
+          std::lock_guard<std::mutex> lock(*get_stream_mu);
+          if (auto s = weak.lock()) {
+            if (s->default_outbound() == chan) s->set_default_outbound(nullptr);
+          }
+        });
+  });
+
+  http_->Delete("/mcp",
+                [this, guard, session_of](const httplib::Request& req, httplib::Response& res) {
+                  Caller who;
+                  if (!guard(req, res, &who)) return;
+                  auto session = session_of(req, res, nullptr, who);
+                  if (!session) return;
+                  server_.end_session(session->id());
+                  res.status = 200;
+                });
+
+  install_admin_routes(*http_, server_, guard, [gauges] {
+    return std::vector<Metrics::Sample>{
+        {"toolgate_http_threads", "HTTP threads (each open connection holds one)", "gauge",
+         double(gauges->threads.load())},
+        {"toolgate_http_threads_busy", "HTTP threads serving a connection now", "gauge",
+         double(gauges->busy.load())},
+        {"toolgate_get_streams_open", "Open GET (SSE) streams", "gauge",
+         double(gauges->open_streams.load())},
+    };
+  });
+
+  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", "GET, POST, DELETE");
+    send_rpc_error(res, 405, nullptr, rpc::kInvalidRequest, "Method Not Allowed");
+  };
+  http_->Put("/mcp", not_allowed);
+  http_->Patch("/mcp", not_allowed);
+
+  http_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        }
+        log::error("internal error in HTTP handler", {{"error", what}});
+        send_rpc_error(res, 500, nullptr, rpc::kInternalError, "Internal error");
+      });
+}
+
+}  // namespace toolgate

@@ -1,0 +1,188 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+#include "common/log.h"
+#include "gateway/protocol/jsonrpc.h"
+#include "gateway/transport/elastic_pool.h"
+#include "gateway/transport/transport.h"
+
+namespace toolgate {
+namespace {
+
+class FdOutbound : public Outbound {
+ public:
+  explicit FdOutbound(int fd) : fd_(fd) {}
+  bool send(const json& msg) override {
+    std::string line = dump_safe(msg);
+    line += '\n';
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t off = 0;
+    while (off < line.size()) {
+      ssize_t w = ::write(fd_, line.data() + off, line.size() - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return false;
+      off += size_t(w);
+    }
+    return true;
+  }
+
+ private:
+  int fd_;
+  std::mutex mu_;
+};
+
+// Counts running calls so shutdown can wait for them.
+class CallThreads {
+ public:
+  // False (and nothing counted) when `limit` calls are already running.
+  bool try_start(int limit) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (n_ >= limit) return false;
+    ++n_;
+    return true;
+  }
+  void finished() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (--n_ == 0) cv_.notify_all();
+  }
+  // True once none is running.
+  bool wait_all(int ms) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, std::chrono::milliseconds(ms), [&] { return n_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int n_ = 0;
+};
+
+}  // namespace
+
+StdioTransport::StdioTransport(Server& server, Caller caller, int in_fd, int out_fd)
+    : server_(server), caller_(std::move(caller)), in_fd_(in_fd), out_fd_(out_fd) {
+  if (::pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
+}
+
+StdioTransport::~StdioTransport() {
+  for (int fd : wake_)
+    if (fd >= 0) ::close(fd);
+}
+
+void StdioTransport::stop() {
+  if (wake_[1] >= 0) {
+    char c = 1;
+    ssize_t w = ::write(wake_[1], &c, 1);
+    (void)w;
+  }
+}
+
+int StdioTransport::run() {
+  auto out = std::make_shared<FdOutbound>(out_fd_);
+  auto session = server_.create_session(caller_);
+  session->set_default_outbound(out);
+  auto calls = std::make_shared<CallThreads>();
+  // Call threads are kept for the next call (starting one costs more than
+  // a short call's whole gateway side); try_start bounds how many run.
+  auto* threads = new ElasticPool(2, 1 << 16);
+  const size_t max_line = server_.config()->server.max_body_bytes;
+
+  auto process_line = [&](std::string& line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) return;
+    auto doc = parse_bounded(line, server_.config()->server.max_json_depth);
+    if (!doc) {
+      out->send(make_error(nullptr, rpc::kParseError, "parse error: " + doc.error().message));
+      return;
+    }
+    json msg = std::move(*doc);
+    // tools/call can run for a long time and may need answers from the
+    // client meanwhile, so it gets its own thread; everything else is quick.
+    bool slow =
+        msg.is_object() && msg.contains("id") && msg.value("method", json()) == "tools/call";
+    if (!slow) {
+      if (auto reply = session->handle(msg, nullptr)) out->send(*reply);
+      return;
+    }
+    // A client cannot make the gateway hold unbounded threads: past a few
+    // times the worker limit, calls are refused at once.
+    int limit = std::max(64, server_.config()->workers.max_concurrent * 4);
+    if (!calls->try_start(limit)) {
+      out->send(
+          make_error(msg["id"], rpc::kInternalError,
+                     "too many calls in flight (" + std::to_string(limit) + "); retry later"));
+      return;
+    }
+    threads->enqueue([session, out, calls, msg = std::move(msg)] {
+      if (auto reply = session->handle(msg, nullptr)) out->send(*reply);
+      calls->finished();
+    });
+  };
+
+  std::string line;
+  bool stopped = false;
+  bool discarding = false;  // skipping the rest of an oversized line
+  char chunk[65536];
+  for (;;) {
+    pollfd fds[2] = {{in_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    int rc = ::poll(fds, wake_[0] >= 0 ? 2 : 1, -1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0 || (wake_[0] >= 0 && fds[1].revents)) {
+      stopped = true;
+      break;
+    }
+    ssize_t n = ::read(in_fd_, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) break;
+    size_t start = 0;
+    for (size_t i = 0; i < size_t(n); ++i) {
+      if (chunk[i] != '\n') continue;
+      if (!discarding) {
+        line.append(chunk + start, i - start);
+        process_line(line);
+      }
+      discarding = false;
+      line.clear();
+      start = i + 1;
+    }
+    if (!discarding) {
+      line.append(chunk + start, size_t(n) - start);
+      if (line.size() > max_line) {
+        out->send(make_error(nullptr, rpc::kParseError,
+                             "message larger than " + std::to_string(max_line) + " bytes"));
+        discarding = true;
+        line.clear();
+        line.shrink_to_fit();
+      }
+    }
+  }
+  // On stop() (a signal), calls in flight are cancelled and their workers
+  // killed. On end of input, a final unterminated line still counts, and
+  // calls in flight may finish: `echo '{...}' | toolgate serve --stdio`
+  // must get its answer.
+  bool all_done;
+  if (stopped) {
+    session->close();
+    all_done = calls->wait_all(5000);
+  } else {
+    if (!discarding && !line.empty()) process_line(line);
+    auto cfg = server_.config();
+    calls->wait_all(int(cfg->workers.defaults.timeout_ms) + 5000);
+    session->close();
+    all_done = calls->wait_all(5000);
+  }
+  // Joins the idle threads. A call that would not end keeps its thread, and
+  // so the pool, for the rest of the process (which is ending).
+  if (all_done) delete threads;
+  server_.end_session(session->id());
+  return 0;
+}
+
+}  // namespace toolgate

@@ -1,0 +1,310 @@
+#include "worker/net/mcp_http_bridge.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "worker/net/curl_lib.h"
+
+namespace toolgate::worker {
+namespace {
+
+// Shared by the threads of one bridge: one POST thread per message, one GET
+// stream, and the main thread reading the gateway's lines.
+struct Bridge {
+  Bridge(Curl& c, std::string u, size_t max, int broker)
+      : curl(c), url(std::move(u)), max_message(max), broker_fd(broker) {}
+  Curl& curl;
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value", from the source's config
+  size_t max_message;
+  int broker_fd;
+  std::mutex out_mu, state_mu, broker_mu;
+  std::string session_id, protocol_version;
+  std::atomic<bool> get_started{false}, closing{false};
+  // The legacy HTTP+SSE transport: messages are POSTed to the endpoint the
+  // server's stream named (post_url, under state_mu), answers come on it.
+  std::atomic<bool> legacy{false};
+  std::string post_url;
+  std::condition_variable endpoint_cv;
+
+  std::string post_target() {
+    std::lock_guard<std::mutex> lock(state_mu);
+    return post_url.empty() ? url : post_url;
+  }
+
+  // The endpoint event: a path, or a URL of the same origin; anything else
+  // would send the session's messages somewhere the config never named.
+  void set_endpoint(const std::string& where) {
+    std::string origin = url.substr(0, url.find('/', url.find("://") + 3));
+    std::string full = !where.empty() && where[0] == '/' ? origin + where : where;
+    if (full.compare(0, origin.size() + 1, origin + "/") != 0) {
+      std::fprintf(stderr, "toolgate-worker: endpoint event outside the server's origin ignored\n");
+      return;
+    }
+    std::lock_guard<std::mutex> lock(state_mu);
+    post_url = full;
+    endpoint_cv.notify_all();
+  }
+
+  // One message to the gateway: one compact JSON line on stdout.
+  void emit(const json& msg) {
+    // Later requests carry the protocol version the server chose.
+    if (msg.is_object() && msg.contains("result") && msg["result"].is_object() &&
+        msg["result"].contains("serverInfo")) {
+      json v = msg["result"].value("protocolVersion", json());
+      std::lock_guard<std::mutex> lock(state_mu);
+      if (v.is_string() && v.get_ref<const std::string&>().size() == 10 &&
+          protocol_version.empty() &&
+          v.get_ref<const std::string&>().find_first_not_of("0123456789-") == std::string::npos)
+        protocol_version = v;
+    }
+    std::string line = dump_safe(msg) + "\n";
+    std::lock_guard<std::mutex> lock(out_mu);
+    for (size_t off = 0; off < line.size();) {
+      ssize_t w = ::write(1, line.data() + off, line.size() - off);
+      if (w <= 0) return;
+      off += size_t(w);
+    }
+  }
+
+  void emit_text(std::string_view text) {
+    auto doc = parse_bounded(text, 64);
+    if (!doc) return;  // not JSON: the upstream's problem, not passed on
+    if (doc->is_array()) {
+      for (auto& m : *doc) emit(m);
+    } else {
+      emit(*doc);
+    }
+  }
+};
+
+// One HTTP exchange: the answer is a JSON body, or an SSE stream whose
+// events are passed on as they arrive.
+struct Exchange : BrokeredTarget {
+  Bridge* bridge = nullptr;
+  bool sse = false, too_big = false;
+  std::string buf, data, event, body, ctype, session_header;
+
+  // SSE: "data:" lines accumulate; a blank line ends the event.
+  void feed(const char* p, size_t n) {
+    buf.append(p, n);
+    size_t start = 0;
+    for (size_t nl; (nl = buf.find('\n', start)) != std::string::npos; start = nl + 1) {
+      std::string_view line(buf.data() + start, nl - start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) {
+        if (event == "endpoint")
+          bridge->set_endpoint(data);
+        else if (!data.empty())
+          bridge->emit_text(data);
+        data.clear();
+        event.clear();
+      } else if (line.substr(0, 6) == "event:") {
+        line.remove_prefix(line.size() > 6 && line[6] == ' ' ? 7 : 6);
+        event = std::string(line.substr(0, 64));
+      } else if (line.substr(0, 5) == "data:") {
+        line.remove_prefix(line.size() > 5 && line[5] == ' ' ? 6 : 5);
+        if (!data.empty()) data += '\n';
+        data.append(line);
+      }
+    }
+    buf.erase(0, start);
+    if (buf.size() + data.size() > bridge->max_message) too_big = true;
+  }
+};
+
+size_t on_data(char* p, size_t size, size_t n, void* ud) {
+  auto* x = static_cast<Exchange*>(ud);
+  size_t len = size * n;
+  if (x->bridge->closing) return 0;
+  if (x->sse) {
+    x->feed(p, len);
+  } else {
+    x->body.append(p, len);
+    if (x->body.size() > x->bridge->max_message) x->too_big = true;
+  }
+  return x->too_big ? 0 : len;
+}
+
+size_t on_header(char* p, size_t size, size_t n, void* ud) {
+  auto* x = static_cast<Exchange*>(ud);
+  std::string line(p, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string k = line.substr(0, colon), v = line.substr(colon + 1);
+    for (auto& c : k) c = char(std::tolower(static_cast<unsigned char>(c)));
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.erase(0, 1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.pop_back();
+    if (k == "content-type") {
+      x->ctype = v;
+      x->sse = v.find("text/event-stream") != std::string::npos;
+    }
+    if (k == "mcp-session-id" && v.size() < 256) x->session_header = v;
+  }
+  return size * n;
+}
+
+// Makes one request; returns the HTTP status (0: no answer, `error` says why).
+long exchange(Bridge& b, Exchange& x, const char* method, const std::string& body,
+              const std::string& url, std::string* error) {
+  x.bridge = &b;
+  x.broker_fd = b.broker_fd;
+  x.broker_mu = &b.broker_mu;
+  x.timeout_ms = 10000;
+  if (!parse_url(url, &x.target)) {
+    *error = "unsupported URL";
+    return 0;
+  }
+  Curl& c = b.curl;
+  CURL* h = c.easy_init();
+  if (!h) {
+    *error = "curl_easy_init failed";
+    return 0;
+  }
+  curl_slist* hs = nullptr;
+  for (auto& s : b.headers) hs = c.slist_append(hs, s.c_str());
+  {
+    std::lock_guard<std::mutex> lock(b.state_mu);
+    if (!b.session_id.empty()) hs = c.slist_append(hs, ("Mcp-Session-Id: " + b.session_id).c_str());
+    if (!b.protocol_version.empty())
+      hs = c.slist_append(hs, ("MCP-Protocol-Version: " + b.protocol_version).c_str());
+  }
+  std::string m = method;
+  if (m == "POST") {
+    hs = c.slist_append(hs, "Content-Type: application/json");
+    hs = c.slist_append(hs, "Accept: application/json, text/event-stream");
+    c.easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+    c.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
+  } else {
+    hs = c.slist_append(hs, "Accept: text/event-stream");
+    c.easy_setopt(h, CURLOPT_CUSTOMREQUEST, m == "GET" ? nullptr : method);
+    c.easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  }
+  curl_slist* resolve = broker_sockets(c, h, &x);
+  c.easy_setopt(h, CURLOPT_URL, url.c_str());
+  c.easy_setopt(h, CURLOPT_HTTPHEADER, hs);
+  c.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+  c.easy_setopt(h, CURLOPT_WRITEDATA, &x);
+  c.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  c.easy_setopt(h, CURLOPT_HEADERDATA, &x);
+  c.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  c.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  c.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  c.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  CURLcode rc = c.easy_perform(h);
+  long status = 0;
+  if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR) c.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  if (x.too_big) {
+    *error = "a message larger than " + std::to_string(b.max_message) + " bytes";
+    status = 0;
+  } else if (rc != CURLE_OK) {
+    *error = x.refused.empty() ? std::string(c.easy_strerror(rc)) : x.refused;
+    status = 0;
+  }
+  if (resolve) c.slist_free_all(resolve);
+  c.slist_free_all(hs);
+  c.easy_cleanup(h);
+  return status;
+}
+
+// The server's own stream (GET): notifications and requests outside any
+// call. A server without one answers 405; a dropped one is reopened.
+void get_stream(Bridge* b) {
+  for (int attempt = 0; !b->closing && attempt < 1000; ++attempt) {
+    Exchange x;
+    std::string error;
+    long status = exchange(*b, x, "GET", "", b->url, &error);
+    if (status == 405 || status == 404 || b->closing) return;
+    std::this_thread::sleep_for(std::chrono::seconds(std::min(1 + attempt, 30)));
+  }
+}
+
+// Opens the legacy stream and waits for its endpoint event.
+bool start_legacy(Bridge* b) {
+  b->legacy = true;
+  b->get_started = true;  // the legacy stream is the server's own stream
+  std::thread([b] {
+    Exchange x;
+    std::string error;
+    exchange(*b, x, "GET", "", b->url, &error);
+    std::fprintf(stderr, "toolgate-worker: the server's stream ended%s%s\n",
+                 error.empty() ? "" : ": ", error.c_str());
+    if (!b->closing) std::_Exit(0);  // nothing more can arrive: the server is gone
+  }).detach();
+  std::unique_lock<std::mutex> lock(b->state_mu);
+  return b->endpoint_cv.wait_for(lock, std::chrono::seconds(10),
+                                 [&] { return !b->post_url.empty(); });
+}
+
+void post(Bridge* b, json msg) {
+  bool is_init = msg.value("method", "") == "initialize";
+  json id = msg.contains("method") && msg.contains("id") ? msg["id"] : json();
+  Exchange x;
+  std::string error;
+  std::string body = dump_safe(msg);
+  long status = exchange(*b, x, "POST", body, b->post_target(), &error);
+  // A server that refuses the initialize POST with 400, 404 or 405 may
+  // speak the legacy HTTP+SSE transport (the spec's backwards
+  // compatibility rule): try that, once.
+  if (is_init && !b->legacy && !x.sse && (status == 400 || status == 404 || status == 405) &&
+      start_legacy(b)) {
+    x = Exchange();
+    status = exchange(*b, x, "POST", body, b->post_target(), &error);
+  }
+  if (is_init && status == 200 && !x.session_header.empty()) {
+    std::lock_guard<std::mutex> lock(b->state_mu);
+    b->session_id = x.session_header;
+  }
+  if (!x.sse && status >= 200 && status < 300 && !x.body.empty()) {
+    b->emit_text(x.body);
+  } else if (!x.sse && !(status >= 200 && status < 300) && !id.is_null()) {
+    // The request failed at the HTTP level: its caller gets an error, not
+    // a wait until its timeout.
+    std::string why = status ? "HTTP " + std::to_string(status) + " from the upstream" : error;
+    if (status && !x.body.empty()) why += ": " + truncate_utf8(sanitize_utf8(x.body), 300);
+    b->emit({{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", -32603}, {"message", why}}}});
+  }
+  // The handshake is over: open the server's own stream.
+  if (msg.value("method", "") == "notifications/initialized" && !b->get_started.exchange(true))
+    std::thread(get_stream, b).detach();
+}
+
+}  // namespace
+
+[[noreturn]] int run_mcp_http_bridge(const json& cfg, int broker_fd) {
+  Curl& curl = curl_lib();
+  if (!curl.lib) {
+    std::fprintf(stderr, "toolgate-worker: libcurl is not available\n");
+    std::_Exit(1);
+  }
+  // Never freed: detached threads use it until the process exits.
+  auto* b = new Bridge(curl, cfg.value("url", ""), cfg.value("max_message_bytes", size_t(16) << 20),
+                       broker_fd);
+  for (auto& h : cfg.value("headers", json::array()))
+    if (h.is_string()) b->headers.push_back(h);
+  // Each message is its own POST, so a long call's stream never holds up
+  // the next message (such as the answer to a sampling request it made).
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    auto msg = parse_bounded(line, 128);
+    if (!msg || !msg->is_object()) continue;
+    std::thread(post, b, std::move(*msg)).detach();
+  }
+  // The gateway is done with this server: end the session (best effort).
+  b->closing = true;
+  Exchange x;
+  std::string error;
+  if (!b->session_id.empty() && !b->legacy) exchange(*b, x, "DELETE", "", b->url, &error);
+  std::_Exit(0);  // threads blocked in transfers do not hold the process
+}
+
+}  // namespace toolgate::worker

@@ -8,6 +8,7 @@
 #include "adapters/graphql/lexer.h"
 #include "adapters/graphql/schema_source.h"
 #include "adapters/graphql/tool_schema.h"
+#include "adapters/source_egress.h"
 #include "common/log.h"
 #include "gateway/catalog/naming.h"
 #include "gateway/egress/egress.h"
@@ -127,16 +128,7 @@ std::vector<Tool> GraphQlAdapter::load(const LoadContext& ctx) const {
   json auth = src.value("auth", json::object());
   if (auth.value("type", "").rfind("oauth2_", 0) == 0)
     doc.fail(sp + "/auth/type", "GraphQL sources take bearer, basic or api_key credentials");
-  std::vector<std::string> egress;
-  if (auto e = src.find("egress"); e != src.end()) {
-    egress = e->value("allow", std::vector<std::string>{});
-  } else {
-    std::string hp = url_host_port(endpoint);
-    if (hp.empty()) doc.fail(sp + "/endpoint", "expected an http(s) URL without credentials");
-    egress = {hp};  // the API itself, and nothing else
-  }
-  if (auto parsed = EgressPolicy::parse(egress); !parsed)
-    doc.fail(sp + (src.contains("egress") ? "/egress/allow" : "/endpoint"), parsed.error().message);
+  std::vector<std::string> egress = source_egress(ctx.config, src, sp, endpoint, sp + "/endpoint");
   Limits limits = ctx.config.workers.defaults;
   if (auto v = src.find("timeout_ms"); v != src.end()) limits.timeout_ms = *v;
   if (auto v = src.find("max_output_bytes"); v != src.end()) limits.max_output_bytes = *v;
@@ -237,7 +229,7 @@ std::vector<Tool> GraphQlAdapter::load(const LoadContext& ctx) const {
 
 Result<WorkOrder> GraphQlAdapter::prepare(const Tool& tool, const json& args) const {
   auto schema = std::static_pointer_cast<const Schema>(tool.adapter_data);
-  if (!schema) return Error{0, "the tool has no schema"};
+  if (!schema) return Error{rpc::kInvalidParams, "the tool has no schema"};
   const json& r = tool.route;
   json body;
   if (r.value("raw", false)) {
@@ -245,22 +237,24 @@ Result<WorkOrder> GraphQlAdapter::prepare(const Tool& tool, const json& args) co
     try {
       d = graphql::parse_document(args.at("query").get<std::string>());
     } catch (const graphql::SyntaxError& e) {
-      return Error{0, "The query is not valid GraphQL: " + where(e)};
+      return Error{rpc::kInvalidParams, "The query is not valid GraphQL: " + where(e)};
     }
     auto errors = graphql::check_document(*schema, d);
     if (!errors.empty())
-      return Error{0, "The query does not fit the schema:" + bullet_list(errors)};
+      return Error{rpc::kInvalidParams, "The query does not fit the schema:" + bullet_list(errors)};
     for (auto& op : d.operations)
-      if (op.type == "subscription") return Error{0, "Subscriptions cannot be run as a tool call."};
+      if (op.type == "subscription")
+        return Error{rpc::kInvalidParams, "Subscriptions cannot be run as a tool call."};
     body = {{"query", graphql::print_document(d)},
             {"variables", args.value("variables", json::object())}};
     if (auto n = args.find("operationName"); n != args.end()) {
       bool found = false;
       for (auto& op : d.operations) found = found || op.name == *n;
-      if (!found) return Error{0, "The document has no operation named " + dump_safe(*n)};
+      if (!found)
+        return Error{rpc::kInvalidParams, "The document has no operation named " + dump_safe(*n)};
       body["operationName"] = *n;
     } else if (d.operations.size() > 1) {
-      return Error{0, "The document has several operations: give operationName."};
+      return Error{rpc::kInvalidParams, "The document has several operations: give operationName."};
     }
   } else {
     std::string selection = r.at("selection");
@@ -270,13 +264,14 @@ Result<WorkOrder> GraphQlAdapter::prepare(const Tool& tool, const json& args) co
       try {
         sels = graphql::parse_selection_set(s->get<std::string>());
       } catch (const graphql::SyntaxError& e) {
-        return Error{0, "The selection is not valid GraphQL: " + where(e)};
+        return Error{rpc::kInvalidParams, "The selection is not valid GraphQL: " + where(e)};
       }
       std::vector<std::string> errors;
       graphql::check_selection(*schema, r.at("return_type"), sels, {}, &errors);
       if (!errors.empty()) {
-        return Error{0, "The selection does not fit type " +
-                            r.at("return_type").get<std::string>() + ":" + bullet_list(errors)};
+        return Error{rpc::kInvalidParams, "The selection does not fit type " +
+                                              r.at("return_type").get<std::string>() + ":" +
+                                              bullet_list(errors)};
       }
       selection = graphql::print_selection_set(sels);
     }
@@ -300,7 +295,8 @@ Result<WorkOrder> GraphQlAdapter::prepare(const Tool& tool, const json& args) co
     body = {{"query", query}, {"variables", variables}, {"operationName", field}};
   }
   auto order = graphql::graphql_order(r, body, tool.limits);
-  if (!order) return Error{0, "Cannot build the request: " + order.error().message};
+  if (!order)
+    return Error{rpc::kInvalidParams, "Cannot build the request: " + order.error().message};
   return order;
 }
 

@@ -18,9 +18,10 @@
 
 namespace toolgate {
 
-class GraphQlAdapter : public Adapter {
+class GraphQlAdapter : public Adapter, public Translator {
  public:
   std::vector<Tool> load(const LoadContext& ctx) const override;
+  const Translator* translator() const override { return this; }
   Result<WorkOrder> prepare(const Tool& tool, const json& args) const override;
   json render(const Tool& tool, const WorkResult& result) const override;
   // The raw query tool: {"graphql": {"operation": "mutation"}} when its

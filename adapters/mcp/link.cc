@@ -31,8 +31,7 @@ Result<std::shared_ptr<StdioLink>> StdioLink::start(const Launcher& launcher, Wo
   link->handlers_ = std::move(handlers);
   link->worker_ = *w;
   link->egress_ = std::move(*egress);
-  order.serve = true;
-  order.sandbox = launcher.sandbox_for(order.sandbox);
+  order.serve = true;  // its sandbox was fixed at load (McpAdapter::load)
   if (!write_frame(w->fd, dump_safe(order.to_json()))) {
     link->close();
     return Error{rpc::kInternalError, "the worker for '" + source + "' went away at once"};

@@ -9,6 +9,7 @@
 #include "adapters/mcp/upstream.h"
 #include "adapters/sandbox_paths.h"
 #include "adapters/script/script_adapter.h"
+#include "adapters/source_egress.h"
 #include "common/log.h"
 #include "gateway/catalog/naming.h"
 #include "gateway/config/yaml_json.h"
@@ -47,15 +48,8 @@ WorkOrder server_order(const LoadContext& ctx) {
     o.sandbox.mounts.push_back({o.cwd, false});
   }
   const json sb = src.value("sandbox", json::object());
-  if (auto e = sb.find("egress"); e != sb.end()) {
-    o.egress_allow = e->value("allow", std::vector<std::string>{});
-  } else if (auto u = src.find("url"); u != src.end()) {
-    std::string hp = url_host_port(*u);
-    if (hp.empty()) ctx.config.doc.fail(sp + "/url", "expected an http(s) URL without credentials");
-    o.egress_allow = {hp};  // the server itself, and nothing else
-  }
-  if (auto parsed = EgressPolicy::parse(o.egress_allow); !parsed)
-    ctx.config.doc.fail(sp + "/sandbox/egress/allow", parsed.error().message);
+  o.egress_allow =
+      source_egress(ctx.config, sb, sp + "/sandbox", src.value("url", ""), sp + "/url");
   o.sandbox.egress = !o.egress_allow.empty();
   o.limits = ctx.config.workers.defaults;
   // A server lives as long as the gateway: no wall clock, no CPU-time cap;
@@ -105,6 +99,9 @@ std::vector<Tool> McpAdapter::load(const LoadContext& ctx) const {
   const auto& doc = ctx.config.doc;
   if (!ctx.launcher) doc.fail(sp, "MCP upstreams cannot be started here");
   WorkOrder order = server_order(ctx);
+  // The server runs under the isolation of the generation that loads it;
+  // a reload that changes it starts a new server (the key below differs).
+  if (ctx.sandbox_for) order.sandbox = (*ctx.sandbox_for)(order.sandbox);
   uint64_t timeout = src.value("timeout_ms", kDefaultTimeoutMs);
   // Same source, same server: kept across reloads.
   std::string key =
@@ -186,12 +183,6 @@ std::vector<Tool> McpAdapter::load(const LoadContext& ctx) const {
   }
   return out;
 }
-
-Result<WorkOrder> McpAdapter::prepare(const Tool& tool, const json& args) const {
-  return Error{rpc::kInternalError, "proxied tools are forwarded, not run in a worker"};
-}
-
-json McpAdapter::render(const Tool& tool, const WorkResult& result) const { return nullptr; }
 
 json McpAdapter::call(const Tool& tool, const json& args, ForwardContext& ctx) const {
   // Stored as a ManagedUpstream (load()), so read back as one.

@@ -15,12 +15,11 @@
 
 namespace toolgate {
 
-class McpAdapter : public Adapter {
+// A proxy: calls are forwarded to the upstream server, never run in a worker.
+class McpAdapter : public Adapter, public Proxy {
  public:
   std::vector<Tool> load(const LoadContext& ctx) const override;
-  Result<WorkOrder> prepare(const Tool& tool, const json& args) const override;
-  json render(const Tool& tool, const WorkResult& result) const override;
-  bool proxies() const override { return true; }
+  const Proxy* proxy() const override { return this; }
   json call(const Tool& tool, const json& args, ForwardContext& ctx) const override;
 };
 

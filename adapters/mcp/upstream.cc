@@ -32,7 +32,7 @@ struct Upstream::Call {
   bool done = false;
   json reply;
   std::weak_ptr<Session> session;
-  Outbound* stream = nullptr;
+  ClientStream* stream = nullptr;
   json client_token;  // the client's progress token, or null
   std::string our_token;
   const CancelToken* cancel = nullptr;

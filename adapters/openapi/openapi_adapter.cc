@@ -10,6 +10,7 @@
 
 #include "adapters/openapi/request_builder.h"
 #include "adapters/openapi/spec_model.h"
+#include "adapters/source_egress.h"
 #include "common/log.h"
 #include "gateway/catalog/naming.h"
 #include "gateway/egress/egress.h"
@@ -126,11 +127,8 @@ std::string fetch_spec(const LoadContext& ctx, const std::string& url) {
   o.limits = ctx.config.workers.defaults;
   o.limits.max_output_bytes = kMaxSpecBytes + (kMaxSpecBytes / 2);
   o.limits.timeout_ms = std::max<uint64_t>(o.limits.timeout_ms, 60000);
-  const json& src = ctx.source.raw;
-  if (auto e = src.find("egress"); e != src.end())
-    o.egress_allow = e->value("allow", std::vector<std::string>{});
-  else
-    o.egress_allow = {url_host_port(url)};
+  o.egress_allow = source_egress(ctx.config, ctx.source.raw, ctx.source.pointer, url,
+                                 ctx.source.pointer + "/spec");
   o.sandbox.egress = true;
   o.http = {{"method", "GET"},
             {"url", url},
@@ -245,29 +243,23 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
              "no absolute server URL (the spec's first server is '" + spec.server_url +
                  "'); set base_url");
   }
-  std::vector<std::string> egress;
-  if (auto e = src.find("egress"); e != src.end()) {
-    egress = e->value("allow", std::vector<std::string>{});
-  } else {
-    egress = {url_host_port(base_url)};  // the API itself, and nothing else
-  }
   json auth = src.value("auth", json::object());
   std::string oauth_key;
+  std::vector<std::string> credential_hosts;
   if (auth.value("type", "").rfind("oauth2_", 0) == 0) {
     // The token endpoint is part of the credential: reachable like the API.
     std::string token_hp = url_host_port(auth.value("token_url", ""));
     if (token_hp.empty())
       doc.fail(sp + "/auth/token_url", "expected an http(s) URL without credentials");
-    if (std::find(egress.begin(), egress.end(), token_hp) == egress.end())
-      egress.push_back(token_hp);
+    credential_hosts.push_back(token_hp);
     if (auth.contains("token_file"))
       auth["token_file"] = resolve_relative(ctx.config.path, auth["token_file"]);
     oauth_key =
         ctx.source.name + "|" + auth.value("token_url", "") + "|" + auth.value("client_id", "");
   }
-  if (auto parsed = EgressPolicy::parse(egress); !parsed) {
-    doc.fail(sp + (src.contains("egress") ? "/egress/allow" : "/base_url"), parsed.error().message);
-  }
+  std::vector<std::string> egress =
+      source_egress(ctx.config, src, sp, base_url,
+                    sp + (src.contains("base_url") ? "/base_url" : "/spec"), credential_hosts);
   size_t desc_max = src.value("description_max", kDefaultDescriptionMax);
   Limits limits = ctx.config.workers.defaults;
   if (auto v = src.find("timeout_ms"); v != src.end()) limits.timeout_ms = *v;
@@ -371,9 +363,10 @@ std::vector<Tool> OpenApiAdapter::load(const LoadContext& ctx) const {
 }
 
 Result<WorkOrder> OpenApiAdapter::prepare(const Tool& tool, const json& args) const {
-  if (!tool.meta.empty()) return Error{0, "meta-tools are answered by the gateway"};
+  if (!tool.meta.empty())
+    return Error{rpc::kInternalError, "meta-tools are answered by the gateway"};
   auto req = openapi::build_request(tool.route, args);
-  if (!req) return Error{0, "Cannot build the request: " + req.error().message};
+  if (!req) return Error{rpc::kInvalidParams, "Cannot build the request: " + req.error().message};
   WorkOrder o;
   o.argv = {"-"};  // no program: the worker makes the request itself
   o.limits = tool.limits;
@@ -387,7 +380,7 @@ Result<WorkOrder> OpenApiAdapter::prepare(const Tool& tool, const json& args) co
   if (!req->body_base64.empty()) o.http["body_base64"] = req->body_base64;
   const json& auth = tool.route.at("auth");
   if (auth.value("type", "").rfind("oauth2_", 0) == 0) {
-    // before_call() made sure of a fresh token; only it goes to this worker.
+    // obtain() made sure of a fresh token; only it goes to this worker.
     openapi::OAuthState st =
         tokens_->current(tool.route.value("oauth_key", ""), auth.value("refresh_token", ""),
                          auth.value("token_file", ""));
@@ -396,7 +389,7 @@ Result<WorkOrder> OpenApiAdapter::prepare(const Tool& tool, const json& args) co
   return o;
 }
 
-std::string OpenApiAdapter::before_call(const Tool& tool, bool renew, const Runner& run) const {
+std::string OpenApiAdapter::obtain(const Tool& tool, bool renew, const Runner& run) const {
   const json& auth = tool.route.at("auth");
   std::string type = auth.value("type", "");
   if (type.rfind("oauth2_", 0) != 0) return "";
@@ -441,11 +434,11 @@ std::string OpenApiAdapter::before_call(const Tool& tool, bool renew, const Runn
   return "Could not get an OAuth token: " + why;
 }
 
-bool OpenApiAdapter::credential_refused(const Tool& tool, const WorkResult& r) const {
+bool OpenApiAdapter::refused(const Tool& tool, const WorkResult& r) const {
   if (tool.route.at("auth").value("type", "").rfind("oauth2_", 0) != 0) return false;
   const json& a = r.stdout_json;
   if (!a.is_object() || !a.contains("status") || a["status"] != 401) return false;
-  // The token it carried is dead: the next before_call() fetches a new one.
+  // The token it carried is dead: the next obtain() fetches a new one.
   tokens_->mark_refused(tool.route.value("oauth_key", ""));
   return true;
 }

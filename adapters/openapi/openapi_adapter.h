@@ -18,13 +18,16 @@
 
 namespace toolgate {
 
-class OpenApiAdapter : public Adapter {
+// A translator, with credential hooks for OAuth2 tokens.
+class OpenApiAdapter : public Adapter, public Translator, public CredentialHooks {
  public:
   std::vector<Tool> load(const LoadContext& ctx) const override;
+  const Translator* translator() const override { return this; }
+  const CredentialHooks* credentials() const override { return this; }
   Result<WorkOrder> prepare(const Tool& tool, const json& args) const override;
   json render(const Tool& tool, const WorkResult& result) const override;
-  std::string before_call(const Tool& tool, bool renew, const Runner& run) const override;
-  bool credential_refused(const Tool& tool, const WorkResult& result) const override;
+  std::string obtain(const Tool& tool, bool renew, const Runner& run) const override;
+  bool refused(const Tool& tool, const WorkResult& result) const override;
 
  private:
   // OAuth2 tokens by source, kept across calls and reloads.

@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include "common/text.h"
+
 namespace toolgate::openapi {
 namespace {
 
@@ -34,17 +36,12 @@ std::string scalar_text(const json& v) {
   return dump_safe(v);
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // A path value must stay one segment: no separators, no dot segments, and
 // no encoded forms of them (upstreams and proxies may decode twice).
 bool path_safe(const std::string& v) {
   if (v.empty() || v == "." || v == "..") return false;
   if (v.find('/') != std::string::npos || v.find('\\') != std::string::npos) return false;
-  std::string l = lower(v);
+  std::string l = ascii_lower(v);
   for (const char* bad : {"%2f", "%5c", "%2e", "%00"})
     if (l.find(bad) != std::string::npos) return false;
   return true;
@@ -145,7 +142,7 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
     prm.allow_reserved = p.at("allow_reserved");
     auto it = args.find(p.at("arg").get<std::string>());
     if (it == args.end() || it->is_null()) {
-      if (prm.in == "path") return Error{0, "missing path parameter " + prm.name};
+      if (prm.in == "path") return Error{rpc::kInvalidParams, "missing path parameter " + prm.name};
       continue;
     }
     const json& v = *it;
@@ -154,9 +151,10 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
       // allowReserved applies to query parameters only (OpenAPI 3): a path
       // value always stays one segment.
       if (!path_safe(text)) {
-        return Error{0, "path parameter " + prm.name +
-                            " must not be empty or contain '/', '\\\\', dot segments or their "
-                            "encoded forms"};
+        return Error{rpc::kInvalidParams,
+                     "path parameter " + prm.name +
+                         " must not be empty or contain '/', '\\\\', dot segments or their "
+                         "encoded forms"};
       }
       std::string key = "{" + prm.name + "}";
       std::string enc = encode(text, false);
@@ -166,10 +164,11 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
     } else if (prm.in == "query") {
       add_query(prm, v, &query);
     } else if (prm.in == "header") {
-      if (refused_headers().count(lower(prm.name)))
-        return Error{0, "header " + prm.name + " cannot be set from arguments"};
+      if (refused_headers().count(ascii_lower(prm.name)))
+        return Error{rpc::kInvalidParams, "header " + prm.name + " cannot be set from arguments"};
       std::string text = simple_text(v);
-      if (!header_safe(text)) return Error{0, "header " + prm.name + " contains a line break"};
+      if (!header_safe(text))
+        return Error{rpc::kInvalidParams, "header " + prm.name + " contains a line break"};
       r.headers.push_back(prm.name + ": " + text);
     } else if (prm.in == "cookie") {
       cookies.push_back(encode(prm.name, false) + "=" + encode(simple_text(v), false));
@@ -181,7 +180,7 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
   std::string type = auth.value("type", "");
   if (!header_safe(auth.value("token", "")) || !header_safe(auth.value("value", "")) ||
       !header_safe(auth.value("name", "")))
-    return Error{0, "the configured credential contains a line break"};
+    return Error{rpc::kInvalidParams, "the configured credential contains a line break"};
   if (type == "bearer") {
     r.headers.push_back("Authorization: Bearer " + auth.value("token", ""));
   } else if (type == "basic") {
@@ -200,7 +199,7 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
   const json headers = route.value("headers", json::object());  // kept alive for items()
   for (auto& [k, v] : headers.items()) {
     if (!header_safe(k) || !header_safe(v.get<std::string>()))
-      return Error{0, "a configured header contains a line break"};
+      return Error{rpc::kInvalidParams, "a configured header contains a line break"};
     r.headers.push_back(k + ": " + v.get<std::string>());
   }
   if (!cookies.empty()) {
@@ -217,24 +216,28 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
       r.body = dump_safe(*body);
       r.headers.push_back("Content-Type: " + media);
     } else if (media == "application/x-www-form-urlencoded") {
-      if (!body->is_object()) return Error{0, "body must be an object of form fields"};
+      if (!body->is_object())
+        return Error{rpc::kInvalidParams, "body must be an object of form fields"};
       std::string s;
       for (auto& [k, v] : body->items())
         s += (s.empty() ? "" : "&") + encode(k, false) + "=" + encode(simple_text(v), false);
       r.body = s;
       r.headers.push_back("Content-Type: application/x-www-form-urlencoded");
     } else if (media == "multipart/form-data") {
-      if (!body->is_object()) return Error{0, "body must be an object of form fields"};
+      if (!body->is_object())
+        return Error{rpc::kInvalidParams, "body must be an object of form fields"};
       // Random, so no field value can contain it and forge parts.
       unsigned char rnd[16];
-      if (RAND_bytes(rnd, sizeof rnd) != 1) return Error{0, "no randomness for a boundary"};
+      if (RAND_bytes(rnd, sizeof rnd) != 1)
+        return Error{rpc::kInternalError, "no randomness for a boundary"};
       std::string boundary = "toolgate-";
       for (unsigned char b : rnd)
         boundary += "0123456789abcdef"[b >> 4], boundary += "0123456789abcdef"[b & 15];
       std::string s;
       for (auto& [k, v] : body->items()) {
         if (!header_safe(k) || k.find('"') != std::string::npos)
-          return Error{0, "form field names must not contain quotes or line breaks"};
+          return Error{rpc::kInvalidParams,
+                       "form field names must not contain quotes or line breaks"};
         s += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + k + "\"\r\n\r\n" +
              simple_text(v) + "\r\n";
       }
@@ -242,7 +245,7 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
       r.body = s;
       r.headers.push_back("Content-Type: multipart/form-data; boundary=" + boundary);
     } else if (media == "application/octet-stream") {
-      if (!body->is_string()) return Error{0, "body must be base64 text"};
+      if (!body->is_string()) return Error{rpc::kInvalidParams, "body must be base64 text"};
       r.body_base64 = body->get<std::string>();
       r.headers.push_back("Content-Type: application/octet-stream");
     } else {
@@ -262,7 +265,7 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
 }
 
 bool is_json_like(const std::string& media) {
-  std::string m = lower(media.substr(0, media.find(';')));
+  std::string m = ascii_lower(media.substr(0, media.find(';')));
   return m == "application/json" || m.find("+json") != std::string::npos;
 }
 

@@ -8,6 +8,7 @@
 
 #include "adapters/openapi/spec_bundle.h"
 #include "adapters/openapi/spec_model.h"
+#include "common/text.h"
 #include "gateway/config/yaml_json.h"
 
 namespace toolgate::openapi {
@@ -263,8 +264,7 @@ Operation read_operation(const json& root, const std::string& path, const std::s
     Param np = read_param(root, p, pptr, major);
     // OpenAPI: header parameters named Accept, Content-Type or Authorization
     // are ignored (the media types and security schemes decide those).
-    std::string lname = np.name;
-    for (auto& ch : lname) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    std::string lname = ascii_lower(np.name);
     if (np.in == "header" && (lname == "accept" || lname == "content-type" ||
                               lname == "authorization" || lname == "cookie"))
       continue;

@@ -18,9 +18,10 @@
 
 namespace toolgate {
 
-class ScriptAdapter : public Adapter {
+class ScriptAdapter : public Adapter, public Translator {
  public:
   std::vector<Tool> load(const LoadContext& ctx) const override;
+  const Translator* translator() const override { return this; }
   Result<WorkOrder> prepare(const Tool& tool, const json& args) const override;
   json render(const Tool& tool, const WorkResult& result) const override;
 };

@@ -16,7 +16,7 @@
 
 #include "common/log.h"
 #include "gateway/catalog/naming.h"
-#include "gateway/gateway.h"
+#include "gateway/identity/random_id.h"
 
 namespace toolgate {
 
@@ -67,7 +67,7 @@ std::shared_ptr<ApprovalQueue::Entry> ApprovalQueue::add(PendingApproval& info) 
     if (mine >= kMaxPendingPerCaller) return nullptr;
   }
   auto e = std::make_shared<Entry>();
-  info.id = random_session_id().substr(0, 16);
+  info.id = random_hex_id(8);
   e->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(info.expires_in_ms);
   e->info = info;
   std::lock_guard<std::mutex> lock(mu_);
@@ -348,35 +348,37 @@ void AdminSocket::handle(int c, uid_t uid) {
 
 Result<json> admin_request(const std::string& socket_path, const json& request) {
   sockaddr_un addr;
-  if (!fill_addr(socket_path, &addr)) return Error{0, "socket path too long: " + socket_path};
+  if (!fill_addr(socket_path, &addr))
+    return Error{rpc::kInternalError, "socket path too long: " + socket_path};
   // Only talk to a gateway in a directory nobody else controls, running as
   // us or root: another user could otherwise stand in for it.
   auto slash = socket_path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : socket_path.substr(0, slash);
   if (std::string err = check_private_dir(dir, false); !err.empty()) {
-    return Error{0, "refusing the approvals socket: " + err};
+    return Error{rpc::kInternalError, "refusing the approvals socket: " + err};
   }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     std::string err = "cannot reach the gateway at " + socket_path + ": " + strerror(errno) +
                       " (is `toolgate serve` running with this config?)";
     ::close(fd);
-    return Error{0, err};
+    return Error{rpc::kInternalError, err};
   }
   ucred cred{};
   socklen_t len = sizeof cred;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
       (cred.uid != ::geteuid() && cred.uid != 0)) {
     ::close(fd);
-    return Error{0, "the process at " + socket_path + " is not running as this user or root"};
+    return Error{rpc::kInternalError,
+                 "the process at " + socket_path + " is not running as this user or root"};
   }
   send_line(fd, request);
   std::string line;
   bool ok = read_line(fd, &line, 16 << 20, 10000);
   ::close(fd);
-  if (!ok) return Error{0, "no answer from the gateway at " + socket_path};
+  if (!ok) return Error{rpc::kInternalError, "no answer from the gateway at " + socket_path};
   json j = json::parse(line, nullptr, false);
-  if (j.is_discarded()) return Error{0, "malformed answer from the gateway"};
+  if (j.is_discarded()) return Error{rpc::kInternalError, "malformed answer from the gateway"};
   return j;
 }
 

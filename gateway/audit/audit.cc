@@ -11,12 +11,13 @@
 #include <ctime>
 
 #include "common/log.h"
+#include "common/text.h"
 
 namespace toolgate {
 namespace {
 
-bool secret_key(std::string k) {
-  for (auto& c : k) c = char(std::tolower(static_cast<unsigned char>(c)));
+bool secret_key(const std::string& name) {
+  std::string k = ascii_lower(name);
   static const char* kWords[] = {"password", "passwd",      "secret",     "token",
                                  "api_key",  "apikey",      "api-key",    "authorization",
                                  "cookie",   "private_key", "credential", "session_key"};
@@ -108,7 +109,8 @@ Result<std::shared_ptr<AuditLog>> AuditLog::open(const AuditConfig& cfg) {
   std::shared_ptr<AuditLog> log(new AuditLog(cfg));
   log->fd_ = ::open(cfg.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (log->fd_ < 0) {
-    return Error{0, "cannot open the audit log " + cfg.path + ": " + strerror(errno)};
+    return Error{rpc::kInternalError,
+                 "cannot open the audit log " + cfg.path + ": " + strerror(errno)};
   }
   struct stat st;
   if (::fstat(log->fd_, &st) == 0) log->size_ = uint64_t(st.st_size);

@@ -1,6 +1,8 @@
 #include "gateway/call/approval_step.h"
 
 #include "common/log.h"
+#include "gateway/audit/audit.h"
+#include "gateway/catalog/catalog.h"
 
 namespace toolgate {
 namespace {
@@ -26,13 +28,12 @@ std::string approval_text(const Caller& caller, const ApprovalRequest& req) {
 }
 
 // Empty optional: the client could not be asked at all (no stream to it).
-std::optional<Verdict> by_elicitation(Session& session, const ApprovalRequest& req,
-                                      Outbound* stream, const CancelToken& cancel,
+std::optional<Verdict> by_elicitation(const RequestContext& rq, const ApprovalRequest& req,
                                       std::string* by) {
-  json params = {{"message", approval_text(session.caller(), req)},
+  json params = {{"message", approval_text(rq.caller, req)},
                  {"requestedSchema", {{"type", "object"}, {"properties", json::object()}}}};
-  auto r = session.request_client("elicitation/create", params, req.timeout_ms, stream, &cancel);
-  if (cancel.cancelled()) return Verdict::cancelled;
+  auto r = rq.ask_client("elicitation/create", params, req.timeout_ms);
+  if (rq.cancelled()) return Verdict::cancelled;
   if (!r) {
     if (r.error().code == kNoClientStream) return std::nullopt;
     *by = "elicitation: " + r.error().message;
@@ -41,17 +42,17 @@ std::optional<Verdict> by_elicitation(Session& session, const ApprovalRequest& r
   // The client's answer is untrusted: only an explicit "accept" approves.
   const json& ans = *r;
   bool accepted = ans.is_object() && ans.contains("action") && ans["action"] == "accept";
-  *by = "elicitation:" + session.caller().id;
+  *by = "elicitation:" + rq.caller.id;
   return accepted ? Verdict::approved : Verdict::declined;
 }
 
 }  // namespace
 
-Verdict obtain_approval(Server& server, Session& session, const ApprovalRequest& req,
-                        Outbound* stream, const CancelToken& cancel,
-                        const std::function<void(uint64_t)>& tick, std::string* by) {
-  if (session.client_supports("elicitation")) {
-    if (auto v = by_elicitation(session, req, stream, cancel, by)) return *v;
+Verdict obtain_approval(ApprovalQueue& approvals, const RequestContext& rq,
+                        const ApprovalRequest& req, const std::function<void(uint64_t)>& tick,
+                        std::string* by) {
+  if (rq.client_supports("elicitation")) {
+    if (auto v = by_elicitation(rq, req, by)) return *v;
     log::warn(
         "the client declared elicitation but has no open stream to ask on; the call "
         "waits as a pending approval instead",
@@ -59,8 +60,8 @@ Verdict obtain_approval(Server& server, Session& session, const ApprovalRequest&
   }
   PendingApproval p;
   p.call_id = req.call_id;
-  p.session = session.id();
-  p.caller = session.caller().id;
+  p.session = rq.session_id();
+  p.caller = rq.caller.id;
   p.tool = req.tool.name;
   p.args = req.shown_args;
   p.digest = req.digest;
@@ -68,7 +69,7 @@ Verdict obtain_approval(Server& server, Session& session, const ApprovalRequest&
   p.message = req.decision.message;
   p.created = utc_timestamp_ms();
   p.expires_in_ms = req.timeout_ms;
-  auto entry = server.approvals().add(p);
+  auto entry = approvals.add(p);
   if (!entry) {
     *by = "refused: too many calls of this caller are waiting for approval";
     log::warn("approval refused: the caller already has the most calls waiting",
@@ -85,13 +86,11 @@ Verdict obtain_approval(Server& server, Session& session, const ApprovalRequest&
        {"caller", p.caller},
        {"rule", req.decision.rule_id},
        {"timeout_ms", req.timeout_ms}});
-  session.log_to_client(McpLevel::notice,
-                        {{"event", "approval_pending"},
-                         {"tool", req.tool.name},
-                         {"message", "waiting for a human to approve this call"}},
-                        stream);
+  rq.log(McpLevel::notice, {{"event", "approval_pending"},
+                            {"tool", req.tool.name},
+                            {"message", "waiting for a human to approve this call"}});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(req.timeout_ms);
-  Verdict v = server.approvals().wait(entry, deadline, &cancel, tick, by);
+  Verdict v = approvals.wait(entry, deadline, rq.cancel.get(), tick, by);
   if (by->empty()) *by = v == Verdict::timeout ? "timeout" : "";
   return v;
 }

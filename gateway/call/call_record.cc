@@ -1,36 +1,107 @@
 #include "gateway/call/call_record.h"
 
 #include "common/log.h"
+#include "gateway/audit/audit.h"
+#include "gateway/audit/metrics.h"
+#include "gateway/catalog/catalog.h"
+#include "gateway/config/config.h"
+#include "gateway/identity/random_id.h"
 
 namespace toolgate {
 
-CallRecord::CallRecord(Server& server, const Snapshot& snap, Session& session, const Tool& tool,
+std::string_view to_string(CallEnd end) {
+  switch (end) {
+    case CallEnd::ok:
+      return "ok";
+    case CallEnd::tool_error:
+      return "tool_error";
+    case CallEnd::timeout:
+      return "timeout";
+    case CallEnd::signaled:
+      return "signaled";
+    case CallEnd::over_memory:
+      return "over_memory";
+    case CallEnd::over_output:
+      return "over_output";
+    case CallEnd::protocol_error:
+      return "protocol_error";
+    case CallEnd::spawn_failure:
+      return "spawn_failure";
+    case CallEnd::cancelled:
+      return "cancelled";
+    case CallEnd::denied:
+      return "denied";
+    case CallEnd::denied_after_reload:
+      return "denied_after_reload";
+    case CallEnd::declined:
+      return "declined";
+    case CallEnd::approval_timeout:
+      return "approval_timeout";
+    case CallEnd::unknown_target:
+      return "unknown_target";
+    case CallEnd::forwarded:
+      return "forwarded";
+    case CallEnd::credential_failed:
+      return "credential_failed";
+    case CallEnd::prepare_failed:
+      return "prepare_failed";
+    case CallEnd::aborted:
+      return "aborted";
+  }
+  return "aborted";
+}
+
+CallEnd call_end_of(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::ok:
+      return CallEnd::ok;
+    case Outcome::tool_error:
+      return CallEnd::tool_error;
+    case Outcome::timeout:
+      return CallEnd::timeout;
+    case Outcome::signaled:
+      return CallEnd::signaled;
+    case Outcome::over_memory:
+      return CallEnd::over_memory;
+    case Outcome::over_output:
+      return CallEnd::over_output;
+    case Outcome::protocol_error:
+      return CallEnd::protocol_error;
+    case Outcome::spawn_failure:
+      return CallEnd::spawn_failure;
+    case Outcome::cancelled:
+      return CallEnd::cancelled;
+  }
+  return CallEnd::protocol_error;
+}
+
+CallRecord::CallRecord(Metrics& metrics, const RequestContext& rq, const Tool& tool,
                        const json& args)
-    : server_(server),
-      snap_(snap),
-      session_(session),
+    : metrics_(metrics),
+      rq_(rq),
       tool_(tool),
-      call_id_(random_session_id().substr(0, 16)),
-      redacted_(redact(args, snap.config->secrets)),
+      call_id_(random_hex_id(8)),
+      redacted_(redact(args, rq.snapshot.config->secrets)),
       digest_(args_digest(args)) {}
 
 json CallRecord::base() const {
   return {{"call", call_id_},
-          {"session", session_.id()},
-          {"caller", session_.caller().id},
+          {"session", rq_.session_id()},
+          {"caller", rq_.caller.id},
           {"tool", tool_.name},
           {"source", tool_.source}};
 }
 
 bool CallRecord::write(json rec) {
-  if (!snap_.audit) return true;
-  if (snap_.audit->write(std::move(rec))) return true;
-  server_.metrics().call(tool_.name, decision_, "audit_failed", -1);
+  const auto& audit = rq_.snapshot.audit;
+  if (!audit) return true;
+  if (audit->write(std::move(rec))) return true;
+  metrics_.call(tool_.name, decision_, "audit_failed", -1);
   return false;
 }
 
 CallRecord::~CallRecord() {
-  if (decided_ && !finished_) closed("aborted");
+  if (decided_ && !finished_) closed(CallEnd::aborted);
 }
 
 bool CallRecord::decided(const Decision& d) {
@@ -38,7 +109,7 @@ bool CallRecord::decided(const Decision& d) {
   decided_ = true;
   json rec = base();
   rec["event"] = "decision";
-  rec["roles"] = session_.caller().roles;
+  rec["roles"] = rq_.caller.roles;
   rec["decision"] = decision_;
   rec["rule"] = d.rule_id;
   rec["rules"] = d.matched;
@@ -46,45 +117,45 @@ bool CallRecord::decided(const Decision& d) {
   rec["args_digest"] = digest_;
   rec["args"] = redacted_;
   if (!write(std::move(rec))) return false;
-  if (d.effect == Effect::deny) server_.metrics().call(tool_.name, decision_, "denied", -1);
+  if (d.effect == Effect::deny) metrics_.call(tool_.name, decision_, "denied", -1);
   return true;
 }
 
 bool CallRecord::approval(Verdict v, const std::string& by, const std::string& digest) {
-  server_.metrics().approval(to_string(v));
+  metrics_.approval(to_string(v));
   json rec = base();
   rec["event"] = "approval";
   rec["verdict"] = to_string(v);
-  rec["by"] = redact(by, snap_.config->secrets);
+  rec["by"] = redact(by, rq_.snapshot.config->secrets);
   rec["call_digest"] = digest;
   if (!write(std::move(rec))) return false;
   if (v != Verdict::approved) {
-    server_.metrics().call(tool_.name, decision_,
-                           v == Verdict::cancelled ? "cancelled" : "not_approved", -1);
+    metrics_.call(tool_.name, decision_, v == Verdict::cancelled ? "cancelled" : "not_approved",
+                  -1);
   }
   return true;
 }
 
-void CallRecord::closed(const std::string& outcome) {
+void CallRecord::closed(CallEnd end) {
   finished_ = true;
   json rec = base();
   rec["event"] = "end";
-  rec["outcome"] = outcome;
+  rec["outcome"] = to_string(end);
   rec["dispatched"] = false;
-  if (snap_.audit && !snap_.audit->write(std::move(rec))) {
+  const auto& audit = rq_.snapshot.audit;
+  if (audit && !audit->write(std::move(rec))) {
     log::error("audit end record lost", {{"call", call_id_}});
   }
 }
 
-void CallRecord::ended(const std::string& outcome, const WorkResult* r, size_t bytes,
-                       bool is_error) {
+void CallRecord::ended(CallEnd end, const WorkResult* r, size_t bytes, bool is_error) {
   finished_ = true;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  server_.metrics().call(tool_.name, decision_, outcome, seconds);
+  metrics_.call(tool_.name, decision_, std::string(to_string(end)), seconds);
   json rec = base();
   rec["event"] = "end";
-  rec["outcome"] = outcome;
+  rec["outcome"] = to_string(end);
   rec["ms"] = uint64_t(seconds * 1000);
   rec["bytes"] = bytes;
   rec["is_error"] = is_error;
@@ -99,7 +170,8 @@ void CallRecord::ended(const std::string& outcome, const WorkResult* r, size_t b
     }
   }
   // The decision record is already written; a failure here is logged only.
-  if (snap_.audit && !snap_.audit->write(std::move(rec))) {
+  const auto& audit = rq_.snapshot.audit;
+  if (audit && !audit->write(std::move(rec))) {
     log::error("audit end record lost", {{"call", call_id_}});
   }
 }

@@ -4,11 +4,16 @@
 // upstream (all of their pages) and paged again here. Prompt names get the source prefix like tool
 // names; resource URIs pass unchanged, and a read goes to the upstream that lists the URI (or, for
 // template URIs, the first that can read it).
+#include "gateway/call/federation.h"
+
 #include <set>
 
-#include "common/log.h"
+#include "gateway/audit/audit.h"
+#include "gateway/catalog/catalog.h"
 #include "gateway/catalog/naming.h"
-#include "gateway/gateway.h"
+#include "gateway/catalog/upstream.h"
+#include "gateway/config/config.h"
+#include "gateway/protocol/cursor.h"
 #include "gateway/protocol/jsonrpc.h"
 
 namespace toolgate {
@@ -90,16 +95,15 @@ Result<McpUpstream*> resource_owner(const Snapshot& snap, const std::string& uri
 // An audit record of a request forwarded upstream, written before it is
 // sent: if it cannot be written, nothing is forwarded (as for tool calls).
 // These requests are not decided by the policy, which rules tool calls.
-bool audited(const Snapshot& snap, Session& session, const std::string& method,
-             const std::string& source, const json& target) {
-  if (!snap.audit) return true;
+bool audited(const RequestContext& rq, const std::string& source, const json& target) {
+  if (!rq.snapshot.audit) return true;
   json rec = {{"event", "forward"},
-              {"method", method},
+              {"method", rq.method},
               {"source", source},
-              {"session", session.id()},
-              {"caller", session.caller().id}};
+              {"session", rq.session_id()},
+              {"caller", rq.caller.id}};
   if (!target.is_null()) rec["target"] = target;
-  return snap.audit->write(std::move(rec));
+  return rq.snapshot.audit->write(std::move(rec));
 }
 
 json audit_failed(const json& id) {
@@ -122,6 +126,81 @@ json page(const json& id, const json& params, const json& items, const char* key
   return make_result(id, std::move(result));
 }
 
+// Client input: every field is type-checked before it is read.
+json field(const json& o, const char* k) { return o.is_object() && o.contains(k) ? o[k] : json(); }
+
+// An upstream's answer, or its error; nothing when the request was cancelled.
+std::optional<json> relay(const RequestContext& rq, Result<json> r) {
+  if (r) return make_result(rq.id, std::move(*r));
+  if (rq.cancelled()) return std::nullopt;
+  return error_reply(rq.id, r.error());
+}
+
+// resources/list and resources/templates/list, gathered from every upstream.
+json list_resources(const RequestContext& rq, ForwardContext& ctx) {
+  bool templates = rq.method == "resources/templates/list";
+  const char* key = templates ? "resourceTemplates" : "resources";
+  if (!audited(rq, "*", nullptr)) return audit_failed(rq.id);
+  json all = json::array();
+  std::set<std::string> uris;
+  for (auto& up : rq.snapshot.catalog->upstreams()) {
+    if (!offers(*up, "resources")) continue;
+    auto l = up->list_all(rq.method, key, ctx);
+    if (!l) return error_reply(rq.id, l.error());
+    for (auto& r : *l) {
+      if (!r.is_object()) continue;
+      json u = r.value(templates ? "uriTemplate" : "uri", json());
+      // Two upstreams with one URI: the first source keeps it.
+      if (!u.is_string() || !uris.insert(u.get<std::string>()).second) continue;
+      all.push_back(r);
+    }
+  }
+  return page(rq.id, rq.params, all, key, rq.snapshot.config->server.page_size);
+}
+
+json list_prompts(const RequestContext& rq, ForwardContext& ctx) {
+  if (!audited(rq, "*", nullptr)) return audit_failed(rq.id);
+  auto prompts = all_prompts(rq.snapshot, ctx);
+  if (!prompts) return error_reply(rq.id, prompts.error());
+  json all = json::array();
+  for (auto& p : *prompts) all.push_back(p.def);
+  return page(rq.id, rq.params, all, "prompts", rq.snapshot.config->server.page_size);
+}
+
+// prompts/get, and completions of a prompt's arguments: routed by the
+// prompt's name, as the client sees it, to the upstream that has it.
+std::optional<json> by_prompt(const RequestContext& rq, const json& ref, ForwardContext& ctx) {
+  bool get = rq.method == "prompts/get";
+  json name = get ? field(rq.params, "name") : field(ref, "name");
+  if (!name.is_string())
+    return make_error(rq.id, rpc::kInvalidParams, "the prompt name must be a string");
+  auto prompts = all_prompts(rq.snapshot, ctx);
+  if (!prompts) return error_reply(rq.id, prompts.error());
+  for (auto& p : *prompts) {
+    if (p.def["name"] != name) continue;
+    json fwd = rq.params;
+    if (get)
+      fwd["name"] = p.original;
+    else
+      fwd["ref"]["name"] = p.original;
+    if (!audited(rq, p.upstream->source(), name)) return audit_failed(rq.id);
+    return relay(rq, p.upstream->forward(rq.method, fwd, ctx));
+  }
+  return make_error(rq.id, rpc::kInvalidParams, "unknown prompt: " + name.get<std::string>());
+}
+
+// resources/read, subscribe, unsubscribe, and completions of a resource
+// template's arguments: routed by URI.
+std::optional<json> by_uri(const RequestContext& rq, const json& ref, ForwardContext& ctx) {
+  json uri = rq.method == "completion/complete" ? field(ref, "uri") : field(rq.params, "uri");
+  if (!uri.is_string())
+    return make_error(rq.id, rpc::kInvalidParams, "params.uri must be a string");
+  auto owner = resource_owner(rq.snapshot, uri, ctx);
+  if (!owner) return error_reply(rq.id, owner.error());
+  if (!audited(rq, (*owner)->source(), uri)) return audit_failed(rq.id);
+  return relay(rq, (*owner)->forward(rq.method, rq.params, ctx));
+}
+
 }  // namespace
 
 bool is_federated(const std::string& m) {
@@ -130,86 +209,18 @@ bool is_federated(const std::string& m) {
          m == "prompts/get" || m == "completion/complete";
 }
 
-std::optional<json> handle_federated(Server& server, Session& session, const json& id,
-                                     const std::string& method, const json& params,
-                                     Outbound* stream, const CancelToken& cancel) {
-  if (!params.is_object()) return make_error(id, rpc::kInvalidParams, "params must be an object");
-  // Client input: every field is type-checked before it is read.
-  auto field = [](const json& o, const char* k) {
-    return o.is_object() && o.contains(k) ? o[k] : json();
-  };
-  const json ref = field(params, "ref");
-  if (method == "completion/complete" && (!ref.is_object() || !field(ref, "type").is_string()))
-    return make_error(id, rpc::kInvalidParams, "params.ref must be an object with a type");
-  Snapshot snap = server.snapshot();
-  ForwardContext ctx{&session, stream, nullptr, &cancel};
-  if (auto m = params.find("_meta"); m != params.end() && m->is_object())
-    if (auto t = m->find("progressToken");
-        t != m->end() && (t->is_string() || t->is_number_integer()))
-      ctx.progress_token = *t;
-  size_t page_size = snap.config->server.page_size;
-  const Upstreams& ups = snap.catalog->upstreams();
-
-  if (method == "resources/list" || method == "resources/templates/list") {
-    const char* key = method == "resources/list" ? "resources" : "resourceTemplates";
-    if (!audited(snap, session, method, "*", nullptr)) return audit_failed(id);
-    json all = json::array();
-    std::set<std::string> uris;
-    for (auto& up : ups) {
-      if (!offers(*up, "resources")) continue;
-      auto l = up->list_all(method, key, ctx);
-      if (!l) return error_reply(id, l.error());
-      for (auto& r : *l) {
-        if (!r.is_object()) continue;
-        json u = r.value(method == "resources/list" ? "uri" : "uriTemplate", json());
-        // Two upstreams with one URI: the first source keeps it.
-        if (!u.is_string() || !uris.insert(u.get<std::string>()).second) continue;
-        all.push_back(r);
-      }
-    }
-    return page(id, params, all, key, page_size);
-  }
-  if (method == "prompts/list") {
-    if (!audited(snap, session, method, "*", nullptr)) return audit_failed(id);
-    auto prompts = all_prompts(snap, ctx);
-    if (!prompts) return error_reply(id, prompts.error());
-    json all = json::array();
-    for (auto& p : *prompts) all.push_back(p.def);
-    return page(id, params, all, "prompts", page_size);
-  }
-  if (method == "prompts/get" || (method == "completion/complete" && ref["type"] == "ref/prompt")) {
-    bool get = method == "prompts/get";
-    json name = get ? field(params, "name") : field(ref, "name");
-    if (!name.is_string())
-      return make_error(id, rpc::kInvalidParams, "the prompt name must be a string");
-    auto prompts = all_prompts(snap, ctx);
-    if (!prompts) return error_reply(id, prompts.error());
-    for (auto& p : *prompts) {
-      if (p.def["name"] != name) continue;
-      json fwd = params;
-      if (get)
-        fwd["name"] = p.original;
-      else
-        fwd["ref"]["name"] = p.original;
-      if (!audited(snap, session, method, p.upstream->source(), name)) return audit_failed(id);
-      auto r = p.upstream->forward(method, fwd, ctx);
-      if (!r)
-        return cancel.cancelled() ? std::nullopt : std::optional<json>(error_reply(id, r.error()));
-      return make_result(id, std::move(*r));
-    }
-    return make_error(id, rpc::kInvalidParams, "unknown prompt: " + name.get<std::string>());
-  }
-  // resources/read, subscribe, unsubscribe, and completions of a resource
-  // template's arguments: routed by URI.
-  json uri = method == "completion/complete" ? field(ref, "uri") : field(params, "uri");
-  if (!uri.is_string()) return make_error(id, rpc::kInvalidParams, "params.uri must be a string");
-  auto owner = resource_owner(snap, uri, ctx);
-  if (!owner) return error_reply(id, owner.error());
-  if (!audited(snap, session, method, (*owner)->source(), uri)) return audit_failed(id);
-  auto r = (*owner)->forward(method, params, ctx);
-  if (!r)
-    return cancel.cancelled() ? std::nullopt : std::optional<json>(error_reply(id, r.error()));
-  return make_result(id, std::move(*r));
+std::optional<json> answer_federated(const RequestContext& rq) {
+  const json ref = field(rq.params, "ref");
+  if (rq.method == "completion/complete" && (!ref.is_object() || !field(ref, "type").is_string()))
+    return make_error(rq.id, rpc::kInvalidParams, "params.ref must be an object with a type");
+  ForwardContext ctx = rq.forward();
+  if (rq.method == "resources/list" || rq.method == "resources/templates/list")
+    return list_resources(rq, ctx);
+  if (rq.method == "prompts/list") return list_prompts(rq, ctx);
+  if (rq.method == "prompts/get" ||
+      (rq.method == "completion/complete" && ref["type"] == "ref/prompt"))
+    return by_prompt(rq, ref, ctx);
+  return by_uri(rq, ref, ctx);
 }
 
 }  // namespace toolgate

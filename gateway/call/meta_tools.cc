@@ -4,18 +4,17 @@
 #include <cctype>
 #include <sstream>
 
+#include "common/text.h"
+#include "gateway/config/config.h"
+#include "gateway/policy/policy.h"
+
 namespace toolgate {
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::vector<std::string> words(const std::string& q) {
   std::vector<std::string> out;
   std::string cur;
-  for (char c : lower(q)) {
+  for (char c : ascii_lower(q)) {
     if (std::isalnum(static_cast<unsigned char>(c))) {
       cur += c;
     } else if (!cur.empty()) {
@@ -63,11 +62,11 @@ json answer_discovery(const Snapshot& snap, const Caller& caller, const Tool& me
   for (auto& tp : snap.catalog->tools()) {
     const Tool& t = *tp;
     if (!reachable(snap, caller, meta, t)) continue;
-    std::string name = lower(t.name), desc = lower(t.title + " " + t.description), tags;
-    for (auto& g : t.tags) tags += lower(g) + " ";
+    std::string name = ascii_lower(t.name), desc = ascii_lower(t.title + " " + t.description), tags;
+    for (auto& g : t.tags) tags += ascii_lower(g) + " ";
     std::string path;
     if (auto h = t.facts.find("http"); h != t.facts.end() && h->is_object())
-      path = lower(h->value("method", "") + " " + h->value("path", ""));
+      path = ascii_lower(h->value("method", "") + " " + h->value("path", ""));
     double score = 0;
     for (auto& w : q) {
       score += 5.0 * count_in(name, w) + 3.0 * count_in(tags, w) + 2.0 * count_in(path, w) +
@@ -96,7 +95,7 @@ Result<std::string> call_tool_target(const Snapshot& snap, const Tool& meta, con
   std::string name = args.value("name", "");
   const Tool* t = snap.catalog->find(name);
   if (!t || t->listed || !t->meta.empty() || t->source != meta.source) {
-    return Error{0, "No tool named '" + name + "' here; use search_tools."};
+    return Error{rpc::kInvalidParams, "No tool named '" + name + "' here; use search_tools."};
   }
   return name;
 }

@@ -1,12 +1,18 @@
-// The meta-tools of `expose: discover` sources (tools_call.cc): search_tools
+// The meta-tools of `expose: discover` sources (pipeline.cc): search_tools
 // and describe_tool are answered from the catalog; call_tool names the
 // target tool, which then goes through validation, policy and audit as a
-// direct call would. Internal to the gateway core.
+// direct call would.
+//
+//   json r = answer_discovery(snap, caller, meta_tool, args);   // search_tools, describe_tool
+//   auto target = call_tool_target(snap, meta_tool, args);      // call_tool: the catalog name
 #pragma once
 
 #include <string>
 
-#include "gateway/gateway.h"
+#include "common/result.h"
+#include "gateway/catalog/catalog.h"
+#include "gateway/config/snapshot.h"
+#include "gateway/identity/caller.h"
 
 namespace toolgate {
 

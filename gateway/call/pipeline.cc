@@ -1,16 +1,26 @@
-// tools/call, end to end: catalog lookup, argument validation, policy,
-// adapter.prepare, worker, adapter.render, output checks.
-#include <string.h>
+// The call pipeline. CallPipeline::run reads top to bottom: each step below
+// has one job, takes the Call, and either lets the call go on (an empty
+// StepResult) or ends it with its reply. Adapters are entered only in the
+// steps named after their roles: facts and prepare/render (Translator),
+// credential (CredentialHooks), forward (Proxy).
+#include "gateway/call/pipeline.h"
 
 #include <chrono>
 
 #include "common/log.h"
+#include "gateway/approvals/approvals.h"
+#include "gateway/audit/audit.h"
+#include "gateway/audit/metrics.h"
 #include "gateway/call/approval_step.h"
 #include "gateway/call/call_record.h"
+#include "gateway/call/call_result.h"
 #include "gateway/call/meta_tools.h"
 #include "gateway/catalog/adapter.h"
-#include "gateway/gateway.h"
+#include "gateway/config/config.h"
+#include "gateway/generations.h"
 #include "gateway/protocol/jsonrpc.h"
+#include "gateway/workers/sandboxed_run.h"
+#include "gateway/workers/worker_pool.h"
 
 namespace toolgate {
 namespace {
@@ -19,292 +29,263 @@ constexpr const char* kAuditUnavailable =
     "The audit log cannot be written, so no call goes ahead without its record. The operator "
     "has been told.";
 
-json tool_error(const std::string& text) {
-  return {{"content", {{{"type", "text"}, {"text", text}}}}, {"isError", true}};
-}
+// One tools/call on its way through the pipeline.
+struct Call {
+  RequestContext& rq;
+  const CallServices& services;
+  std::string name;
+  json args = json::object();
+  std::shared_ptr<const Tool> tool;
+  Decision decision;
+  std::optional<CallRecord> record;
+  WorkerPool::Tick tick;  // progress while the call runs; null without a token
+  uint64_t progress = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  WorkResult result;
 
-std::string signal_name(int sig) {
-  const char* abbrev = sigabbrev_np(sig);
-  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
-}
-
-// Words for the outcomes that the adapter does not render.
-std::string outcome_text(const WorkResult& r, const Limits& l) {
-  switch (r.outcome) {
-    case Outcome::timeout:
-      return "The tool timed out after " + std::to_string(l.timeout_ms) + " ms and was stopped.";
-    case Outcome::signaled:
-      return "The tool crashed (" + signal_name(r.signal) + ").";
-    case Outcome::over_memory:
-      return "The tool exceeded its memory limit of " + std::to_string(l.memory_mb) +
-             " MB and was stopped.";
-    case Outcome::over_output:
-      return "The tool's output exceeded the limit of " + std::to_string(l.max_output_bytes) +
-             " bytes; it was stopped and its output discarded.";
-    case Outcome::protocol_error:
-      return "The tool's worker failed: " + r.detail + ".";
-    case Outcome::spawn_failure: {
-      std::string t = "The tool could not be started";
-      if (!r.detail.empty()) t += ": " + r.detail;
-      if (!r.stderr_tail.empty()) t += ": " + r.stderr_tail;
-      return t;
-    }
-    case Outcome::cancelled:
-      return "The call was cancelled.";
-    case Outcome::ok:
-    case Outcome::tool_error:
-      break;
+  uint64_t elapsed_ms() const {
+    return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count());
   }
-  return "The tool failed.";
+  json log_fields() const {
+    return {{"session", rq.session_id()},
+            {"caller", rq.caller.id},
+            {"tool", name},
+            {"ms", elapsed_ms()}};
+  }
+};
+
+// How a step ends the call: with a reply, or with none (cancelled).
+struct Ending {
+  std::optional<json> reply;
+};
+using StepResult = std::optional<Ending>;  // empty: on to the next step
+
+Ending answer(const Call& c, json result) { return {make_result(c.rq.id, std::move(result))}; }
+Ending fail(const Call& c, const std::string& text) { return answer(c, tool_error(text)); }
+Ending no_answer() { return {std::nullopt}; }
+
+// params.name and params.arguments, type-checked.
+StepResult read_request(Call& c) {
+  const json& params = c.rq.params;
+  auto name_it = params.find("name");
+  if (name_it == params.end() || !name_it->is_string())
+    return Ending{make_error(c.rq.id, rpc::kInvalidParams, "params.name must be a string")};
+  c.name = name_it->get<std::string>();
+  if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
+    if (!a->is_object())
+      return Ending{make_error(c.rq.id, rpc::kInvalidParams, "params.arguments must be an object")};
+    c.args = *a;
+  }
+  return std::nullopt;
 }
 
-// Enforces outputSchema and the result size cap on what the adapter built.
-json check_result(const Tool& tool, json result) {
-  bool is_error = result.value("isError", false);
-  if (tool.output_validator && !is_error) {
-    auto sc = result.find("structuredContent");
-    if (sc == result.end()) {
-      return tool_error("The tool declares an outputSchema but returned no structured content.");
-    }
-    auto errors = tool.output_validator->validate(*sc);
-    if (!errors.empty()) {
-      // The call happened: keep what it returned, so the model does not
-      // take a completed write for a failure and repeat it.
-      json out = tool_error("The tool's output does not match its outputSchema (" +
-                            errors[0].to_string() + "); the output follows.");
-      if (auto c = result.find("content"); c != result.end() && c->is_array())
-        for (auto& block : *c) out["content"].push_back(block);
-      return out;
-    }
-  }
-  size_t cap = tool.limits.max_output_bytes * 2 + 65536;
-  if (dump_safe(result).size() > cap) {
-    return tool_error("The tool's result is larger than " + std::to_string(cap) + " bytes.");
-  }
-  return result;
+// The tool, from the request's own snapshot: it stays alive for the whole
+// call even if a reload swaps in a new catalog meanwhile.
+StepResult look_up(Call& c) {
+  c.tool = c.rq.snapshot.catalog->find_shared(c.name);
+  if (!c.tool) return Ending{make_error(c.rq.id, rpc::kInvalidParams, "unknown tool: " + c.name)};
+  return std::nullopt;
 }
 
-// A call of a proxied tool (type: mcp): decided, approved and audited like
-// any other, then forwarded to its upstream server, whose answer is checked
-// like a worker's.
-std::optional<json> forward_call(Session& session, const Snapshot& snap, const Tool& tool,
-                                 const json& id, const json& args, const json& progress_token,
-                                 Outbound* stream, const CancelToken& cancel, CallRecord& rec,
-                                 std::chrono::steady_clock::time_point started) {
-  ForwardContext ctx{&session, stream, progress_token, &cancel};
-  json result = tool.adapter->call(tool, args, ctx);
-  uint64_t ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - started)
-                             .count());
-  json fields = {
-      {"session", session.id()}, {"caller", session.caller().id}, {"tool", tool.name}, {"ms", ms}};
+StepResult validate(Call& c) {
+  auto errors = c.tool->input_validator->validate(c.args);
+  if (errors.empty()) return std::nullopt;
+  std::string text = "Invalid arguments for " + c.name + ":";
+  for (auto& e : errors)
+    text += "\n- arguments" + (e.pointer.empty() ? "" : e.pointer) + ": " + e.message;
+  return fail(c, text);
+}
+
+// The policy's decision, and the audit record that must exist before
+// anything is dispatched.
+StepResult decide(Call& c) {
+  json facts = per_call_facts(*c.tool, c.args);
+  c.decision = c.rq.snapshot.policy->decide({c.rq.caller, *c.tool, c.args, &facts});
+  c.record.emplace(c.services.metrics, c.rq, *c.tool, c.args);
+  if (!c.record->decided(c.decision)) return fail(c, kAuditUnavailable);
+  if (c.decision.effect != Effect::deny) return std::nullopt;
+  log::info("call denied",
+            {{"tool", c.name}, {"caller", c.rq.caller.id}, {"rule", c.decision.rule_id}});
+  c.record->closed(CallEnd::denied);
+  return fail(c, c.decision.text());
+}
+
+// Progress while the call waits (for approval, a worker) and runs. Meta-
+// tools send none of their own: the call they forward does, and one token's
+// progress must only go up. Proxied tools neither: their upstream's
+// progress is relayed as it is.
+void start_progress(Call& c) {
+  if (c.rq.progress_token.is_null() || !c.tool->meta.empty() || c.tool->proxy) return;
+  c.rq.progress(c.progress, "started");
+  c.tick = [&c](uint64_t elapsed_ms) {
+    c.rq.progress(++c.progress, "running for " + std::to_string(elapsed_ms / 1000) + " s");
+  };
+}
+
+StepResult approve(Call& c) {
+  if (c.decision.effect != Effect::approve) return std::nullopt;
+  const Config& cfg = *c.rq.snapshot.config;
+  std::string by;
+  json shown = redact_values(c.args, cfg.secrets);
+  ApprovalRequest req{*c.tool,
+                      shown,
+                      args_digest({{"tool", c.name}, {"arguments", c.args}}),
+                      c.record->call_id(),
+                      c.decision,
+                      cfg.approvals.timeout_ms,
+                      cfg.path};
+  Verdict v = obtain_approval(c.services.approvals, c.rq, req, c.tick, &by);
+  if (!c.record->approval(v, by, req.digest)) return fail(c, kAuditUnavailable);
+  if (v == Verdict::cancelled) {
+    c.record->closed(CallEnd::cancelled);
+    return no_answer();
+  }
+  if (v != Verdict::approved) {
+    c.record->closed(v == Verdict::timeout ? CallEnd::approval_timeout : CallEnd::declined);
+    return fail(c, v == Verdict::timeout
+                       ? "The call needed human approval (policy rule '" + c.decision.rule_id +
+                             "') and none came within " +
+                             std::to_string(cfg.approvals.timeout_ms / 1000) +
+                             " s, so it was denied."
+                       : "A human declined this call (policy rule '" + c.decision.rule_id + "').");
+  }
+  // The wait may have been long: a policy reloaded meanwhile that now
+  // denies the call wins over the approval.
+  auto now_policy = c.services.generations.current().policy;
+  if (now_policy == c.rq.snapshot.policy) return std::nullopt;
+  json facts = per_call_facts(*c.tool, c.args);
+  Decision again = now_policy->peek({c.rq.caller, *c.tool, c.args, &facts});
+  if (again.effect != Effect::deny) return std::nullopt;
+  c.record->closed(CallEnd::denied_after_reload);
+  return fail(c, again.text());
+}
+
+// search_tools and describe_tool are answered from the catalog; call_tool's
+// target goes through the whole pipeline on its own, exactly as a direct call.
+Ending run_meta_tool(Call& c, const CallPipeline& pipeline) {
+  if (c.tool->meta != "call_tool") {
+    json result = answer_discovery(c.rq.snapshot, c.rq.caller, *c.tool, c.args);
+    c.record->ended(CallEnd::ok, nullptr, dump_safe(result).size(), result.value("isError", false));
+    return answer(c, std::move(result));
+  }
+  auto target = call_tool_target(c.rq.snapshot, *c.tool, c.args);
+  if (!target) {
+    c.record->closed(CallEnd::unknown_target);
+    return fail(c, target.error().message);
+  }
+  c.record->closed(CallEnd::forwarded);
+  json inner = {{"name", *target}, {"arguments", c.args.value("arguments", json::object())}};
+  if (!c.rq.progress_token.is_null()) inner["_meta"] = {{"progressToken", c.rq.progress_token}};
+  RequestContext nested = c.rq.nested(std::move(inner));
+  return {pipeline.run(nested)};
+}
+
+// A proxied tool (type: mcp): forwarded to its upstream server, whose
+// answer is checked like a worker's.
+Ending forward(Call& c) {
+  ForwardContext fwd = c.rq.forward();
+  json result = c.tool->proxy->call(*c.tool, c.args, fwd);
   if (result.is_null()) {
-    rec.ended("cancelled", nullptr, 0);
-    log::info("call cancelled", fields);
-    return std::nullopt;
+    c.record->ended(CallEnd::cancelled, nullptr, 0);
+    log::info("call cancelled", c.log_fields());
+    return no_answer();
   }
-  result = check_result(tool, result);
-  if (!snap.config->secrets.empty()) result = redact_values(result, snap.config->secrets);
+  result = finish_result(*c.tool, std::move(result), c.rq.snapshot.config->secrets);
   bool is_error = result.value("isError", false);
-  rec.ended(is_error ? "tool_error" : "ok", nullptr, dump_safe(result).size(), is_error);
+  c.record->ended(is_error ? CallEnd::tool_error : CallEnd::ok, nullptr, dump_safe(result).size(),
+                  is_error);
+  json fields = c.log_fields();
   fields["outcome"] = is_error ? "tool_error" : "ok";
   log::info("call finished", fields);
-  return make_result(id, std::move(result));
+  return answer(c, std::move(result));
+}
+
+// Whatever the tool's credential needs first (an OAuth token), fetched in a
+// worker too. `renew`: the last attempt's credential was refused.
+StepResult obtain_credential(Call& c, bool renew) {
+  const CredentialHooks* hooks = c.tool->credentials;
+  if (!hooks) return std::nullopt;
+  Runner runner = [&c](WorkOrder o) {
+    return run_sandboxed(c.services.pool, *c.rq.snapshot.sandbox, std::move(o), c.rq.cancel.get(),
+                         nullptr, false);
+  };
+  std::string refused = hooks->obtain(*c.tool, renew, runner);
+  if (c.rq.cancelled()) {
+    c.record->ended(CallEnd::cancelled, nullptr, 0);
+    return no_answer();
+  }
+  if (refused.empty()) return std::nullopt;
+  c.record->ended(CallEnd::credential_failed, nullptr, 0);
+  return fail(c, refused);
+}
+
+// The adapter's work order, run in a worker under this generation's sandbox.
+StepResult prepare_and_run(Call& c) {
+  auto order = c.tool->translator->prepare(*c.tool, c.args);
+  if (!order) {
+    c.record->ended(CallEnd::prepare_failed, nullptr, 0);
+    return fail(c, order.error().message);
+  }
+  c.result = run_sandboxed(c.services.pool, *c.rq.snapshot.sandbox, std::move(*order),
+                           c.rq.cancel.get(), c.tick, true);
+  return std::nullopt;
+}
+
+// Credential, prepare and run; a refused credential is renewed once and the
+// call tried once more.
+StepResult run_in_worker(Call& c) {
+  c.rq.log(McpLevel::debug, {{"event", "call"}, {"tool", c.name}});
+  for (int attempt = 0;; ++attempt) {
+    if (auto end = obtain_credential(c, attempt > 0)) return end;
+    if (auto end = prepare_and_run(c)) return end;
+    bool refused = attempt == 0 && c.result.outcome == Outcome::ok && c.tool->credentials &&
+                   c.tool->credentials->refused(*c.tool, c.result);
+    if (!refused) return std::nullopt;
+  }
+}
+
+// The worker's result as a CallToolResult, checked and redacted, with the
+// audit end record.
+Ending render(Call& c) {
+  const WorkResult& r = c.result;
+  json fields = c.log_fields();
+  fields["outcome"] = to_string(r.outcome);
+  if (r.outcome == Outcome::cancelled) {
+    c.record->ended(CallEnd::cancelled, &r, 0);
+    log::info("call cancelled", fields);
+    return no_answer();
+  }
+  json result = r.outcome == Outcome::ok || r.outcome == Outcome::tool_error
+                    ? c.tool->translator->render(*c.tool, r)
+                    : tool_error(outcome_text(r, c.tool->limits));
+  result = finish_result(*c.tool, std::move(result), c.rq.snapshot.config->secrets);
+  c.record->ended(call_end_of(r.outcome), &r, dump_safe(result).size(),
+                  result.value("isError", false));
+  bool ok = r.outcome == Outcome::ok;
+  log::write(ok ? log::Level::info : log::Level::warning, "call finished", fields);
+  c.rq.log(ok ? McpLevel::info : McpLevel::warning, {{"event", "call_finished"},
+                                                     {"tool", c.name},
+                                                     {"outcome", to_string(r.outcome)},
+                                                     {"ms", fields["ms"]}});
+  return answer(c, std::move(result));
 }
 
 }  // namespace
 
-std::optional<json> handle_tools_call(Server& server, Session& session, const json& id,
-                                      const json& params, Outbound* stream,
-                                      const CancelToken& cancel) {
-  auto name_it = params.find("name");
-  if (name_it == params.end() || !name_it->is_string()) {
-    return make_error(id, rpc::kInvalidParams, "params.name must be a string");
-  }
-  const std::string& name = name_it->get_ref<const std::string&>();
-  json args = json::object();
-  if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
-    if (!a->is_object())
-      return make_error(id, rpc::kInvalidParams, "params.arguments must be an object");
-    args = *a;
-  }
-  json progress_token;
-  if (auto m = params.find("_meta"); m != params.end() && m->is_object()) {
-    auto t = m->find("progressToken");
-    if (t != m->end() && (t->is_string() || t->is_number_integer())) progress_token = *t;
-  }
-
-  // The snapshot (config, catalog, policy, audit log, and the Tool) stays
-  // alive for the whole call even if a reload swaps in a new one meanwhile.
-  Snapshot snap = server.snapshot();
-  std::shared_ptr<const Tool> tool = snap.catalog->find_shared(name);
-  if (!tool) return make_error(id, rpc::kInvalidParams, "unknown tool: " + name);
-
-  auto errors = tool->input_validator->validate(args);
-  if (!errors.empty()) {
-    std::string text = "Invalid arguments for " + name + ":";
-    for (auto& e : errors)
-      text += "\n- arguments" + (e.pointer.empty() ? "" : e.pointer) + ": " + e.message;
-    return make_result(id, tool_error(text));
-  }
-
-  const Caller& caller = session.caller();
-  CallRecord rec(server, snap, session, *tool, args);
-  Decision decision = snap.policy->decide({caller, *tool, args});
-  if (!rec.decided(decision)) {
-    return make_result(id, tool_error(kAuditUnavailable));
-  }
-  if (decision.effect == Effect::deny) {
-    log::info("call denied", {{"tool", name}, {"caller", caller.id}, {"rule", decision.rule_id}});
-    rec.closed("denied");
-    return make_result(id, tool_error(decision.text()));
-  }
-
-  auto started = std::chrono::steady_clock::now();
-  uint64_t progress = 0;
-  WorkerPool::Tick tick = nullptr;
-  // Meta-tools send no progress of their own: the call they forward does,
-  // and one token's progress must only go up. Proxied tools neither: their
-  // upstream's progress is relayed as it is.
-  const bool proxied = tool->adapter && tool->adapter->proxies();
-  if (!progress_token.is_null() && tool->meta.empty() && !proxied) {
-    session.notify(
-        "notifications/progress",
-        {{"progressToken", progress_token}, {"progress", progress}, {"message", "started"}},
-        stream);
-    tick = [&](uint64_t elapsed_ms) {
-      session.notify("notifications/progress",
-                     {{"progressToken", progress_token},
-                      {"progress", ++progress},
-                      {"message", "running for " + std::to_string(elapsed_ms / 1000) + " s"}},
-                     stream);
-    };
-  }
-
-  if (decision.effect == Effect::approve) {
-    std::string by;
-    json shown = redact_values(args, snap.config->secrets);
-    ApprovalRequest req{*tool,
-                        shown,
-                        args_digest({{"tool", name}, {"arguments", args}}),
-                        rec.call_id(),
-                        decision,
-                        snap.config->approvals.timeout_ms,
-                        snap.config->path};
-    Verdict v = obtain_approval(server, session, req, stream, cancel, tick, &by);
-    if (!rec.approval(v, by, req.digest)) {
-      return make_result(id, tool_error(kAuditUnavailable));
-    }
-    if (v == Verdict::cancelled) {
-      rec.closed("cancelled");
-      return std::nullopt;
-    }
-    if (v != Verdict::approved) {
-      rec.closed(v == Verdict::timeout ? "approval_timeout" : "declined");
-      std::string text =
-          v == Verdict::timeout
-              ? "The call needed human approval (policy rule '" + decision.rule_id +
-                    "') and none came within " +
-                    std::to_string(snap.config->approvals.timeout_ms / 1000) +
-                    " s, so it was denied."
-              : "A human declined this call (policy rule '" + decision.rule_id + "').";
-      return make_result(id, tool_error(text));
-    }
-    // The wait may have been long: a policy reloaded meanwhile that now
-    // denies the call wins over the approval.
-    auto now_policy = server.policy();
-    if (now_policy != snap.policy) {
-      Decision again = now_policy->peek({caller, *tool, args});
-      if (again.effect == Effect::deny) {
-        rec.closed("denied_after_reload");
-        return make_result(id, tool_error(again.text()));
-      }
-    }
-  }
-
-  if (!tool->meta.empty()) {
-    if (tool->meta == "call_tool") {
-      auto target = call_tool_target(snap, *tool, args);
-      if (!target) {
-        rec.closed("unknown_target");
-        return make_result(id, tool_error(target.error().message));
-      }
-      rec.closed("forwarded");
-      // The target is validated, decided, approved and audited on its own,
-      // exactly as a direct call.
-      json inner = {{"name", *target}, {"arguments", args.value("arguments", json::object())}};
-      if (!progress_token.is_null()) inner["_meta"] = {{"progressToken", progress_token}};
-      return handle_tools_call(server, session, id, inner, stream, cancel);
-    }
-    json result = answer_discovery(snap, caller, *tool, args);
-    rec.ended("ok", nullptr, dump_safe(result).size(), result.value("isError", false));
-    return make_result(id, std::move(result));
-  }
-
-  if (proxied)
-    return forward_call(session, snap, *tool, id, args, progress_token, stream, cancel, rec,
-                        started);
-
-  // Whatever the adapter needs first (an OAuth token) runs in a worker too.
-  Runner runner = [&](WorkOrder o) {
-    o.sandbox = server.sandbox_for(o.sandbox);
-    return server.pool().run(o, &cancel, nullptr, false);
-  };
-  session.log_to_client(McpLevel::debug, {{"event", "call"}, {"tool", name}}, stream);
-  WorkResult r;
-  for (int attempt = 0;; ++attempt) {
-    std::string refused = tool->adapter->before_call(*tool, attempt > 0, runner);
-    if (cancel.cancelled()) {
-      rec.ended("cancelled", nullptr, 0);
-      return std::nullopt;
-    }
-    if (!refused.empty()) {
-      rec.ended("credential_failed", nullptr, 0);
-      return make_result(id, tool_error(refused));
-    }
-    auto order = tool->adapter->prepare(*tool, args);
-    if (!order) {
-      rec.ended("prepare_failed", nullptr, 0);
-      return make_result(id, tool_error(order.error().message));
-    }
-    order->sandbox = server.sandbox_for(order->sandbox);
-    r = server.pool().run(*order, &cancel, tick);
-    // A refused credential is renewed once and the call tried once more.
-    if (attempt == 0 && r.outcome == Outcome::ok && tool->adapter->credential_refused(*tool, r))
-      continue;
-    break;
-  }
-  uint64_t ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - started)
-                             .count());
-  json fields = {{"session", session.id()},
-                 {"caller", caller.id},
-                 {"tool", name},
-                 {"outcome", to_string(r.outcome)},
-                 {"ms", ms}};
-  if (r.outcome == Outcome::cancelled) {
-    rec.ended(std::string(to_string(r.outcome)), &r, 0);
-    log::info("call cancelled", fields);
-    return std::nullopt;
-  }
-  json result;
-  if (r.outcome == Outcome::ok || r.outcome == Outcome::tool_error) {
-    result = check_result(*tool, tool->adapter->render(*tool, r));
-  } else {
-    result = tool_error(outcome_text(r, tool->limits));
-  }
-  // Nothing a tool or upstream returns carries a configured secret back
-  // (an API echoing the key it was sent, say).
-  if (!snap.config->secrets.empty()) result = redact_values(result, snap.config->secrets);
-  rec.ended(std::string(to_string(r.outcome)), &r, dump_safe(result).size(),
-            result.value("isError", false));
-  bool ok = r.outcome == Outcome::ok;
-  log::write(ok ? log::Level::info : log::Level::warning, "call finished", fields);
-  session.log_to_client(
-      ok ? McpLevel::info : McpLevel::warning,
-      {{"event", "call_finished"}, {"tool", name}, {"outcome", to_string(r.outcome)}, {"ms", ms}},
-      stream);
-  return make_result(id, std::move(result));
+std::optional<json> CallPipeline::run(RequestContext& rq) const {
+  Call c{rq, services_};
+  if (auto end = read_request(c)) return end->reply;
+  if (auto end = look_up(c)) return end->reply;
+  if (auto end = validate(c)) return end->reply;
+  if (auto end = decide(c)) return end->reply;
+  start_progress(c);
+  if (auto end = approve(c)) return end->reply;
+  if (!c.tool->meta.empty()) return run_meta_tool(c, *this).reply;
+  if (c.tool->proxy) return forward(c).reply;
+  if (auto end = run_in_worker(c)) return end->reply;
+  return render(c).reply;
 }
 
 }  // namespace toolgate

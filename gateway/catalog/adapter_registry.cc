@@ -11,4 +11,9 @@ const Adapter* AdapterRegistry::find(const std::string& type) const {
   return it == adapters_.end() ? nullptr : it->second.get();
 }
 
+json per_call_facts(const Tool& tool, const json& args) {
+  if (!tool.translator || !tool.facts.value("per_call", false)) return nullptr;
+  return tool.translator->call_facts(tool, args);
+}
+
 }  // namespace toolgate

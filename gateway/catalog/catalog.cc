@@ -18,7 +18,8 @@ json Tool::to_mcp() const {
 }
 
 std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRegistry& registry,
-                                              const LoadFetcher* fetch, const Launcher* launcher) {
+                                              const LoadFetcher* fetch, const Launcher* launcher,
+                                              const SandboxFor* sandbox_for) {
   auto cat = std::make_shared<Catalog>();
   struct Loaded {
     Tool tool;
@@ -31,7 +32,7 @@ std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRe
       cfg.doc.fail(src.pointer + "/type", "no adapter for source type '" + src.type + "'");
     std::vector<Tool> tools;
     try {
-      tools = adapter->load(LoadContext{cfg, src, fetch, launcher, &cat->upstreams_});
+      tools = adapter->load(LoadContext{cfg, src, fetch, launcher, &cat->upstreams_, sandbox_for});
     } catch (const ConfigError&) {
       throw;
     } catch (const std::exception& e) {
@@ -40,7 +41,15 @@ std::shared_ptr<const Catalog> Catalog::build(const Config& cfg, const AdapterRe
       cfg.doc.fail(src.pointer, "source '" + src.name + "' could not be loaded: " + e.what());
     }
     for (Tool& t : tools) {
-      t.adapter = adapter;
+      if (t.meta.empty()) {
+        t.translator = adapter->translator();
+        t.proxy = adapter->proxy();
+        t.credentials = adapter->credentials();
+        // Exactly one way to answer a call, or the pipeline could not run it.
+        if (!t.translator == !t.proxy)
+          cfg.doc.fail(src.pointer + "/type", "the adapter for source type '" + src.type +
+                                                  "' must translate or proxy calls");
+      }
       t.source = src.name;
       loaded.push_back({std::move(t), &src});
     }

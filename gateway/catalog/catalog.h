@@ -18,8 +18,10 @@
 
 namespace toolgate {
 
-class Adapter;
 class AdapterRegistry;
+class CredentialHooks;
+class Proxy;
+class Translator;
 class McpUpstream;
 struct Config;
 struct Launcher;
@@ -39,7 +41,7 @@ struct Tool {
   std::shared_ptr<const void> adapter_data;
   // What the policy may see besides the arguments, set by the adapter:
   // {"http": {"method", "path"}} for OpenAPI, {"graphql": {"operation"}}.
-  // With "per_call": true, Adapter::call_facts() works some of them out
+  // With "per_call": true, Translator::call_facts() works some of them out
   // from each call's arguments (a raw GraphQL document's operation).
   json facts = json::object();
   // `expose: discover` sources: their operations are left out of tools/list
@@ -54,7 +56,12 @@ struct Tool {
   std::string pointer;  // JSON pointer of its config, for errors
   std::shared_ptr<const SchemaValidator> input_validator;
   std::shared_ptr<const SchemaValidator> output_validator;  // null without output_schema
-  const Adapter* adapter = nullptr;
+  // The roles of the tool's adapter (adapter.h): a translator or a proxy,
+  // and credential hooks when its calls need a credential first. Meta-tools
+  // (`meta`) are answered by the gateway and have neither.
+  const Translator* translator = nullptr;
+  const Proxy* proxy = nullptr;
+  const CredentialHooks* credentials = nullptr;
 
   // The MCP Tool object for tools/list.
   json to_mcp() const;
@@ -65,7 +72,8 @@ class Catalog {
   static std::shared_ptr<const Catalog> build(
       const Config& cfg, const AdapterRegistry& registry,
       const std::function<WorkResult(WorkOrder)>* fetch = nullptr,
-      const Launcher* launcher = nullptr);
+      const Launcher* launcher = nullptr,
+      const std::function<SandboxSpec(const SandboxSpec&)>* sandbox_for = nullptr);
 
   const std::vector<std::shared_ptr<const Tool>>& tools() const { return tools_; }
   const Tool* find(const std::string& name) const;

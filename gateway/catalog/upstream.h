@@ -17,13 +17,13 @@
 namespace toolgate {
 
 class Session;
-class Outbound;
+class ClientStream;
 
 // Who a forwarded request is for: requests and notifications the upstream
 // sends while it runs go to this session and stream.
 struct ForwardContext {
   Session* session = nullptr;
-  Outbound* stream = nullptr;
+  ClientStream* stream = nullptr;
   json progress_token;  // the client's, or null
   const CancelToken* cancel = nullptr;
 };

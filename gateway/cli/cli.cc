@@ -20,6 +20,7 @@
 #include "gateway/identity/auth.h"
 #include "gateway/transport/transport.h"
 #include "gateway/workers/sandbox_probe.h"
+#include "gateway/workers/sandboxed_run.h"
 #include "gateway/workers/spawn.h"
 
 namespace toolgate {
@@ -104,12 +105,11 @@ CliServices cli_services(const Config& cfg) {
     }
     return *lazy->pool;
   };
-  auto sandbox_for = [lazy, sb](const SandboxSpec& part) {
-    SandboxSpec s = base_sandbox(lazy->support, sb);
-    s.mounts = part.mounts;
-    if (part.tmp_mb) s.tmp_mb = part.tmp_mb;
-    s.egress = part.egress;
-    return s;
+  // The host is probed on first use: `validate` of a config without URLs
+  // or upstream servers starts no worker at all.
+  auto sandbox_for = [lazy, sb, pool](const SandboxSpec& part) {
+    pool();
+    return call_sandbox(base_sandbox(lazy->support, sb), part);
   };
   CliServices out;
   out.fetch = [pool, sandbox_for](WorkOrder o) {
@@ -119,7 +119,7 @@ CliServices cli_services(const Config& cfg) {
   };
   out.launcher.spawn = [pool] { return pool().spawn_server(); };
   out.launcher.retire = [pool](pid_t pid) { pool().retire(pid); };
-  out.launcher.sandbox_for = sandbox_for;
+  out.sandbox_for = sandbox_for;
   return out;
 }
 
@@ -201,7 +201,8 @@ int cmd_validate(const Args& a, const AdapterRegistry& reg) {
   if (!cfg) return 1;
   try {
     auto services = cli_services(*cfg);
-    auto cat = Catalog::build(*cfg, reg, &services.fetch, &services.launcher);
+    auto cat =
+        Catalog::build(*cfg, reg, &services.fetch, &services.launcher, &services.sandbox_for);
     auto policy = load_policy(*cfg, nullptr);
     std::printf("%s: ok (%zu sources, %zu tools)\n", a.config.c_str(), cfg->sources.size(),
                 cat->tools().size());
@@ -226,7 +227,8 @@ int cmd_tools(const Args& a, const AdapterRegistry& reg) {
   if (!cfg) return 1;
   try {
     auto services = cli_services(*cfg);
-    auto cat = Catalog::build(*cfg, reg, &services.fetch, &services.launcher);
+    auto cat =
+        Catalog::build(*cfg, reg, &services.fetch, &services.launcher, &services.sandbox_for);
     if (a.has("--json")) {
       json list = json::array();
       for (auto& t : cat->tools()) list.push_back(t->to_mcp());
@@ -282,14 +284,14 @@ int cmd_doctor(const Args& a) {
 
 // SIGHUP reloads, SIGTERM/SIGINT stop. All threads block these signals; one
 // thread takes them with sigwait, so handlers never run in odd contexts.
-void start_signal_thread(Server& server, Transport& transport, const sigset_t& set) {
-  std::thread([&server, &transport, set] {
+void start_signal_thread(Gateway& gateway, Transport& transport, const sigset_t& set) {
+  std::thread([&gateway, &transport, set] {
     for (;;) {
       int sig = 0;
       if (sigwait(&set, &sig) != 0) continue;
       if (sig == SIGHUP) {
         log::info("SIGHUP: reloading the config");
-        server.reload();
+        gateway.reload();
         continue;
       }
       log::info("stopping", {{"signal", sig}});
@@ -300,12 +302,13 @@ void start_signal_thread(Server& server, Transport& transport, const sigset_t& s
 }
 
 // Expires idle HTTP sessions and reaps processes orphaned by killed workers.
-void start_sweeper(Server& server) {
-  std::thread([&server] {
+void start_sweeper(Gateway& gateway) {
+  std::thread([&gateway] {
     for (;;) {
       std::this_thread::sleep_for(std::chrono::seconds(2));
-      server.expire_idle_sessions();
-      server.pool().reap_orphans();
+      auto idle = std::chrono::milliseconds(gateway.config()->server.session_idle_timeout_ms);
+      gateway.sessions().expire_idle(idle);
+      gateway.pool().reap_orphans();
     }
   }).detach();
 }
@@ -333,25 +336,25 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
     return usage_error("bad --log-level: " + level_name, kServeHelp);
   log::set_level(level);
 
-  std::unique_ptr<Server> server;
+  std::unique_ptr<Gateway> gateway;
   try {
-    server = std::make_unique<Server>(cfg, reg);
+    gateway = std::make_unique<Gateway>(cfg, reg);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
-  if (::access(server->pool().worker_path().c_str(), X_OK) != 0) {
+  if (::access(gateway->pool().worker_path().c_str(), X_OK) != 0) {
     log::error("worker binary not found; every call will fail",
-               {{"path", server->pool().worker_path()}});
+               {{"path", gateway->pool().worker_path()}});
   }
   bool stdio = a.has("--stdio") || (!a.opts.count("--listen") && cfg->server.transport == "stdio");
   log::info("starting", {{"version", TOOLGATE_VERSION},
                          {"config", cfg->path},
-                         {"tools", server->catalog()->tools().size()},
+                         {"tools", gateway->generations().current().catalog->tools().size()},
                          {"transport", stdio ? "stdio" : "http"}});
-  start_sweeper(*server);
+  start_sweeper(*gateway);
   // Humans decide pending approvals through this socket (`toolgate approvals`).
-  AdminSocket admin(server->approvals());
+  AdminSocket admin(gateway->approvals());
   std::string sock =
       cfg->approvals.socket.empty() ? default_approvals_socket(cfg->path) : cfg->approvals.socket;
   std::string admin_err = admin.start(sock);
@@ -364,7 +367,7 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
   } else {
     log::info("approvals socket ready", {{"socket", sock}});
   }
-  ConfigWatcher watcher(*server);
+  ConfigWatcher watcher(gateway->generations());
   watcher.start();
   // Once a transport stops, the process ends at once rather than unwinding:
   // the sweeper and signal threads still hold references, and nothing needs
@@ -376,8 +379,8 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
     std::_Exit(rc);
   };
   if (stdio) {
-    StdioTransport t(*server, local_caller(cfg->server));
-    start_signal_thread(*server, t, set);
+    StdioTransport t(*gateway, local_caller(cfg->server));
+    start_signal_thread(*gateway, t, set);
     finish(t.run());
   }
   std::string host = cfg->server.listen_host;
@@ -385,9 +388,9 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
   if (a.opts.count("--listen") && !parse_listen(a.opts.at("--listen"), &host, &port)) {
     return usage_error("bad --listen (expected HOST:PORT): " + a.opts.at("--listen"), kServeHelp);
   }
-  HttpTransport t(*server, host, port);
+  HttpTransport t(*gateway, host, port);
   if (!t.bind()) return 1;
-  start_signal_thread(*server, t, set);
+  start_signal_thread(*gateway, t, set);
   finish(t.run());
   return 0;  // not reached
 }

@@ -39,6 +39,7 @@ class AdapterRegistry;
 struct CliServices {
   LoadFetcher fetch;
   Launcher launcher;
+  SandboxFor sandbox_for;
 };
 CliServices cli_services(const Config& cfg);
 int cmd_policy(const Args& a, const AdapterRegistry& reg);

@@ -3,7 +3,7 @@
 
 #include "gateway/catalog/adapter.h"
 #include "gateway/cli/cli_args.h"
-#include "gateway/gateway.h"
+#include "gateway/generations.h"
 #include "gateway/identity/auth.h"
 
 namespace toolgate {
@@ -36,7 +36,8 @@ bool load_all(const Args& a, const AdapterRegistry& reg, Loaded* out) {
   if (!out->cfg) return false;
   try {
     out->services = cli_services(*out->cfg);
-    out->cat = Catalog::build(*out->cfg, reg, &out->services.fetch, &out->services.launcher);
+    out->cat = Catalog::build(*out->cfg, reg, &out->services.fetch, &out->services.launcher,
+                              &out->services.sandbox_for);
     if (out->cfg->policies.empty()) {
       std::fprintf(stderr, "%s: no `policies` configured: every call is allowed\n",
                    a.config.c_str());
@@ -89,7 +90,8 @@ int cmd_explain(const Args& a, const AdapterRegistry& reg) {
   bool known = true;
   Caller caller = a.opts.count("--caller") ? find_caller(*l.cfg, a.opt("--caller"), &known)
                                            : local_caller(l.cfg->server);
-  Explanation e = l.set->explain({caller, *tool, *args});
+  json facts = per_call_facts(*tool, *args);
+  Explanation e = l.set->explain({caller, *tool, *args, &facts});
   std::string invalid = arg_errors(*tool, *args);
 
   if (a.has("--json")) {
@@ -208,12 +210,13 @@ CaseResult run_case(const YamlDoc& doc, const std::string& ptr, const Loaded& l)
     return bad("'repeat' must be a whole number");
   int repeat = c.value("repeat", 1);
   if (repeat < 1 || repeat > 100000) return bad("'repeat' must be 1..100000");
+  json facts = per_call_facts(*tool, args);
   if (repeat == 1) {
-    d = l.set->explain({caller, *tool, args}).decision;
+    d = l.set->explain({caller, *tool, args, &facts}).decision;
   } else {
     // Rate limits count: a fresh policy (and fresh buckets) for this case.
     auto fresh = PolicySet::load(l.cfg->policies, nullptr);
-    for (int i = 0; i < repeat; ++i) d = fresh->decide({caller, *tool, args});
+    for (int i = 0; i < repeat; ++i) d = fresh->decide({caller, *tool, args, &facts});
   }
   std::string got = std::string(to_string(d.effect)) + " (rule " + d.rule_id + ")";
   if (d.effect != want) return bad("expected " + std::string(to_string(want)) + ", got " + got);

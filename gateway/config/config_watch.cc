@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "gateway/config/config.h"
 
 namespace toolgate {
 namespace {
@@ -57,7 +58,7 @@ void ConfigWatcher::arm() {
   for (auto& [wd, dir] : dirs_) ::inotify_rm_watch(fd_, wd);
   dirs_.clear();
   files_.clear();
-  auto cfg = server_.config();
+  auto cfg = generations_.config();
   armed_for_ = cfg;
   std::vector<std::string> paths = {cfg->path};
   paths.insert(paths.end(), cfg->policies.begin(), cfg->policies.end());
@@ -89,12 +90,12 @@ void ConfigWatcher::loop() {
     }
     if (p[1].revents) return;
     // A reload by SIGHUP may have changed the list of policy files.
-    if (!pending && server_.config() != armed_for_) arm();
+    if (!pending && generations_.config() != armed_for_) arm();
     if (rc == 0 && pending) {
       // Quiet for a moment after the last change: the save is complete.
       pending = false;
       log::info("a config or policy file changed; reloading");
-      server_.reload();
+      generations_.reload();
       arm();
       continue;
     }

@@ -1,9 +1,9 @@
 // Reloads the gateway when its config file or a policy file changes
 // (inotify on their directories, so editors that save by rename are seen
-// too). Changes are debounced; a bad file is rejected by Server::reload and
+// too). Changes are debounced; a bad file is rejected by Generations::reload and
 // the old config and policy stay in force.
 //
-//   ConfigWatcher w(server);
+//   ConfigWatcher w(gateway.generations());
 //   w.start();   // false (logged) when inotify is unavailable: SIGHUP still works
 #pragma once
 
@@ -12,20 +12,20 @@
 #include <string>
 #include <thread>
 
-#include "gateway/gateway.h"
+#include "gateway/generations.h"
 
 namespace toolgate {
 
 class ConfigWatcher {
  public:
-  explicit ConfigWatcher(Server& server) : server_(server) {}
+  explicit ConfigWatcher(Generations& generations) : generations_(generations) {}
   ~ConfigWatcher();
   bool start();
 
  private:
   void arm();  // watches the directories of the current config's files
   void loop();
-  Server& server_;
+  Generations& generations_;
   int fd_ = -1;
   int wake_[2] = {-1, -1};
   std::map<int, std::string> dirs_;          // watch descriptor -> directory

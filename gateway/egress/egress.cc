@@ -17,6 +17,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/text.h"
 #include "gateway/catalog/naming.h"
 
 namespace toolgate {
@@ -33,11 +34,6 @@ std::string url_host_port(const std::string& url) {
   return has_port ? hp : hp + (scheme == "https" ? ":443" : ":80");
 }
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool valid_hostname(const std::string& h) {
   if (h.empty() || h.size() > 253) return false;
@@ -130,7 +126,7 @@ Result<EgressPolicy> EgressPolicy::parse(const std::vector<std::string>& entries
     } else if (host.find('/') != std::string::npos) {
       return bad("not a valid CIDR range");
     } else {
-      std::string g = lower(host);
+      std::string g = ascii_lower(host);
       for (char c : g) {
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
               c == '*' || c == '?')) {
@@ -151,7 +147,7 @@ std::vector<std::string> EgressPolicy::entries() const {
 }
 
 bool EgressPolicy::host_may_match(const std::string& host, int port) const {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   for (auto& r : rules_) {
     if (r.port != -1 && r.port != port) continue;
     if (r.cidr) return true;  // any name may resolve into a range
@@ -162,7 +158,7 @@ bool EgressPolicy::host_may_match(const std::string& host, int port) const {
 
 bool EgressPolicy::address_allowed(const std::string& host, int port, const IpAddr& a,
                                    std::string* why) const {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   const char* range = denied_range(a);
   bool name_matched = false;
   for (auto& r : rules_) {

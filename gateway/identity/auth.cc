@@ -5,6 +5,8 @@
 
 #include <cctype>
 
+#include "common/text.h"
+
 namespace toolgate {
 
 Caller local_caller(const ServerConfig& cfg) {
@@ -15,10 +17,9 @@ Result<Caller> authenticate(const ServerConfig& cfg, const std::string& authoriz
   // Without keys nobody over HTTP is known: no roles, whatever the local
   // caller has (the listener may not be loopback only).
   if (cfg.api_keys.empty()) return Caller{"anonymous", {}};
-  std::string scheme = authorization.substr(0, 7);
-  for (auto& c : scheme) c = char(std::tolower(static_cast<unsigned char>(c)));
+  std::string scheme = ascii_lower(authorization.substr(0, 7));
   if (scheme != "bearer ") {
-    return Error{401, "Unauthorized: send Authorization: Bearer <api key>"};
+    return Error{rpc::kInvalidRequest, "Unauthorized: send Authorization: Bearer <api key>"};
   }
   std::string key = authorization.substr(7);
   while (!key.empty() && key.front() == ' ') key.erase(0, 1);
@@ -32,7 +33,7 @@ Result<Caller> authenticate(const ServerConfig& cfg, const std::string& authoriz
     bool eq = CRYPTO_memcmp(md, k.key_sha256.data(), sizeof md) == 0;
     if (eq && !found) found = &k;
   }
-  if (!found) return Error{401, "Unauthorized: unknown API key"};
+  if (!found) return Error{rpc::kInvalidRequest, "Unauthorized: unknown API key"};
   return Caller{found->caller, found->roles};
 }
 

@@ -4,7 +4,8 @@
 // reload builds a new one and swaps it in.
 //
 //   auto set = PolicySet::load(cfg->policies, rate_store);   // throws ConfigError
-//   Decision d = set->decide({caller, tool, args});           // takes rate-limit tokens
+//   json facts = per_call_facts(tool, args);
+//   Decision d = set->decide({caller, tool, args, &facts});   // takes rate-limit tokens
 //   if (d.effect == Effect::deny) return tool_error(d.text());
 //   Explanation e = set->explain({caller, tool, args});       // no side effects
 //
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "gateway/catalog/catalog.h"
+#include "gateway/identity/caller.h"
 #include "gateway/policy/rate_limit.h"
 
 namespace re2 {
@@ -27,11 +29,6 @@ class RE2;
 }
 
 namespace toolgate {
-
-struct Caller {
-  std::string id;
-  std::vector<std::string> roles;
-};
 
 // Ordered by strength: a stronger effect wins.
 enum class Effect { allow = 0, approve = 1, deny = 2 };
@@ -42,6 +39,10 @@ struct CallContext {
   const Caller& caller;
   const Tool& tool;
   const json& args;
+  // What the tool's translator works out from these arguments for tools
+  // whose facts say "per_call" (per_call_facts in adapter.h); null: none.
+  // A condition on a fact that is missing fails safe.
+  const json* call_facts = nullptr;
 };
 
 struct Decision {

@@ -185,8 +185,8 @@ bool rule_covers_caller(const PolicyRule& r, const Caller& c) {
   return false;
 }
 
-// `args` null: facts that do not depend on the call (denies_always()).
-json static_facts(const Caller& caller, const Tool& tool, const json* args) {
+// `call_facts` null: facts that do not depend on the call (denies_always()).
+json static_facts(const Caller& caller, const Tool& tool, const json* call_facts) {
   // MCP's defaults for absent hints: a tool is assumed to write, destroy,
   // not be idempotent and reach the outside world unless it says otherwise.
   // A hint that is not a boolean counts as absent.
@@ -203,12 +203,9 @@ json static_facts(const Caller& caller, const Tool& tool, const json* args) {
     if (auto h = tool.facts.find("http"); h != tool.facts.end()) f["http"] = *h;
     if (auto g = tool.facts.find("graphql"); g != tool.facts.end()) f["graphql"] = *g;
   }
-  if (args && tool.adapter && tool.facts.value("per_call", false)) {
-    json extra = tool.adapter->call_facts(tool, *args);
-    if (extra.is_object())
-      for (auto& [k, v] : extra.items())
-        if (k == "http" || k == "graphql") f[k] = v;
-  }
+  if (call_facts && call_facts->is_object())
+    for (auto& [k, v] : call_facts->items())
+      if (k == "http" || k == "graphql") f[k] = v;
   return f;
 }
 
@@ -296,7 +293,7 @@ Decision PolicySet::evaluate(const CallContext& call, std::vector<RuleTrace>* tr
   // Built on first use: most rules look only at arguments, or at nothing.
   std::optional<json> facts_store;
   auto facts = [&]() -> const json& {
-    if (!facts_store) facts_store = static_facts(call.caller, call.tool, &call.args);
+    if (!facts_store) facts_store = static_facts(call.caller, call.tool, call.call_facts);
     return *facts_store;
   };
   static const json kNoFacts = json::object();

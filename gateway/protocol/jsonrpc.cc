@@ -57,6 +57,25 @@ Classified classify(const json& msg) {
   return c;
 }
 
+Message read_message(json doc) {
+  Classified c = classify(doc);
+  Message m;
+  m.kind = c.kind;
+  m.id = std::move(c.id);
+  m.error = std::move(c.error);
+  if (m.kind == MessageKind::request || m.kind == MessageKind::notification) {
+    m.method = doc["method"].get<std::string>();
+    // Moved, not copied: a call's arguments may be most of a large body.
+    if (auto p = doc.find("params"); p != doc.end() && p->is_object()) m.params = std::move(*p);
+    if (auto meta = m.params.find("_meta"); meta != m.params.end() && meta->is_object()) {
+      auto t = meta->find("progressToken");
+      if (t != meta->end() && (t->is_string() || t->is_number_integer())) m.progress_token = *t;
+    }
+  }
+  m.body = std::move(doc);
+  return m;
+}
+
 json make_result(const json& id, json result) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
 }

@@ -1,7 +1,7 @@
 // JSON-RPC 2.0 message shapes as MCP uses them: no batches, ids are strings
 // or integers and never null.
 //
-//   auto m = classify(doc);
+//   Message m = read_message(std::move(doc));     // classified once, where it arrives
 //   if (m.kind == MessageKind::invalid) send(make_error(m.id, rpc::kInvalidRequest, m.error));
 #pragma once
 
@@ -21,6 +21,25 @@ struct Classified {
 };
 
 Classified classify(const json& msg);
+// One message, classified and read once where it arrives: everything past
+// the transport uses these fields and never looks into the raw JSON again.
+struct Message {
+  MessageKind kind = MessageKind::invalid;
+  json id;                       // request/response id; null when absent or unusable
+  std::string error;             // why it is invalid
+  std::string method;            // requests and notifications
+  json params = json::object();  // always an object (absent or null params read as {})
+  json progress_token;           // params._meta.progressToken when a string or integer
+  json body;  // the whole message; a request's or notification's params moved to `params`
+
+  bool is_request() const { return kind == MessageKind::request; }
+  // initialize: the request that opens a 2025-era session.
+  bool opens_session() const { return is_request() && method == "initialize"; }
+};
+
+// classify(), plus the fields the layers below need. Takes the document.
+Message read_message(json doc);
+
 bool valid_id(const json& id);
 
 json make_result(const json& id, json result);

@@ -1,42 +1,16 @@
 #include "gateway/protocol/session.h"
 
 #include "common/log.h"
-#include "gateway/gateway.h"
-#include "gateway/protocol/jsonrpc.h"
+#include "gateway/protocol/dispatcher.h"
 
 namespace toolgate {
 namespace {
 
-constexpr const char* kLevelNames[] = {"debug", "info",     "notice", "warning",
-                                       "error", "critical", "alert",  "emergency"};
 constexpr const char* kVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
 
 int64_t now_ns() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
 
 }  // namespace
-
-// Cursors are opaque to clients but simple for us: "tg1.<offset>".
-std::string encode_cursor(size_t offset) { return "tg1." + std::to_string(offset); }
-
-bool decode_cursor(const json& c, size_t* offset) {
-  if (!c.is_string()) return false;
-  const std::string& s = c.get_ref<const std::string&>();
-  if (s.rfind("tg1.", 0) != 0 || s.size() < 5 || s.size() > 16) return false;
-  std::string digits = s.substr(4);
-  if (digits.find_first_not_of("0123456789") != std::string::npos) return false;
-  *offset = std::stoul(digits);
-  return true;
-}
-
-bool parse_mcp_level(const std::string& s, McpLevel* out) {
-  for (int i = 0; i < 8; ++i) {
-    if (s == kLevelNames[i]) {
-      *out = static_cast<McpLevel>(i);
-      return true;
-    }
-  }
-  return false;
-}
 
 bool supported_protocol_version(const std::string& v) {
   for (const char* s : kVersions)
@@ -44,8 +18,8 @@ bool supported_protocol_version(const std::string& v) {
   return false;
 }
 
-Session::Session(Server& server, std::string id, Caller caller)
-    : server_(server), id_(std::move(id)), caller_(std::move(caller)) {
+Session::Session(const Dispatcher& dispatcher, std::string id, Caller caller)
+    : dispatcher_(dispatcher), id_(std::move(id)), caller_(std::move(caller)) {
   touch();
 }
 
@@ -74,38 +48,37 @@ bool Session::client_supports(const std::string& capability) const {
   return it != client_capabilities_.end() && it->is_object();
 }
 
-void Session::set_default_outbound(std::shared_ptr<Outbound> out) {
+void Session::set_default_stream(std::shared_ptr<ClientStream> out) {
   std::lock_guard<std::mutex> lock(mu_);
   default_out_ = std::move(out);
 }
 
-std::shared_ptr<Outbound> Session::default_outbound() const {
+std::shared_ptr<ClientStream> Session::default_stream() const {
   std::lock_guard<std::mutex> lock(mu_);
   return default_out_;
 }
 
-bool Session::emit(const json& msg, Outbound* stream) {
+bool Session::send(const json& msg, ClientStream* stream) {
   if (stream && stream->send(msg)) return true;
-  auto out = default_outbound();
+  auto out = default_stream();
   return out && out->send(msg);
 }
 
-void Session::notify(const std::string& method, json params, Outbound* stream) {
-  emit(make_notification(method, std::move(params)), stream);
+void Session::notify(const std::string& method, json params, ClientStream* stream) {
+  send(make_notification(method, std::move(params)), stream);
 }
 
-void Session::forward_log(const json& params, Outbound* stream) {
+void Session::forward_log(const json& params, ClientStream* stream) {
   McpLevel level = McpLevel::info;
   auto l = params.find("level");
   if (l == params.end() || !l->is_string() || !parse_mcp_level(*l, &level)) return;
-  if (level_set_ && level < log_level_.load()) return;
-  notify("notifications/message", params, stream);
+  if (wants_upstream_log(level)) notify("notifications/message", params, stream);
 }
 
-void Session::log_to_client(McpLevel level, const json& data, Outbound* stream) {
-  if (level < log_level_.load()) return;
-  notify("notifications/message",
-         {{"level", kLevelNames[int(level)]}, {"logger", "toolgate"}, {"data", data}}, stream);
+bool Session::wants_stream(const Message& msg) const {
+  if (!msg.is_request() || !Dispatcher::may_talk_back(msg.method)) return false;
+  return !msg.progress_token.is_null() || client_supports("elicitation") ||
+         client_supports("sampling") || client_supports("roots");
 }
 
 std::shared_ptr<CancelToken> Session::begin_call(const json& id) {
@@ -136,12 +109,11 @@ void Session::close() {
   }
   // Outside the lock: stopping a session's upstream server takes a moment,
   // and its threads may be waiting for this session meanwhile.
-  if (auto cat = server_.catalog())
-    for (auto& up : cat->upstreams()) up->session_closed(*this);
+  dispatcher_.session_closed(*this);
 }
 
 Result<json> Session::request_client(const std::string& method, json params, uint64_t timeout_ms,
-                                     Outbound* stream, const CancelToken* cancel) {
+                                     ClientStream* stream, const CancelToken* cancel) {
   auto promise = std::make_shared<std::promise<json>>();
   auto future = promise->get_future();
   std::string id;
@@ -155,7 +127,7 @@ Result<json> Session::request_client(const std::string& method, json params, uin
     std::lock_guard<std::mutex> lock(mu_);
     awaiting_.erase(id_key(json(id)));
   };
-  if (!emit(make_request(id, method, std::move(params)), stream)) {
+  if (!send(make_request(id, method, std::move(params)), stream)) {
     forget();
     return Error{kNoClientStream, "no open stream to the client"};
   }
@@ -182,11 +154,11 @@ Result<json> Session::request_client(const std::string& method, json params, uin
   return r != reply.end() ? *r : json::object();
 }
 
-void Session::handle_response(const json& msg) {
+void Session::handle_response(const Message& msg) {
   std::shared_ptr<std::promise<json>> p;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = awaiting_.find(id_key(msg["id"]));
+    auto it = awaiting_.find(id_key(msg.id));
     if (it == awaiting_.end()) {
       log::debug("response to an unknown request ignored", {{"session", id_}});
       return;
@@ -194,30 +166,21 @@ void Session::handle_response(const json& msg) {
     p = it->second;
     awaiting_.erase(it);
   }
-  p->set_value(msg);
+  p->set_value(msg.body);
 }
 
-void Session::handle_notification(const json& msg) {
-  const std::string& method = msg["method"].get_ref<const std::string&>();
-  json params = msg.value("params", json::object());
-  if (method == "notifications/initialized") {
-    return;
+void Session::handle_notification(const Message& msg) {
+  if (msg.method != "notifications/cancelled") return;  // initialized, roots/list_changed, ...
+  auto rid = msg.params.find("requestId");
+  if (rid == msg.params.end() || !valid_id(*rid)) return;
+  std::shared_ptr<CancelToken> token;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = in_flight_.find(id_key(*rid));
+    if (it != in_flight_.end()) token = it->second;
   }
-  if (method == "notifications/cancelled") {
-    if (!params.is_object()) return;
-    auto rid = params.find("requestId");
-    if (rid == params.end() || !valid_id(*rid)) return;
-    std::shared_ptr<CancelToken> token;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = in_flight_.find(id_key(*rid));
-      if (it != in_flight_.end()) token = it->second;
-    }
-    // Unknown or finished ids are ignored, as the spec asks.
-    if (token) token->cancel();
-    return;
-  }
-  // Other notifications (roots/list_changed, progress, ...) need no action.
+  // Unknown or finished ids are ignored, as the spec asks.
+  if (token) token->cancel();
 }
 
 json Session::handle_initialize(const json& params) {
@@ -230,103 +193,77 @@ json Session::handle_initialize(const json& params) {
     client_capabilities_ = (caps != params.end() && caps->is_object()) ? *caps : json::object();
   }
   initialized_ = true;
-  json caps = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};
-  // What upstream MCP servers offer besides tools, the gateway offers too.
-  for (auto& up : server_.catalog()->upstreams()) {
-    json uc = up->capabilities();
-    if (uc.contains("resources")) caps["resources"] = {{"subscribe", true}, {"listChanged", true}};
-    if (uc.contains("prompts")) caps["prompts"] = {{"listChanged", true}};
-    if (uc.contains("completions")) caps["completions"] = json::object();
-  }
-  return {
-      {"protocolVersion", chosen},
-      {"capabilities", caps},
-      {"serverInfo",
-       {{"name", "toolgate"}, {"title", "toolgate MCP gateway"}, {"version", TOOLGATE_VERSION}}},
-      {"instructions",
-       "Tools are served through toolgate: every call is checked against the gateway's "
-       "policy and runs in an isolated worker process."}};
+  return {{"protocolVersion", chosen},
+          {"capabilities", dispatcher_.server_capabilities()},
+          {"serverInfo", Dispatcher::server_info()},
+          {"instructions", Dispatcher::instructions()}};
 }
 
-std::optional<json> Session::dispatch_request(const json& msg, Outbound* stream) {
-  const json& id = msg["id"];
-  const std::string& method = msg["method"].get_ref<const std::string&>();
-  json params = msg.value("params", json::object());
-  if (params.is_null()) params = json::object();
+std::optional<json> Session::set_level(const Message& msg) {
+  McpLevel level;
+  auto l = msg.params.find("level");
+  if (l == msg.params.end() || !l->is_string() || !parse_mcp_level(*l, &level)) {
+    return make_error(msg.id, rpc::kInvalidParams,
+                      "params.level must be one of debug, info, notice, warning, error, "
+                      "critical, alert, emergency");
+  }
+  log_level_ = level;
+  level_set_ = true;
+  return make_result(msg.id, json::object());
+}
 
-  if (method == "initialize") {
+RequestContext Session::context_for(Message& msg, ClientStream* stream) const {
+  RequestContext rq;
+  rq.id = msg.id;
+  rq.method = msg.method;
+  rq.params = std::move(msg.params);
+  rq.progress_token = msg.progress_token;
+  rq.caller = caller_;
+  rq.era = ProtocolEra::session_2025;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    rq.protocol_version = protocol_version_;
+    rq.client_capabilities = client_capabilities_;
+  }
+  rq.snapshot = dispatcher_.snapshot();
+  rq.peer = const_cast<Session*>(this);
+  rq.stream = stream;
+  return rq;
+}
+
+std::optional<json> Session::handle_request(Message& msg, ClientStream* stream) {
+  const json& id = msg.id;
+  if (msg.method == "initialize") {
     if (initialized_)
       return make_error(id, rpc::kInvalidRequest, "the session is already initialized");
-    if (!params.contains("protocolVersion") || !params["protocolVersion"].is_string()) {
+    auto v = msg.params.find("protocolVersion");
+    if (v == msg.params.end() || !v->is_string()) {
       return make_error(id, rpc::kInvalidParams,
                         "initialize needs params.protocolVersion (a string)");
     }
-    return make_result(id, handle_initialize(params));
+    return make_result(id, handle_initialize(msg.params));
   }
-  if (method == "ping") return make_result(id, json::object());
+  if (msg.method == "ping") return make_result(id, json::object());
   if (!initialized_) {
     return make_error(id, rpc::kInvalidRequest,
                       "the session is not initialized: send initialize first");
   }
-  if (method == "tools/list") {
-    Snapshot snap = server_.snapshot();
-    // Tools the policy denies this caller whatever the arguments are hidden,
-    // so the model does not plan around tools it can never use.
-    std::vector<const Tool*> visible;
-    bool hide = snap.config->server.hide_denied_tools;
-    for (auto& t : snap.catalog->tools()) {
-      if (!t->listed) continue;  // reached through its source's call_tool
-      if (!hide || !snap.policy->denies_always(caller_, *t)) visible.push_back(t.get());
-    }
-    size_t offset = 0;
-    if (auto c = params.find("cursor"); c != params.end() && !c->is_null()) {
-      if (!decode_cursor(*c, &offset) || offset > visible.size()) {
-        return make_error(id, rpc::kInvalidParams, "invalid cursor");
-      }
-    }
-    size_t page = snap.config->server.page_size;
-    json tools = json::array();
-    size_t end = std::min(visible.size(), offset + page);
-    for (size_t i = offset; i < end; ++i) tools.push_back(visible[i]->to_mcp());
-    json result = {{"tools", std::move(tools)}};
-    if (end < visible.size()) result["nextCursor"] = encode_cursor(end);
-    return make_result(id, std::move(result));
-  }
-  if (method == "tools/call") {
-    auto token = begin_call(id);
-    if (!token)
-      return make_error(id, rpc::kInvalidRequest, "a request with this id is already in flight");
-    InFlight done{*this, id};
-    return handle_tools_call(server_, *this, id, params, stream, *token);
-  }
-  if (method == "logging/setLevel") {
-    McpLevel level;
-    auto l = params.find("level");
-    if (l == params.end() || !l->is_string() || !parse_mcp_level(*l, &level)) {
-      return make_error(id, rpc::kInvalidParams,
-                        "params.level must be one of debug, info, notice, warning, error, "
-                        "critical, alert, emergency");
-    }
-    log_level_ = level;
-    level_set_ = true;
-    return make_result(id, json::object());
-  }
-  if (is_federated(method)) {
-    auto token = begin_call(id);
-    if (!token)
-      return make_error(id, rpc::kInvalidRequest, "a request with this id is already in flight");
-    InFlight done{*this, id};
-    return handle_federated(server_, *this, id, method, params, stream, *token);
-  }
-  return make_error(id, rpc::kMethodNotFound, "method not found: " + method);
+  if (msg.method == "logging/setLevel") return set_level(msg);
+  bool cancellable = Dispatcher::cancellable(msg.method);
+  RequestContext rq = context_for(msg, stream);
+  if (!cancellable) return dispatcher_.handle(rq);
+  rq.cancel = begin_call(id);
+  if (!rq.cancel)
+    return make_error(id, rpc::kInvalidRequest, "a request with this id is already in flight");
+  InFlight done{*this, id};
+  return dispatcher_.handle(rq);
 }
 
-std::optional<json> Session::handle(const json& msg, Outbound* stream) {
+std::optional<json> Session::handle(Message msg, ClientStream* stream) {
   touch();
-  Classified c = classify(msg);
-  switch (c.kind) {
+  switch (msg.kind) {
     case MessageKind::invalid:
-      return make_error(c.id, rpc::kInvalidRequest, c.error);
+      return make_error(msg.id, rpc::kInvalidRequest, msg.error);
     case MessageKind::notification:
       handle_notification(msg);
       return std::nullopt;
@@ -337,11 +274,11 @@ std::optional<json> Session::handle(const json& msg, Outbound* stream) {
       break;
   }
   try {
-    return dispatch_request(msg, stream);
+    return handle_request(msg, stream);
   } catch (const std::exception& e) {
     // Invariant breaks only: input problems are answered above.
     log::error("internal error handling a request", {{"error", e.what()}});
-    return make_error(msg["id"], rpc::kInternalError, "internal error");
+    return make_error(msg.id, rpc::kInternalError, "internal error");
   }
 }
 

@@ -1,15 +1,17 @@
-// One MCP session: the JSON-RPC dispatcher and the session's state
-// (negotiated version, client capabilities, log level, calls in flight,
-// requests we sent the client and await).
+// One MCP session of the 2025 eras (2025-03-26, 2025-06-18, 2025-11-25):
+// the state initialize negotiates (version, client capabilities), the log
+// level, the requests in flight (for notifications/cancelled) and the
+// requests sent to the client that await an answer.
 //
-// Transports own the wire; a Session only sees parsed messages and sends
-// through an Outbound. Messages related to a request (progress, logs,
-// server-to-client requests) go to that request's stream when it has one,
-// otherwise to the session's default stream (stdout, or the HTTP GET stream).
+// A Session classifies nothing itself: transports hand it a Message read
+// once (read_message). It answers initialize, ping and logging/setLevel,
+// and for every other request builds the RequestContext and hands it to the
+// Dispatcher, which never calls back into the session: it talks to the
+// client through the context's ClientPeer (this session) and stream.
 //
-//   auto s = server.create_session(caller);
-//   s->set_default_outbound(stdout_sink);
-//   if (auto reply = s->handle(msg, nullptr)) write(*reply);
+//   auto s = sessions.create(dispatcher, caller);
+//   s->set_default_stream(stdout_stream);
+//   if (auto reply = s->handle(read_message(doc), nullptr)) write(*reply);
 #pragma once
 
 #include <atomic>
@@ -24,41 +26,23 @@
 #include "common/cancel.h"
 #include "common/json_limits.h"
 #include "common/result.h"
-#include "gateway/policy/policy.h"
+#include "gateway/identity/caller.h"
+#include "gateway/protocol/client_stream.h"
+#include "gateway/protocol/jsonrpc.h"
+#include "gateway/protocol/request_context.h"
 
 namespace toolgate {
 
-class Server;
-
-// Where the server's messages to a client go. Implementations are
-// thread-safe; send() returns false once the stream is gone.
-class Outbound {
- public:
-  virtual ~Outbound() = default;
-  virtual bool send(const json& msg) = 0;
-  // Ends the stream (the session is over). Default: nothing to end.
-  virtual void close() {}
-};
-
-// MCP log levels, in order (RFC 5424 names).
-enum class McpLevel { debug, info, notice, warning, error, critical, alert, emergency };
-bool parse_mcp_level(const std::string& s, McpLevel* out);
-
-// request_client's error code when there is no stream to send the request on
-// (an HTTP client without a GET stream, asked outside a streamed POST).
-inline constexpr int kNoClientStream = -32010;
+class Dispatcher;
 
 inline constexpr const char* kLatestProtocolVersion = "2025-11-25";
-
-// Page cursors of the lists the gateway serves: opaque to clients.
-std::string encode_cursor(size_t offset);
-bool decode_cursor(const json& c, size_t* offset);
+// The 2025-era revisions a session can negotiate, newest first.
 bool supported_protocol_version(const std::string& v);
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public ClientPeer, public std::enable_shared_from_this<Session> {
  public:
-  Session(Server& server, std::string id, Caller caller);
-  ~Session();
+  Session(const Dispatcher& dispatcher, std::string id, Caller caller);
+  ~Session() override;
 
   const std::string& id() const { return id_; }
   const Caller& caller() const { return caller_; }
@@ -66,21 +50,35 @@ class Session : public std::enable_shared_from_this<Session> {
   // Handles one message. Returns the reply to a request; nothing for
   // notifications, responses and cancelled requests. `stream` receives
   // messages related to this request (null: the default stream).
-  std::optional<json> handle(const json& msg, Outbound* stream);
+  std::optional<json> handle(Message msg, ClientStream* stream);
+  std::optional<json> handle(const json& msg, ClientStream* stream) {
+    return handle(read_message(msg), stream);
+  }
+  // Whether the answer to `msg` had better come as a stream (HTTP: SSE):
+  // a call that will send progress, or whose approval or upstream may ask
+  // the client something (elicitation, sampling, roots) on the way.
+  bool wants_stream(const Message& msg) const;
 
-  // Sends a request to the client and waits for its answer (or `cancel`).
+  // ClientPeer: the way back to this session's client.
+  const std::string& peer_id() const override { return id_; }
+  bool send(const json& msg, ClientStream* stream) override;
   Result<json> request_client(const std::string& method, json params, uint64_t timeout_ms,
-                              Outbound* stream, const CancelToken* cancel = nullptr);
-  void notify(const std::string& method, json params, Outbound* stream);
-  // notifications/message, if `level` is at or above the client's level.
-  void log_to_client(McpLevel level, const json& data, Outbound* stream);
-  // An upstream server's notifications/message params, passed on unless the
-  // client asked (logging/setLevel) for a higher level. Until it asks, all
-  // of an upstream's messages pass, as they would without the gateway.
-  void forward_log(const json& params, Outbound* stream);
+                              ClientStream* stream, const CancelToken* cancel = nullptr) override;
+  bool wants_log(McpLevel level) const override { return level >= log_level_.load(); }
+  // Until the client asks (logging/setLevel), all of an upstream's messages
+  // pass, as they would without the gateway.
+  bool wants_upstream_log(McpLevel level) const override {
+    return !level_set_ || level >= log_level_.load();
+  }
+  Session* session() override { return this; }
 
-  void set_default_outbound(std::shared_ptr<Outbound> out);
-  std::shared_ptr<Outbound> default_outbound() const;
+  // A notification outside any request (list_changed, resources/updated).
+  void notify(const std::string& method, json params, ClientStream* stream);
+  // An upstream's notifications/message params, by wants_upstream_log.
+  void forward_log(const json& params, ClientStream* stream);
+
+  void set_default_stream(std::shared_ptr<ClientStream> out);
+  std::shared_ptr<ClientStream> default_stream() const;
 
   bool initialized() const { return initialized_.load(); }
   bool closed() const { return closed_.load(); }
@@ -96,13 +94,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
 
  private:
+  std::optional<json> handle_request(Message& msg, ClientStream* stream);
   json handle_initialize(const json& params);
-  std::optional<json> dispatch_request(const json& msg, Outbound* stream);
-  void handle_notification(const json& msg);
-  void handle_response(const json& msg);
-  bool emit(const json& msg, Outbound* stream);
+  std::optional<json> set_level(const Message& msg);
+  void handle_notification(const Message& msg);
+  void handle_response(const Message& msg);
+  // Moves the message's params into the context.
+  RequestContext context_for(Message& msg, ClientStream* stream) const;
 
-  // In-flight calls, for notifications/cancelled.
+  // In-flight requests, for notifications/cancelled.
   std::shared_ptr<CancelToken> begin_call(const json& id);
   void end_call(const json& id);
   // Ends the call however its handler leaves (an exception included).
@@ -112,7 +112,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ~InFlight() { s.end_call(id); }
   };
 
-  Server& server_;
+  const Dispatcher& dispatcher_;
   const std::string id_;
   const Caller caller_;
   std::atomic<bool> initialized_{false};
@@ -124,7 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
   mutable std::mutex mu_;
   std::string protocol_version_;
   json client_capabilities_ = json::object();
-  std::shared_ptr<Outbound> default_out_;
+  std::shared_ptr<ClientStream> default_out_;
   std::map<std::string, std::shared_ptr<CancelToken>> in_flight_;
   std::map<std::string, std::shared_ptr<std::promise<json>>> awaiting_;
   uint64_t next_request_id_ = 1;

@@ -15,21 +15,21 @@ void reply(httplib::Response& res, int status, const json& body) {
 
 }  // namespace
 
-void install_admin_routes(httplib::Server& http, Server& server, const HttpGuard& guard,
+void install_admin_routes(httplib::Server& http, Gateway& gateway, const HttpGuard& guard,
                           GaugeSource transport_gauges) {
-  http.Get("/metrics", [&server, guard, transport_gauges](const httplib::Request& req,
-                                                          httplib::Response& res) {
+  http.Get("/metrics", [&gateway, guard, transport_gauges](const httplib::Request& req,
+                                                           httplib::Response& res) {
     Caller who;
     if (!guard(req, res, &who)) return;
-    res.set_content(server.render_metrics(transport_gauges ? transport_gauges()
-                                                           : std::vector<Metrics::Sample>{}),
+    res.set_content(gateway.render_metrics(transport_gauges ? transport_gauges()
+                                                            : std::vector<Metrics::Sample>{}),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
 
   // Only callers with an admin role, and only when callers are real (keys).
-  auto admin = [&server, guard](const httplib::Request& req, httplib::Response& res, Caller* who) {
+  auto admin = [&gateway, guard](const httplib::Request& req, httplib::Response& res, Caller* who) {
     if (!guard(req, res, who)) return false;
-    auto cfg = server.config();
+    auto cfg = gateway.config();
     if (cfg->server.api_keys.empty()) {
       reply(res, 403,
             {{"error",
@@ -45,24 +45,24 @@ void install_admin_routes(httplib::Server& http, Server& server, const HttpGuard
   };
 
   http.Get("/admin/approvals",
-           [&server, admin](const httplib::Request& req, httplib::Response& res) {
+           [&gateway, admin](const httplib::Request& req, httplib::Response& res) {
              Caller who;
              if (!admin(req, res, &who)) return;
              json list = json::array();
-             for (auto& a : server.approvals().list()) list.push_back(a.to_json());
+             for (auto& a : gateway.approvals().list()) list.push_back(a.to_json());
              reply(res, 200, {{"pending", list}});
            });
 
   http.Post(
       R"(/admin/approvals/([0-9a-f]{1,64})/(approve|deny))",
-      [&server, admin](const httplib::Request& req, httplib::Response& res) {
+      [&gateway, admin](const httplib::Request& req, httplib::Response& res) {
         Caller who;
         if (!admin(req, res, &who)) return;
         std::string id = req.matches[1], verb = req.matches[2];
         std::string err, by = "http:" + who.id;
         // The approver must be someone other than the caller that made
         // the call: an agent holding an admin key cannot wave itself through.
-        if (!server.approvals().resolve(id, verb == "approve", by, who.id, &err)) {
+        if (!gateway.approvals().resolve(id, verb == "approve", by, who.id, &err)) {
           reply(res, err.find("no pending") == 0 ? 404 : 409, {{"error", err}});
           return;
         }

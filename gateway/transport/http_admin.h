@@ -22,7 +22,7 @@ namespace toolgate {
 using HttpGuard = std::function<bool(const httplib::Request&, httplib::Response&, Caller*)>;
 // `transport_gauges` adds the transport's own figures to /metrics.
 using GaugeSource = std::function<std::vector<Metrics::Sample>()>;
-void install_admin_routes(httplib::Server& http, Server& server, const HttpGuard& guard,
+void install_admin_routes(httplib::Server& http, Gateway& gateway, const HttpGuard& guard,
                           GaugeSource transport_gauges);
 
 }  // namespace toolgate

@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "gateway/catalog/naming.h"
 #include "gateway/identity/auth.h"
 #include "gateway/protocol/jsonrpc.h"
@@ -47,8 +48,7 @@ std::string host_part(const std::string& host) {
   } else if (auto colon = h.rfind(':'); colon != std::string::npos) {
     h = h.substr(0, colon);
   }
-  for (auto& c : h) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return h;
+  return ascii_lower(h);
 }
 
 // Every session holds a socket for its GET stream and one for its POSTs, and
@@ -98,13 +98,13 @@ bool origin_allowed(const ServerConfig& cfg, const std::string& origin) {
 
 }  // namespace
 
-HttpTransport::HttpTransport(Server& server, std::string host, uint16_t port)
-    : server_(server),
+HttpTransport::HttpTransport(Gateway& gateway, std::string host, uint16_t port)
+    : gateway_(gateway),
       host_(std::move(host)),
       port_(port),
       http_(std::make_unique<httplib::Server>()),
       gauges_(std::make_shared<HttpGauges>()) {
-  auto cfg = server_.config();
+  auto cfg = gateway_.config();
   size_t core = size_t(cfg->server.http_threads), max = size_t(cfg->server.http_max_threads);
   http_->new_task_queue = [core, max, g = gauges_] { return new ElasticPool(core, max, g); };
   http_->set_payload_max_length(cfg->server.max_body_bytes);
@@ -146,262 +146,272 @@ int HttpTransport::run() {
 }
 
 void HttpTransport::stop() {
-  server_.for_each_session([](Session& s) { s.close(); });
+  gateway_.sessions().for_each([](Session& s) { s.close(); });
   http_->stop();
 }
 
+// DNS-rebinding protection. Checked inside each /mcp handler rather than
+// in a pre-routing hook: there the body has been read, so a rejected
+// request doesn't leave its body on a keep-alive connection.
+bool HttpTransport::rebinding_ok(const httplib::Request& req, httplib::Response& res) {
+  auto cfg = gateway_.config();
+  if (!host_allowed(cfg->server, req.get_header_value("Host"))) {
+    send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Host header not allowed");
+    return false;
+  }
+  if (!origin_allowed(cfg->server, req.get_header_value("Origin"))) {
+    send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Origin not allowed");
+    return false;
+  }
+  return true;
+}
+
+// Rebinding checks, then who is calling (401 without a valid key).
+bool HttpTransport::guard(const httplib::Request& req, httplib::Response& res, Caller* who) {
+  if (!rebinding_ok(req, res)) return false;
+  auto c = authenticate(gateway_.config()->server, req.get_header_value("Authorization"));
+  if (!c) {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"toolgate\"");
+    send_rpc_error(res, 401, nullptr, rpc::kInvalidRequest, c.error().message);
+    return false;
+  }
+  *who = std::move(*c);
+  return true;
+}
+
+// The session a request names; answers 400/403/404 itself.
+std::shared_ptr<Session> HttpTransport::session_of(const httplib::Request& req,
+                                                   httplib::Response& res, const json& id,
+                                                   const Caller& who) {
+  std::string sid = req.get_header_value(kSessionHeader);
+  if (sid.empty()) {
+    send_rpc_error(res, 400, id, rpc::kInvalidRequest,
+                   "Bad Request: Mcp-Session-Id header is required");
+    return nullptr;
+  }
+  auto s = gateway_.sessions().find(sid);
+  if (!s) {
+    send_rpc_error(res, 404, id, rpc::kInvalidRequest, "Session not found");
+    return nullptr;
+  }
+  if (s->caller().id != who.id || s->caller().roles != who.roles) {
+    send_rpc_error(res, 403, id, rpc::kInvalidRequest,
+                   "Forbidden: this session belongs to another caller");
+    return nullptr;
+  }
+  return s;
+}
+
+bool HttpTransport::version_ok(const httplib::Request& req, httplib::Response& res) {
+  std::string v = req.get_header_value(kVersionHeader);
+  if (v.empty() || supported_protocol_version(v)) return true;
+  send_rpc_error(res, 400, nullptr, rpc::kInvalidRequest,
+                 "Bad Request: unsupported MCP-Protocol-Version: " + v);
+  return false;
+}
+
+// POST /mcp: one JSON-RPC message.
+void HttpTransport::post_message(const httplib::Request& req, httplib::Response& res) {
+  Caller who;
+  if (!guard(req, res, &who)) return;
+  auto cfg = gateway_.config();
+  std::string ctype = req.get_header_value("Content-Type");
+  if (ctype.find("application/json") == std::string::npos) {
+    send_rpc_error(res, 415, nullptr, rpc::kInvalidRequest,
+                   "Unsupported Media Type: Content-Type must be application/json");
+    return;
+  }
+  bool json_ok = accepts(req, "application/json");
+  bool sse_ok = accepts(req, "text/event-stream");
+  if (!json_ok && !sse_ok) {
+    send_rpc_error(res, 406, nullptr, rpc::kInvalidRequest,
+                   "Not Acceptable: Accept must include application/json and text/event-stream");
+    return;
+  }
+  auto doc = parse_bounded(req.body, cfg->server.max_json_depth);
+  if (!doc) {
+    send_rpc_error(res, 400, nullptr, rpc::kParseError, "Parse error: " + doc.error().message);
+    return;
+  }
+  Message msg = read_message(std::move(*doc));
+  if (msg.kind == MessageKind::invalid) {
+    send_rpc_error(res, 400, msg.id, rpc::kInvalidRequest, msg.error);
+    return;
+  }
+  if (msg.opens_session()) return open_session(req, res, std::move(msg), who);
+  if (!version_ok(req, res)) return;
+  auto session = session_of(req, res, msg.id, who);
+  if (!session) return;
+
+  if (!msg.is_request()) {
+    session->handle(std::move(msg), nullptr);
+    res.status = 202;
+    return;
+  }
+  answer(req, res, std::move(session), std::move(msg), sse_ok, json_ok);
+}
+
+// initialize: a new session, whose id the answer's header carries.
+void HttpTransport::open_session(const httplib::Request& req, httplib::Response& res, Message msg,
+                                 const Caller& who) {
+  auto cfg = gateway_.config();
+  if (!req.get_header_value(kSessionHeader).empty()) {
+    send_rpc_error(res, 400, msg.id, rpc::kInvalidRequest,
+                   "Bad Request: initialize must not carry an Mcp-Session-Id");
+    return;
+  }
+  SessionTable& sessions = gateway_.sessions();
+  auto idle_limit = std::chrono::milliseconds(cfg->server.session_idle_timeout_ms);
+  if (sessions.count() >= cfg->server.max_sessions) sessions.expire_idle(idle_limit);
+  if (sessions.count() >= cfg->server.max_sessions) {
+    send_rpc_error(res, 503, msg.id, rpc::kInternalError, "Too many sessions");
+    return;
+  }
+  json id = msg.id;
+  auto session = gateway_.open_session(who);
+  auto reply = session->handle(std::move(msg), nullptr);
+  if (!reply || reply->contains("error")) {
+    sessions.end(session->id());
+    send_json(res, 400, reply ? *reply : make_error(id, rpc::kInvalidRequest, "initialize failed"));
+    return;
+  }
+  res.set_header(kSessionHeader, session->id());
+  send_json(res, 200, *reply);
+}
+
+// A request's answer: one JSON body, or an SSE stream that carries the
+// request's notifications and server-to-client requests first.
+void HttpTransport::answer(const httplib::Request& req, httplib::Response& res,
+                           std::shared_ptr<Session> session, Message msg, bool sse_ok,
+                           bool json_ok) {
+  // Stream when the session says the answer had better come as one (the
+  // call will send progress, or may ask the client something on the way),
+  // or when the client can only read streams or lists them first;
+  // otherwise one plain JSON answer is cheaper.
+  std::string accept = req.get_header_value("Accept");
+  bool prefers_sse = accept.find("text/event-stream") < accept.find("application/json");
+  if (!(sse_ok && (session->wants_stream(msg) || prefers_sse || !json_ok))) {
+    auto reply = session->handle(std::move(msg), nullptr);
+    if (reply) {
+      send_json(res, 200, *reply);
+    } else {
+      res.status = 204;  // cancelled: the client asked for no answer
+    }
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [session, msg = std::move(msg)](size_t, httplib::DataSink& sink) mutable {
+        DirectStream chan([&sink](const std::string& ev) {
+          return sink.is_writable() && sink.write(ev.data(), ev.size());
+        });
+        // Called once: the answer ends the stream (sink.done below).
+        auto reply = session->handle(std::move(msg), &chan);
+        if (reply) chan.send(*reply);
+        sink.done();
+        return true;
+      });
+}
+
+// GET /mcp: the session's stream for messages outside any request.
+void HttpTransport::open_stream(const httplib::Request& req, httplib::Response& res) {
+  Caller who;
+  if (!guard(req, res, &who)) return;
+  if (!accepts(req, "text/event-stream")) {
+    send_rpc_error(res, 406, nullptr, rpc::kInvalidRequest,
+                   "Not Acceptable: Accept must include text/event-stream");
+    return;
+  }
+  if (!version_ok(req, res)) return;
+  auto session = session_of(req, res, nullptr, who);
+  if (!session) return;
+  auto chan = std::make_shared<QueuedStream>();
+  {
+    std::lock_guard<std::mutex> lock(*stream_mu_);
+    auto cur = std::dynamic_pointer_cast<QueuedStream>(session->default_stream());
+    if (cur && !cur->closed()) {
+      send_rpc_error(res, 409, nullptr, rpc::kInvalidRequest,
+                     "Conflict: only one GET stream per session");
+      return;
+    }
+    // Keep http_threads threads for POSTs, whatever the streams hold.
+    auto& sv = gateway_.config()->server;
+    int cap = std::max(1, sv.http_max_threads - sv.http_threads);
+    if (gauges_->open_streams.load() >= cap) {
+      res.set_header("Retry-After", "5");
+      send_rpc_error(
+          res, 503, nullptr, rpc::kInternalError,
+          "Too many open GET streams (server.http_max_threads - http_threads); POST still works");
+      return;
+    }
+    ++gauges_->open_streams;
+    session->set_default_stream(chan);
+  }
+  res.set_header("Cache-Control", "no-cache");
+  std::weak_ptr<Session> weak = session;
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [weak, chan](size_t, httplib::DataSink& sink) {
+        // An SSE comment first, so clients see the stream open at once.
+        if (!sink.write(": stream open\n\n", 15)) return false;
+        std::string ev;
+        while (!chan->closed()) {
+          auto s = weak.lock();
+          if (!s) break;
+          s->touch();  // an open stream keeps its session alive
+          s.reset();
+          if (chan->pop(&ev, kKeepaliveMs)) {
+            if (!sink.write(ev.data(), ev.size())) break;
+          } else if (!sink.is_writable() || !sink.write(": keepalive\n\n", 13)) {
+            break;
+          }
+        }
+        sink.done();
+        return true;
+      },
+      [weak, chan, mu = stream_mu_, gauges = gauges_](bool) {
+        chan->close();
+        --gauges->open_streams;
+        // Under the same lock as opening: a replacement stream opened
+        // meanwhile must not be detached by this old one.
+        std::lock_guard<std::mutex> lock(*mu);
+        if (auto s = weak.lock()) {
+          if (s->default_stream() == chan) s->set_default_stream(nullptr);
+        }
+      });
+}
+
 void HttpTransport::install_routes() {
-  // Serializes "is a GET stream open? if not, open one" across sessions.
-  auto get_stream_mu = std::make_shared<std::mutex>();
-  // Each open GET stream holds an HTTP thread; never let them take them all.
-  auto gauges = gauges_;
-
-  // DNS-rebinding protection. Checked inside each /mcp handler rather than
-  // in a pre-routing hook: there the body has been read, so a rejected
-  // request doesn't leave its body on a keep-alive connection.
-  auto rebinding_ok = [this](const httplib::Request& req, httplib::Response& res) {
-    auto cfg = server_.config();
-    if (!host_allowed(cfg->server, req.get_header_value("Host"))) {
-      send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Host header not allowed");
-      return false;
-    }
-    if (!origin_allowed(cfg->server, req.get_header_value("Origin"))) {
-      send_rpc_error(res, 403, nullptr, rpc::kInvalidRequest, "Forbidden: Origin not allowed");
-      return false;
-    }
-    return true;
-  };
-  // Rebinding checks, then who is calling (401 without a valid key).
-  auto guard = [this, rebinding_ok](const httplib::Request& req, httplib::Response& res,
-                                    Caller* who) {
-    if (!rebinding_ok(req, res)) return false;
-    auto c = authenticate(server_.config()->server, req.get_header_value("Authorization"));
-    if (!c) {
-      res.set_header("WWW-Authenticate", "Bearer realm=\"toolgate\"");
-      send_rpc_error(res, 401, nullptr, rpc::kInvalidRequest, c.error().message);
-      return false;
-    }
-    *who = std::move(*c);
-    return true;
-  };
-
   http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, {{"status", "ok"}});
   });
   http_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    bool worker_ok = ::access(server_.pool().worker_path().c_str(), X_OK) == 0;
+    bool worker_ok = ::access(gateway_.pool().worker_path().c_str(), X_OK) == 0;
     send_json(res, worker_ok ? 200 : 503,
               {{"status", worker_ok ? "ready" : "worker binary missing"},
-               {"tools", server_.catalog()->tools().size()}});
+               {"tools", gateway_.generations().current().catalog->tools().size()}});
   });
-
-  // Looks up the session a request names; answers 400/404 itself.
-  auto session_of = [this](const httplib::Request& req, httplib::Response& res, const json& id,
-                           const Caller& who) -> std::shared_ptr<Session> {
-    std::string sid = req.get_header_value(kSessionHeader);
-    if (sid.empty()) {
-      send_rpc_error(res, 400, id, rpc::kInvalidRequest,
-                     "Bad Request: Mcp-Session-Id header is required");
-      return nullptr;
-    }
-    auto s = server_.find_session(sid);
-    if (!s) {
-      send_rpc_error(res, 404, id, rpc::kInvalidRequest, "Session not found");
-      return nullptr;
-    }
-    if (s->caller().id != who.id || s->caller().roles != who.roles) {
-      send_rpc_error(res, 403, id, rpc::kInvalidRequest,
-                     "Forbidden: this session belongs to another caller");
-      return nullptr;
-    }
-    return s;
-  };
-  auto version_ok = [](const httplib::Request& req, httplib::Response& res) {
-    std::string v = req.get_header_value(kVersionHeader);
-    if (v.empty() || supported_protocol_version(v)) return true;
-    send_rpc_error(res, 400, nullptr, rpc::kInvalidRequest,
-                   "Bad Request: unsupported MCP-Protocol-Version: " + v);
-    return false;
-  };
-
-  http_->Post("/mcp", [this, guard, session_of, version_ok](const httplib::Request& req,
-                                                            httplib::Response& res) {
+  http_->Post("/mcp", [this](const httplib::Request& req, httplib::Response& res) {
+    post_message(req, res);
+  });
+  http_->Get("/mcp", [this](const httplib::Request& req, httplib::Response& res) {
+    open_stream(req, res);
+  });
+  http_->Delete("/mcp", [this](const httplib::Request& req, httplib::Response& res) {
     Caller who;
     if (!guard(req, res, &who)) return;
-    auto cfg = server_.config();
-    std::string ctype = req.get_header_value("Content-Type");
-    if (ctype.find("application/json") == std::string::npos) {
-      send_rpc_error(res, 415, nullptr, rpc::kInvalidRequest,
-                     "Unsupported Media Type: Content-Type must be application/json");
-      return;
-    }
-    bool json_ok = accepts(req, "application/json");
-    bool sse_ok = accepts(req, "text/event-stream");
-    if (!json_ok && !sse_ok) {
-      send_rpc_error(res, 406, nullptr, rpc::kInvalidRequest,
-                     "Not Acceptable: Accept must include application/json and text/event-stream");
-      return;
-    }
-    auto doc = parse_bounded(req.body, cfg->server.max_json_depth);
-    if (!doc) {
-      send_rpc_error(res, 400, nullptr, rpc::kParseError, "Parse error: " + doc.error().message);
-      return;
-    }
-    json msg = std::move(*doc);
-    Classified c = classify(msg);
-    if (c.kind == MessageKind::invalid) {
-      send_rpc_error(res, 400, c.id, rpc::kInvalidRequest, c.error);
-      return;
-    }
-    bool is_init = c.kind == MessageKind::request && msg["method"] == "initialize";
-    if (is_init) {
-      if (!req.get_header_value(kSessionHeader).empty()) {
-        send_rpc_error(res, 400, c.id, rpc::kInvalidRequest,
-                       "Bad Request: initialize must not carry an Mcp-Session-Id");
-        return;
-      }
-      if (server_.session_count() >= cfg->server.max_sessions) server_.expire_idle_sessions();
-      if (server_.session_count() >= cfg->server.max_sessions) {
-        send_rpc_error(res, 503, c.id, rpc::kInternalError, "Too many sessions");
-        return;
-      }
-      auto session = server_.create_session(who);
-      auto reply = session->handle(msg, nullptr);
-      if (!reply || reply->contains("error")) {
-        server_.end_session(session->id());
-        send_json(res, 400,
-                  reply ? *reply : make_error(c.id, rpc::kInvalidRequest, "initialize failed"));
-        return;
-      }
-      res.set_header(kSessionHeader, session->id());
-      send_json(res, 200, *reply);
-      return;
-    }
-    if (!version_ok(req, res)) return;
-    auto session = session_of(req, res, c.id, who);
-    if (!session) return;
-
-    if (c.kind != MessageKind::request) {
-      session->handle(msg, nullptr);
-      res.status = 202;
-      return;
-    }
-    // Stream when the call will emit progress, or when the client can only
-    // read streams; otherwise one plain JSON answer is cheaper.
-    bool wants_progress = msg["method"] == "tools/call" && msg.contains("params") &&
-                          msg["params"].is_object() && msg["params"].contains("_meta") &&
-                          msg["params"]["_meta"].is_object() &&
-                          msg["params"]["_meta"].contains("progressToken");
-    // A call may need approval over elicitation, or its upstream may ask
-    // the client something (sampling, roots): both need a stream to ask on,
-    // so clients that can be asked get one.
-    bool may_ask = msg["method"] == "tools/call" &&
-                   (session->client_supports("elicitation") ||
-                    session->client_supports("sampling") || session->client_supports("roots"));
-    // A client that lists text/event-stream first prefers it.
-    std::string accept = req.get_header_value("Accept");
-    bool prefers_sse = accept.find("text/event-stream") < accept.find("application/json");
-    if (!(sse_ok && (wants_progress || may_ask || prefers_sse || !json_ok))) {
-      auto reply = session->handle(msg, nullptr);
-      if (reply) {
-        send_json(res, 200, *reply);
-      } else {
-        res.status = 204;  // cancelled: the client asked for no answer
-      }
-      return;
-    }
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream", [session, msg](size_t, httplib::DataSink& sink) {
-          DirectChannel chan([&sink](const std::string& ev) {
-            return sink.is_writable() && sink.write(ev.data(), ev.size());
-          });
-          auto reply = session->handle(msg, &chan);
-          if (reply) chan.send(*reply);
-          sink.done();
-          return true;
-        });
-  });
-
-  http_->Get("/mcp", [this, guard, session_of, version_ok, get_stream_mu, gauges](
-                         const httplib::Request& req, httplib::Response& res) {
-    Caller who;
-    if (!guard(req, res, &who)) return;
-    if (!accepts(req, "text/event-stream")) {
-      send_rpc_error(res, 406, nullptr, rpc::kInvalidRequest,
-                     "Not Acceptable: Accept must include text/event-stream");
-      return;
-    }
-    if (!version_ok(req, res)) return;
     auto session = session_of(req, res, nullptr, who);
     if (!session) return;
-    auto chan = std::make_shared<QueueChannel>();
-    {
-      std::lock_guard<std::mutex> lock(*get_stream_mu);
-      auto cur = std::dynamic_pointer_cast<QueueChannel>(session->default_outbound());
-      if (cur && !cur->closed()) {
-        send_rpc_error(res, 409, nullptr, rpc::kInvalidRequest,
-                       "Conflict: only one GET stream per session");
-        return;
-      }
-      // Keep http_threads threads for POSTs, whatever the streams hold.
-      auto& sv = server_.config()->server;
-      int cap = std::max(1, sv.http_max_threads - sv.http_threads);
-      if (gauges->open_streams.load() >= cap) {
-        res.set_header("Retry-After", "5");
-        send_rpc_error(
-            res, 503, nullptr, rpc::kInternalError,
-            "Too many open GET streams (server.http_max_threads - http_threads); POST still works");
-        return;
-      }
-      ++gauges->open_streams;
-      session->set_default_outbound(chan);
-    }
-    res.set_header("Cache-Control", "no-cache");
-    std::weak_ptr<Session> weak = session;
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [weak, chan](size_t, httplib::DataSink& sink) {
-          // An SSE comment first, so clients see the stream open at once.
-          if (!sink.write(": stream open\n\n", 15)) return false;
-          std::string ev;
-          while (!chan->closed()) {
-            auto s = weak.lock();
-            if (!s) break;
-            s->touch();  // an open stream keeps its session alive
-            s.reset();
-            if (chan->pop(&ev, kKeepaliveMs)) {
-              if (!sink.write(ev.data(), ev.size())) break;
-            } else if (!sink.is_writable() || !sink.write(": keepalive\n\n", 13)) {
-              break;
-            }
-          }
-          sink.done();
-          return true;
-        },
-        [weak, chan, get_stream_mu, gauges](bool) {
-          chan->close();
-          --gauges->open_streams;
-          // Under the same lock as opening: a replacement stream opened
-          // meanwhile must not be detached by this old one.
-          std::lock_guard<std::mutex> lock(*get_stream_mu);
-          if (auto s = weak.lock()) {
-            if (s->default_outbound() == chan) s->set_default_outbound(nullptr);
-          }
-        });
+    gateway_.sessions().end(session->id());
+    res.status = 200;
   });
 
-  http_->Delete("/mcp",
-                [this, guard, session_of](const httplib::Request& req, httplib::Response& res) {
-                  Caller who;
-                  if (!guard(req, res, &who)) return;
-                  auto session = session_of(req, res, nullptr, who);
-                  if (!session) return;
-                  server_.end_session(session->id());
-                  res.status = 200;
-                });
-
-  install_admin_routes(*http_, server_, guard, [gauges] {
+  auto guard = [this](const httplib::Request& req, httplib::Response& res, Caller* who) {
+    return this->guard(req, res, who);
+  };
+  auto gauges = gauges_;
+  install_admin_routes(*http_, gateway_, guard, [gauges] {
     return std::vector<Metrics::Sample>{
         {"toolgate_http_threads", "HTTP threads (each open connection holds one)", "gauge",
          double(gauges->threads.load())},

@@ -9,7 +9,7 @@ std::string sse_event(const json& msg) {
   return "event: message\ndata: " + dump_safe(msg) + "\n\n";
 }
 
-bool QueueChannel::send(const json& msg) {
+bool QueuedStream::send(const json& msg) {
   std::string ev = sse_event(msg);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -21,7 +21,7 @@ bool QueueChannel::send(const json& msg) {
   return true;
 }
 
-bool QueueChannel::pop(std::string* event, int wait_ms) {
+bool QueuedStream::pop(std::string* event, int wait_ms) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return closed_ || !q_.empty(); });
   if (q_.empty()) return false;
@@ -30,7 +30,7 @@ bool QueueChannel::pop(std::string* event, int wait_ms) {
   return true;
 }
 
-void QueueChannel::close() {
+void QueuedStream::close() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
@@ -38,12 +38,12 @@ void QueueChannel::close() {
   cv_.notify_all();
 }
 
-bool QueueChannel::closed() const {
+bool QueuedStream::closed() const {
   std::lock_guard<std::mutex> lock(mu_);
   return closed_;
 }
 
-bool DirectChannel::send(const json& msg) {
+bool DirectStream::send(const json& msg) {
   std::lock_guard<std::mutex> lock(mu_);
   if (broken_) return false;
   if (!write_(sse_event(msg))) broken_ = true;

@@ -1,7 +1,7 @@
 // Server-Sent Events plumbing for the Streamable HTTP transport.
 //
-// QueueChannel: an Outbound that any thread may send to; the HTTP thread
-// serving a GET stream drains it. DirectChannel: an Outbound that writes
+// QueuedStream: a stream that any thread may send to; the HTTP thread
+// serving a GET stream drains it. DirectStream: a stream that writes
 // straight into one POST response's stream, used only by the thread that
 // handles that request.
 #pragma once
@@ -12,16 +12,16 @@
 #include <mutex>
 #include <string>
 
-#include "gateway/protocol/session.h"
+#include "gateway/protocol/client_stream.h"
 
 namespace toolgate {
 
 // Formats one message as an SSE "message" event.
 std::string sse_event(const json& msg);
 
-class QueueChannel : public Outbound {
+class QueuedStream : public ClientStream {
  public:
-  explicit QueueChannel(size_t max_queued = 1024) : max_queued_(max_queued) {}
+  explicit QueuedStream(size_t max_queued = 1024) : max_queued_(max_queued) {}
   bool send(const json& msg) override;
   // Waits up to `wait_ms` for an event; false on timeout or once closed.
   bool pop(std::string* event, int wait_ms);
@@ -36,10 +36,10 @@ class QueueChannel : public Outbound {
   bool closed_ = false;
 };
 
-class DirectChannel : public Outbound {
+class DirectStream : public ClientStream {
  public:
   using Writer = std::function<bool(const std::string&)>;
-  explicit DirectChannel(Writer w) : write_(std::move(w)) {}
+  explicit DirectStream(Writer w) : write_(std::move(w)) {}
   bool send(const json& msg) override;
 
  private:

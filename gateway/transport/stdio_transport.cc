@@ -16,9 +16,9 @@
 namespace toolgate {
 namespace {
 
-class FdOutbound : public Outbound {
+class FdStream : public ClientStream {
  public:
-  explicit FdOutbound(int fd) : fd_(fd) {}
+  explicit FdStream(int fd) : fd_(fd) {}
   bool send(const json& msg) override {
     std::string line = dump_safe(msg);
     line += '\n';
@@ -66,8 +66,8 @@ class CallThreads {
 
 }  // namespace
 
-StdioTransport::StdioTransport(Server& server, Caller caller, int in_fd, int out_fd)
-    : server_(server), caller_(std::move(caller)), in_fd_(in_fd), out_fd_(out_fd) {
+StdioTransport::StdioTransport(Gateway& gateway, Caller caller, int in_fd, int out_fd)
+    : gateway_(gateway), caller_(std::move(caller)), in_fd_(in_fd), out_fd_(out_fd) {
   if (::pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
 }
 
@@ -85,43 +85,41 @@ void StdioTransport::stop() {
 }
 
 int StdioTransport::run() {
-  auto out = std::make_shared<FdOutbound>(out_fd_);
-  auto session = server_.create_session(caller_);
-  session->set_default_outbound(out);
+  auto out = std::make_shared<FdStream>(out_fd_);
+  auto session = gateway_.open_session(caller_);
+  session->set_default_stream(out);
   auto calls = std::make_shared<CallThreads>();
   // Call threads are kept for the next call (starting one costs more than
   // a short call's whole gateway side); try_start bounds how many run.
   auto* threads = new ElasticPool(2, 1 << 16);
-  const size_t max_line = server_.config()->server.max_body_bytes;
+  const size_t max_line = gateway_.config()->server.max_body_bytes;
 
   auto process_line = [&](std::string& line) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) return;
-    auto doc = parse_bounded(line, server_.config()->server.max_json_depth);
+    auto doc = parse_bounded(line, gateway_.config()->server.max_json_depth);
     if (!doc) {
       out->send(make_error(nullptr, rpc::kParseError, "parse error: " + doc.error().message));
       return;
     }
-    json msg = std::move(*doc);
-    // tools/call can run for a long time and may need answers from the
-    // client meanwhile, so it gets its own thread; everything else is quick.
-    bool slow =
-        msg.is_object() && msg.contains("id") && msg.value("method", json()) == "tools/call";
-    if (!slow) {
-      if (auto reply = session->handle(msg, nullptr)) out->send(*reply);
+    Message msg = read_message(std::move(*doc));
+    // Calls can run for a long time and may need answers from the client
+    // meanwhile, so they get a thread of their own; everything else is quick.
+    if (!msg.is_request() || !Dispatcher::cancellable(msg.method)) {
+      if (auto reply = session->handle(std::move(msg), nullptr)) out->send(*reply);
       return;
     }
     // A client cannot make the gateway hold unbounded threads: past a few
     // times the worker limit, calls are refused at once.
-    int limit = std::max(64, server_.config()->workers.max_concurrent * 4);
+    int limit = std::max(64, gateway_.config()->workers.max_concurrent * 4);
     if (!calls->try_start(limit)) {
       out->send(
-          make_error(msg["id"], rpc::kInternalError,
+          make_error(msg.id, rpc::kInternalError,
                      "too many calls in flight (" + std::to_string(limit) + "); retry later"));
       return;
     }
-    threads->enqueue([session, out, calls, msg = std::move(msg)] {
-      if (auto reply = session->handle(msg, nullptr)) out->send(*reply);
+    threads->enqueue([session, out, calls, msg = std::move(msg)]() mutable {
+      if (auto reply = session->handle(std::move(msg), nullptr)) out->send(*reply);
       calls->finished();
     });
   };
@@ -173,7 +171,7 @@ int StdioTransport::run() {
     all_done = calls->wait_all(5000);
   } else {
     if (!discarding && !line.empty()) process_line(line);
-    auto cfg = server_.config();
+    auto cfg = gateway_.config();
     calls->wait_all(int(cfg->workers.defaults.timeout_ms) + 5000);
     session->close();
     all_done = calls->wait_all(5000);
@@ -181,7 +179,7 @@ int StdioTransport::run() {
   // Joins the idle threads. A call that would not end keeps its thread, and
   // so the pool, for the rest of the process (which is ending).
   if (all_done) delete threads;
-  server_.end_session(session->id());
+  gateway_.sessions().end(session->id());
   return 0;
 }
 

@@ -1,18 +1,23 @@
-// Transports carry MCP messages between clients and a Server.
+// Transports carry MCP messages between clients and the gateway. They move
+// bytes: a message is read once (read_message) and handed to its session;
+// what it asks is for the protocol layer to know.
 //
-//   StdioTransport t(server, caller);  t.run();      // until stdin closes
-//   HttpTransport h(server);  h.bind(); h.run();     // until stop()
+//   StdioTransport t(gateway, caller);  t.run();              // until stdin closes
+//   HttpTransport h(gateway, host, port);  h.bind(); h.run();  // until stop()
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "gateway/gateway.h"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace toolgate {
 
@@ -28,13 +33,13 @@ class Transport {
 // Newline-delimited JSON on stdin/stdout. stdout carries only MCP messages.
 class StdioTransport : public Transport {
  public:
-  StdioTransport(Server& server, Caller caller, int in_fd = 0, int out_fd = 1);
+  StdioTransport(Gateway& gateway, Caller caller, int in_fd = 0, int out_fd = 1);
   ~StdioTransport() override;
   int run() override;
   void stop() override;
 
  private:
-  Server& server_;
+  Gateway& gateway_;
   Caller caller_;
   int in_fd_, out_fd_;
   int wake_[2] = {-1, -1};
@@ -45,7 +50,7 @@ struct HttpGauges;  // elastic_pool.h
 
 class HttpTransport : public Transport {
  public:
-  HttpTransport(Server& server, std::string host, uint16_t port);
+  HttpTransport(Gateway& gateway, std::string host, uint16_t port);
   ~HttpTransport() override;
   // Binds the listening socket; false (with a log line) on failure.
   bool bind();
@@ -55,11 +60,26 @@ class HttpTransport : public Transport {
 
  private:
   void install_routes();
-  Server& server_;
+  bool rebinding_ok(const httplib::Request& req, httplib::Response& res);
+  bool guard(const httplib::Request& req, httplib::Response& res, Caller* who);
+  bool version_ok(const httplib::Request& req, httplib::Response& res);
+  std::shared_ptr<Session> session_of(const httplib::Request& req, httplib::Response& res,
+                                      const json& id, const Caller& who);
+  void post_message(const httplib::Request& req, httplib::Response& res);
+  void open_session(const httplib::Request& req, httplib::Response& res, Message msg,
+                    const Caller& who);
+  void answer(const httplib::Request& req, httplib::Response& res, std::shared_ptr<Session> session,
+              Message msg, bool sse_ok, bool json_ok);
+  void open_stream(const httplib::Request& req, httplib::Response& res);
+
+  Gateway& gateway_;
   std::string host_;
   uint16_t port_;
   std::unique_ptr<httplib::Server> http_;
   std::shared_ptr<HttpGauges> gauges_;
+  // Serializes "is a GET stream open? if not, open one" across sessions;
+  // shared with the streams' close callbacks.
+  std::shared_ptr<std::mutex> stream_mu_ = std::make_shared<std::mutex>();
 };
 
 }  // namespace toolgate

@@ -200,14 +200,14 @@ TEST_CASE("http: a server-to-client request travels on the GET stream and its an
   auto cfg = load_config(dir.file("c.yaml", kConfig));
   AdapterRegistry reg;
   register_builtin_adapters(reg);
-  Server server(cfg, reg);
-  HttpTransport transport(server, "127.0.0.1", 0);
+  toolgate::Gateway gateway(cfg, reg);
+  HttpTransport transport(gateway, "127.0.0.1", 0);
   REQUIRE(transport.bind());
   std::thread serving([&] { transport.run(); });
 
   McpHttp mcp(transport.port());
   mcp.initialize();
-  auto session = server.find_session(mcp.session);
+  auto session = gateway.sessions().find(mcp.session);
   REQUIRE(session);
 
   // The "client": reads its GET stream, answers any request by POSTing.
@@ -235,7 +235,7 @@ TEST_CASE("http: a server-to-client request travels on the GET stream and its an
             });
   });
   // Wait until the GET stream is attached to the session.
-  for (int i = 0; i < 200 && !session->default_outbound(); ++i) {
+  for (int i = 0; i < 200 && !session->default_stream(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   auto result = session->request_client(
@@ -282,7 +282,7 @@ int open_raw_stream(int port, const std::string& session, int* status) {
 }  // namespace
 
 TEST_CASE(
-    "http: GET streams beyond http_threads are held while POSTs are answered; the cap is "
+    "http: GET streams beyond http_threads are held while POSTs are answered, the cap is "
     "http_max_threads - http_threads") {
   TempDir dir;
   auto gw = Gateway::http(

@@ -85,7 +85,7 @@ TEST_CASE("mcp upstream: a crash fails the call cleanly, and the server comes ba
   CHECK(text_of(again) == "back");
 }
 
-TEST_CASE("mcp upstream: an oversized message stops it; a line of noise does not") {
+TEST_CASE("mcp upstream: an oversized message stops it, a line of noise does not") {
   TempDir dir;
   auto gw = Gateway::stdio(config(dir));
   gw->initialize();
@@ -126,7 +126,7 @@ TEST_CASE("mcp upstream: sampling during a call is asked of the calling client")
   CHECK(text_of(*reply) == "the client said: yes");
 }
 
-TEST_CASE("mcp upstream: policy applies to proxied tools; list_changed reaches clients") {
+TEST_CASE("mcp upstream: policy applies to proxied tools, list_changed reaches clients") {
   TempDir dir;
   std::string policy = dir.file("policy.yaml", R"(version: 1
 default: allow

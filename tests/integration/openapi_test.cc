@@ -305,7 +305,7 @@ rules:
   CHECK(names == std::vector<std::string>{"pets__listPets", "pets__showPetById"});
 }
 
-TEST_CASE("openapi: expose discover gives three meta-tools; call_tool takes the full policy path") {
+TEST_CASE("openapi: expose discover gives three meta-tools, call_tool takes the full policy path") {
   TempDir pdir;
   std::string policy = pdir.file("p.yaml", R"(version: 1
 default: allow

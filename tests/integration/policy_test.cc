@@ -97,7 +97,7 @@ rules:
 
 }  // namespace
 
-TEST_CASE("policy: denied calls are tool errors naming the rule; never-allowed tools are hidden") {
+TEST_CASE("policy: denied calls are tool errors naming the rule, never-allowed tools are hidden") {
   PolicyFixture f(kBasicPolicy);
   auto gw = Gateway::stdio(f.config);
   gw->initialize();
@@ -201,7 +201,7 @@ TEST_CASE("policy: the audit log keeps every decision when a worker or the gatew
   prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
-TEST_CASE("policy: approval over elicitation shows the exact call; decline denies, accept runs") {
+TEST_CASE("policy: approval over elicitation shows the exact call, decline denies, accept runs") {
   PolicyFixture f(kBasicPolicy);
   auto gw = Gateway::stdio(f.config);
   gw->initialize("2025-06-18", {{"elicitation", json::object()}});
@@ -253,7 +253,7 @@ TEST_CASE("policy: approval over elicitation shows the exact call; decline denie
   CHECK(read_file(f.audit).find("pw-9876") == std::string::npos);
 }
 
-TEST_CASE("policy: without elicitation a call waits for `toolgate approvals`; a timeout denies") {
+TEST_CASE("policy: without elicitation a call waits for `toolgate approvals`, a timeout denies") {
   PolicyFixture f(kBasicPolicy);
   auto gw = Gateway::stdio(f.config);
   gw->initialize();
@@ -343,7 +343,7 @@ TEST_CASE("policy: a broken policy file is rejected on reload and the old policy
   CHECK(list["result"]["tools"][0]["name"] == "t__sleep");
 }
 
-TEST_CASE("http: API keys decide who calls; sessions stay with their caller") {
+TEST_CASE("http: API keys decide who calls, sessions stay with their caller") {
   PolicyFixture f(R"(version: 1
 default: deny
 rules:
@@ -438,7 +438,7 @@ TEST_CASE("http: /admin/approvals needs an admin key, and no caller approves its
   CHECK(a[0]["by"] == "http:human");
 }
 
-TEST_CASE("cli: policy test, explain and lint; serve refuses a policy with errors") {
+TEST_CASE("cli: policy test, explain and lint, serve refuses a policy with errors") {
   std::string cfg = std::string(SOURCE_DIR) + "/policies/tests/gateway.yaml";
   auto t = run("policy test -c " + cfg + " " + SOURCE_DIR + "/policies/tests/sql.test.yaml");
   CHECK(t.status == 0);

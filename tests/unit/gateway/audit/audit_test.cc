@@ -84,7 +84,7 @@ TEST_CASE("the audit log appends one JSON line per record, mode 0600, and rotate
   CHECK(b.error().message.find("cannot open the audit log") == 0);
 }
 
-TEST_CASE("API keys: bearer keys map to callers; anything else is refused") {
+TEST_CASE("API keys: bearer keys map to callers, anything else is refused") {
   ServerConfig s;
   s.local_caller_id = "me";
   CHECK(authenticate(s, "")->id == "anonymous");  // no keys: nobody known, no roles
@@ -103,7 +103,7 @@ TEST_CASE("API keys: bearer keys map to callers; anything else is refused") {
   CHECK_FALSE(authenticate(sv, ""));
   CHECK_FALSE(authenticate(sv, "Bearer alice-key-012345678"));
   CHECK_FALSE(authenticate(sv, "Basic YWxpY2U6eA=="));
-  CHECK(authenticate(sv, "Bearer nope").error().code == 401);
+  CHECK(authenticate(sv, "Bearer nope").error().code == rpc::kInvalidRequest);
   // Only hashes are kept.
   for (auto& k : sv.api_keys) CHECK(k.key_sha256.find("alice-key") == std::string::npos);
 }

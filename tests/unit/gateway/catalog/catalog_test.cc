@@ -56,7 +56,9 @@ TEST_CASE("prefix always names tools source__tool") {
   REQUIRE(t != nullptr);
   CHECK(t->source == "src");
   CHECK(t->local_name == "tool");
-  CHECK(t->adapter == registry().find("script"));
+  CHECK(t->translator == registry().find("script")->translator());
+  CHECK(t->translator != nullptr);
+  CHECK(t->proxy == nullptr);
   CHECK(t->pointer == "/sources/0/tools/0");
   CHECK(cat->find("tool") == nullptr);
   CHECK(cat->find_shared("src__other") != nullptr);

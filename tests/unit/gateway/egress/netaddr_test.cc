@@ -96,7 +96,7 @@ TEST_CASE("egress rules: parsing errors name the entry") {
   CHECK_FALSE(EgressPolicy::parse({"10.0.0.0/99"}));
 }
 
-TEST_CASE("egress rules: names never reach denied ranges; IP and CIDR entries do") {
+TEST_CASE("egress rules: names never reach denied ranges, IP and CIDR entries do") {
   auto p = EgressPolicy::parse({"*.example.com:443", "127.0.0.1:4010", "10.1.0.0/16"});
   REQUIRE(p);
   std::string why;

@@ -77,7 +77,7 @@ TEST_CASE("policy load errors name file:line:col and what is wrong") {
                  "/p0.yaml:3:9)") != std::string::npos);
 }
 
-TEST_CASE("deny beats approve beats allow; the default applies when nothing matches") {
+TEST_CASE("deny beats approve beats allow, the default applies when nothing matches") {
   TempDir d;
   auto p = load(d, {R"(version: 1
 default: deny
@@ -120,7 +120,7 @@ TEST_CASE("several files: a later file never weakens an earlier deny or default"
   CHECK(e.default_from.find("p0.yaml") != std::string::npos);
 }
 
-TEST_CASE("callers: id globs and role:NAME; a caller without roles matches no role rule") {
+TEST_CASE("callers: id globs and role:NAME, a caller without roles matches no role rule") {
   TempDir d;
   auto p = load(d, {R"(version: 1
 rules:
@@ -214,7 +214,7 @@ rules:
   CHECK(decide(*q, t, {{"n", {3}}}).effect == Effect::deny);
 }
 
-TEST_CASE("annotations use MCP's defaults; http and graphql facts come from the adapter") {
+TEST_CASE("annotations use MCP's defaults, http and graphql facts come from the adapter") {
   TempDir d;
   auto p = load(d, {R"(version: 1
 default: allow

@@ -31,7 +31,7 @@ sources:
 )";
 
 // Records what the session sends; lets a test wait for a message.
-class FakeOutbound : public Outbound {
+class FakeStream : public ClientStream {
  public:
   bool send(const json& msg) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -72,16 +72,16 @@ class FakeOutbound : public Outbound {
 
 struct Fixture {
   AdapterRegistry registry;
-  std::unique_ptr<Server> server;
+  std::unique_ptr<Gateway> gateway;
   std::shared_ptr<Session> session;
-  std::shared_ptr<FakeOutbound> out = std::make_shared<FakeOutbound>();
+  std::shared_ptr<FakeStream> out = std::make_shared<FakeStream>();
   int next_id = 1;
 
   Fixture() {
     register_builtin_adapters(registry);
-    server = std::make_unique<Server>(parse_config(kConfig, "test.yaml"), registry);
-    session = server->create_session({"unit", {"tester"}});
-    session->set_default_outbound(out);
+    gateway = std::make_unique<Gateway>(parse_config(kConfig, "test.yaml"), registry);
+    session = gateway->open_session({"unit", {"tester"}});
+    session->set_default_stream(out);
   }
   ~Fixture() { session->close(); }
 
@@ -206,8 +206,11 @@ TEST_CASE("logging/setLevel validates the level and filters client logs") {
   CHECK(f.error_code(f.call("logging/setLevel", json::object())) == rpc::kInvalidParams);
   CHECK(f.call("logging/setLevel", {{"level", "error"}})["result"] == json::object());
 
-  f.session->log_to_client(McpLevel::info, "dropped", nullptr);
-  f.session->log_to_client(McpLevel::critical, "kept", nullptr);
+  // A request's log messages reach the client through its session.
+  RequestContext rq;
+  rq.peer = f.session.get();
+  rq.log(McpLevel::info, "dropped");
+  rq.log(McpLevel::critical, "kept");
   auto sent = f.out->sent();
   REQUIRE(sent.size() == 1);
   CHECK(sent[0] ==
@@ -346,7 +349,7 @@ TEST_CASE("close makes a pending request_client return promptly with an error") 
 TEST_CASE("request_client without any outbound stream fails at once") {
   Fixture f;
   f.initialize();
-  f.session->set_default_outbound(nullptr);
+  f.session->set_default_stream(nullptr);
   auto r = f.session->request_client("elicitation/create", {}, 30000, nullptr);
   REQUIRE_FALSE(r);
   CHECK(r.error().code != rpc::kRequestTimeout);

@@ -260,6 +260,21 @@ TEST_CASE("many concurrent calls of misbehaving tools leave the gateway healthy"
   f.check_healthy_and_clean();
 }
 
+TEST_CASE("SIGTERM of the gateway during a call leaves no tool behind") {
+  // Stopping cancels the call, whose worker is killed at once; the tool
+  // (dropped to the sandbox uid, which clears a parent-death signal set
+  // before) must die with it even though no gateway remains to clean up.
+  Fixture f;
+  f.gw->send(call("t__sleep_long", json::object(), "long"));
+  for (int i = 0; i < 200 && count_procs_with(f.marker) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(count_procs_with(f.marker) > 0);
+  f.gw->signal(SIGTERM);
+  CHECK(f.gw->wait_exit(10000) >= 0);
+  CHECK(wait_no_procs_with(f.marker, 5000) == 0);
+}
+
 TEST_CASE("SIGKILL of the gateway leaves no worker and no tool behind") {
   // Orphans of the killed gateway come to this test process, so they can be
   // counted (and would otherwise be lost to init).

@@ -165,6 +165,9 @@ int contain_tool_process(const WorkOrder& order, ChildFds* fds, const char** fai
   if (sb.drop_identity) {
     STEP("drop_bounding_set", drop_bounding_set());
     STEP("switch_identity", switch_identity(sb.uid, sb.gid, sb.user_namespace));
+    // A new uid or gid clears the parent-death signal: set it again, or a
+    // tool whose worker is killed outlives it.
+    STEP("pdeathsig_again", ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 ? 0 : errno);
     STEP("clear_capabilities", clear_capabilities());
   }
   STEP("no_new_privs", ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : errno);

@@ -9,6 +9,7 @@
 //   stdio      tools/call through `toolgate serve --stdio` (per_call mode)
 //   http       tools/call through Streamable HTTP (keep-alive, JSON answers)
 //   ..pooled   the same with workers.mode: pooled
+//   ping       a ping's round trip over stdio while a tool call is in flight
 // and prints p50/p99 for each and the overhead over the baseline.
 //
 // --gap-ms (default 20) pauses between calls, as an agent does between tool
@@ -29,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "common/io.h"
 #include "gateway/workers/sandbox_probe.h"
 #include "gateway/workers/spawn.h"
 #include "gateway/workers/worker_pool.h"
@@ -121,12 +123,7 @@ std::string read_line(int fd) {
 }
 
 void write_str(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t w = write(fd, s.data() + off, s.size() - off);
-    if (w <= 0) std::exit(1);
-    off += size_t(w);
-  }
+  if (!write_all(fd, s)) std::exit(1);
 }
 
 std::string call_json(int id) {
@@ -153,6 +150,38 @@ std::vector<double> bench_stdio(const std::string& bin, const std::string& cfg, 
       std::exit(1);
     }
   }
+  close(c.in);
+  waitpid(c.pid, nullptr, 0);
+  return v;
+}
+
+// Pings answered over stdio while a tool call (a sleeping tool) is in
+// flight: the gateway must not wait for the call to answer anything else.
+std::vector<double> bench_ping_during_call(const std::string& bin, const std::string& cfg,
+                                           int pings) {
+  Child c = start({bin, "serve", "-c", cfg, "--stdio", "--log-level", "error"});
+  write_str(c.in, std::string(kInit) + "\n");
+  read_line(c.out);
+  write_str(c.in,
+            R"({"jsonrpc":"2.0","id":"slow","method":"tools/call","params":{"name":"b__sleep"}})"
+            "\n");
+  usleep(200000);  // the call's worker and tool are running by now
+  std::vector<double> v;
+  for (int i = 1; i <= pings; ++i) {
+    gap();
+    std::string id = "\"id\":" + std::to_string(i) + ",";
+    auto t = Clock::now();
+    write_str(c.in, R"({"jsonrpc":"2.0",)" + id + R"("method":"ping"})" + "\n");
+    std::string r;
+    while ((r = read_line(c.out)).find(id) == std::string::npos) {
+      if (r.empty() || r.find("\"slow\"") != std::string::npos) {
+        std::fprintf(stderr, "no answer to ping %d while the call ran: %s\n", i, r.c_str());
+        std::exit(1);
+      }
+    }
+    v.push_back(ms_since(t));
+  }
+  kill(c.pid, SIGTERM);
   close(c.in);
   waitpid(c.pid, nullptr, 0);
   return v;
@@ -219,7 +248,9 @@ int main(int argc, char** argv) {
   std::string cfg = "/tmp/toolgate-bench-" + std::to_string(getpid()) + ".yaml";
   std::ofstream(cfg) << "sources:\n  - name: b\n    type: script\n    tools:\n"
                         "      - name: echo\n        command: [cat]\n"
-                        "        input_schema: {type: object}\n";
+                        "        input_schema: {type: object}\n"
+                        "      - name: sleep\n        command: [sleep, \"120\"]\n"
+                        "        timeout_ms: 120000\n";
 
   for (int i = 0; i < 5; ++i) direct_exec();  // warm the page cache
   std::vector<double> base, spawn, sandboxed;
@@ -258,6 +289,7 @@ int main(int argc, char** argv) {
   }
   auto stdio = bench_stdio(bin, cfg, calls);
   auto http = bench_http(bin, cfg, calls);
+  auto ping = bench_ping_during_call(bin, cfg, calls);
   std::string pooled_cfg = cfg + ".pooled.yaml";
   std::ofstream(pooled_cfg) << "sources:\n  - name: b\n    type: script\n    tools:\n"
                                "      - name: echo\n        command: [cat]\n"
@@ -283,6 +315,7 @@ int main(int argc, char** argv) {
   row("toolgate http (keep-alive, JSON)", http);
   row("toolgate stdio, pooled", stdio_pooled);
   row("toolgate http, pooled", http_pooled);
+  row("ping while a call runs (stdio)", ping);
   Stats w = stats(spawn), s = stats(stdio), h = stats(http);
   std::printf(
       "summary: worker spawn costs %.3f ms over a bare exec (p50); stdio p50 %.3f ms "

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -14,12 +13,13 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "common/proc.h"
 
 namespace bench {
 
@@ -146,23 +146,7 @@ inline pid_t parent_of(pid_t pid) {
 }
 
 inline void descendants(pid_t root, std::vector<pid_t>* out) {
-  std::map<pid_t, std::vector<pid_t>> kids;
-  DIR* d = ::opendir("/proc");
-  while (dirent* e = d ? ::readdir(d) : nullptr) {
-    pid_t p = std::atoi(e->d_name);
-    if (p <= 0) continue;
-    if (pid_t ppid = parent_of(p)) kids[ppid].push_back(p);
-  }
-  if (d) ::closedir(d);
-  std::vector<pid_t> todo = {root};
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
-    for (pid_t k : kids[p]) {
-      out->push_back(k);
-      todo.push_back(k);
-    }
-  }
+  for (pid_t p : toolgate::descendant_pids(root)) out->push_back(p);
 }
 
 // Samples the workers' memory while a measurement runs.

@@ -10,21 +10,10 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/io.h"
+
 namespace toolgate {
 namespace {
-
-bool write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -95,8 +84,7 @@ bool write_frame(int fd, std::string_view payload) {
   if (w < 0) return false;
   size_t done = static_cast<size_t>(w);
   if (done < 4)
-    return write_all(fd, reinterpret_cast<const char*>(hdr) + done, 4 - done) &&
-           write_all(fd, payload.data(), payload.size());
+    return write_all(fd, hdr + done, 4 - done) && write_all(fd, payload.data(), payload.size());
   return write_all(fd, payload.data() + (done - 4), payload.size() - (done - 4));
 }
 
@@ -144,8 +132,7 @@ bool write_frame_with_fd(int sock, std::string_view payload, int fd) {
   while ((w = ::sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
   }
   if (w != 1) return false;
-  return write_all(sock, reinterpret_cast<const char*>(hdr) + 1, 3) &&
-         write_all(sock, payload.data(), payload.size());
+  return write_all(sock, hdr + 1, 3) && write_all(sock, payload.data(), payload.size());
 }
 
 FrameRead read_frame_with_fd(int sock, uint32_t max_bytes, int timeout_ms, int* fd_out) {

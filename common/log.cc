@@ -7,6 +7,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "common/io.h"
 #include "common/json_limits.h"
 
 namespace toolgate::log {
@@ -66,12 +67,7 @@ void write(Level l, std::string_view msg, const nlohmann::json& fields) {
   s += '\n';
   std::lock_guard<std::mutex> lock(g_mu);
   // One write per line so concurrent processes sharing stderr don't interleave.
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t w = ::write(2, s.data() + off, s.size() - off);
-    if (w <= 0) break;
-    off += static_cast<size_t>(w);
-  }
+  (void)write_all(2, s);
 }
 
 }  // namespace toolgate::log

@@ -138,6 +138,7 @@ Result<WorkOrder> WorkOrder::from_json(const json& j) {
 
 json WorkResult::to_json() const {
   json j = {{"outcome", std::string(to_string(outcome))},
+            {"reason", std::string(to_string(reason))},
             {"exit_code", exit_code},
             {"signal", signal},
             {"stdout_text", stdout_text},
@@ -161,6 +162,13 @@ Result<WorkResult> WorkResult::from_json(const json& j, uint64_t max_output_byte
   auto oc = outcome_from_string(o->get<std::string>());
   if (!oc) return bad("unknown outcome");
   r.outcome = *oc;
+  // As strict as the outcome: a reason this gateway does not know means the
+  // worker is not the one it was built with, or not a worker at all.
+  auto rs = j.find("reason");
+  if (rs == j.end() || !rs->is_string()) return bad("no reason");
+  auto reason = end_reason_from_string(rs->get<std::string>());
+  if (!reason) return bad("unknown reason");
+  r.reason = *reason;
   auto get_int = [&](const char* k, int* out) {
     auto it = j.find(k);
     if (it != j.end() && it->is_number_integer()) *out = it->get<int>();

@@ -92,18 +92,19 @@ struct WorkOrder {
 
 struct WorkResult {
   Outcome outcome = Outcome::protocol_error;
-  int exit_code = -1;       // when the tool exited
-  int signal = 0;           // when the tool was killed by a signal
-  std::string stdout_text;  // valid UTF-8, at most max_output_bytes
-  json stdout_json;         // stdout parsed as JSON, or null when it was not JSON
+  EndReason reason = EndReason::none;  // why; logic and metrics use this, never `detail`
+  int exit_code = -1;                  // when the tool exited
+  int signal = 0;                      // when the tool was killed by a signal
+  std::string stdout_text;             // valid UTF-8, at most max_output_bytes
+  json stdout_json;                    // stdout parsed as JSON, or null when it was not JSON
   bool stdout_is_json = false;
   std::string stderr_tail;  // last few KiB of stderr, valid UTF-8
-  std::string detail;       // short, fixed-vocabulary reason from the worker
+  std::string detail;       // human context only (e.g. the failed step and its errno)
   uint64_t duration_ms = 0;
   uint64_t max_rss_kb = 0;
 
   json to_json() const;
-  // Strict: rejects unknown outcomes, wrong types, oversized strings.
+  // Strict: rejects unknown outcomes and reasons, wrong types, oversized strings.
   static Result<WorkResult> from_json(const json& j, uint64_t max_output_bytes);
 };
 

@@ -1,6 +1,9 @@
 // Runs one tool command under the worker's supervision: feeds stdin, caps
 // stdout/stderr, enforces the wall clock, kills the whole process tree when
-// the tool ends, and classifies the end as an Outcome.
+// the tool ends, and classifies the end as an Outcome and an EndReason.
+//
+//   auto pc = prepare_child(profile);      // contained, waiting for what to exec
+//   WorkResult r = run_exec(order, *pc);  // exec, supervise, classify
 #pragma once
 
 #include <fcntl.h>
@@ -10,6 +13,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/work_order.h"
@@ -19,9 +23,9 @@ namespace toolgate::worker {
 
 struct Pipe {
   int r = -1, w = -1;
-  bool open() {
+  bool open(int flags = 0) {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+    if (::pipe2(fds, O_CLOEXEC | flags) != 0) return false;
     r = fds[0];
     w = fds[1];
     return true;
@@ -37,7 +41,9 @@ struct Pipe {
 // Preparing ahead of the call takes the sandbox's setup off the call's path.
 struct PreparedChild {
   pid_t pid = -1;
-  Pipe in, out, err, go;                      // go: the sync byte, then the exec request
+  Pipe in, out, err, go;  // go: the sync byte, then the exec request
+  Pipe status;      // exec-status: a StepFailure when the child cannot become the tool (contain.h)
+  std::string exe;  // what the child was told to exec, for the failure's detail
   int broker_parent = -1, broker_child = -1;  // socketpair for brokered connections
   CallCgroup cgroup;
   WorkResult failure;  // when pid < 0
@@ -73,6 +79,12 @@ std::unique_ptr<PreparedChild> prepare_child(const WorkOrder& profile);
 // Tells the waiting child what to exec (argv, environment; with the egress
 // proxy's address when `with_proxy`).
 void send_exec_request(const WorkOrder& order, PreparedChild& prepared, bool with_proxy);
+
+// Once the child is gone: when its exec-status pipe holds a StepFailure
+// (a containment step or the execve failed), sets `res` to spawn_failure
+// with reason setup_failed or exec_failed and the step in its detail, and
+// returns true. The tool's exit status and stderr play no part in this.
+bool take_start_failure(PreparedChild& prepared, WorkResult* res);
 
 // Passes one connect request of the child to the gateway's broker and the
 // connected socket (or the refusal) back.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,13 +37,20 @@ void close_fd(int& fd) {
 }
 
 struct Relay {
+  Relay(const WorkOrder& o, PreparedChild& p, int fd) : order(o), pc(p), frame_fd(fd) {}
   const WorkOrder& order;
   PreparedChild& pc;
   int frame_fd;
+  const size_t max_line = order.limits.max_output_bytes;
   std::string to_child, from_child, err_line, err_tail;
   std::string exit_reason;
   int stderr_budget = kStderrLinesPerSecond;
   Clock::time_point budget_at = Clock::now();
+  std::unique_ptr<EgressProxy> proxy;
+  int pidfd = -1;
+  bool gateway_gone = false, exited = false;
+  int wstatus = 0;
+  char buf[65536];
 
   bool send(const json& frame) { return write_frame(frame_fd, dump_safe(frame)); }
 
@@ -87,32 +95,72 @@ struct Relay {
     err_line.erase(0, start);
     if (flush || err_line.size() > 65536) err_line.clear();
   }
-};
 
-}  // namespace
-
-int serve_stdio(const WorkOrder& order, PreparedChild& pc, int frame_fd) {
-  if (pc.pid < 0) {
-    write_frame(frame_fd, dump_safe({{"exit", {{"reason", pc.failure.detail}}}}));
-    return 0;
+  // Egress through the proxy, the exec request, and non-blocking pipes.
+  void begin() {
+    if (pc.proxy_fd >= 0) {
+      proxy = std::make_unique<EgressProxy>(pc.proxy_fd, broker_fd());
+      pc.proxy_fd = -1;
+    }
+    send_exec_request(order, pc, proxy != nullptr);
+    pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pc.pid, 0));
+    for (int fd : {pc.in.w, pc.out.r, pc.err.r})
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   }
-  std::unique_ptr<EgressProxy> proxy;
-  if (pc.proxy_fd >= 0) {
-    proxy = std::make_unique<EgressProxy>(pc.proxy_fd, broker_fd());
-    pc.proxy_fd = -1;
-  }
-  send_exec_request(order, pc, proxy != nullptr);
-  const pid_t pid = pc.pid;
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  for (int fd : {pc.in.w, pc.out.r, pc.err.r})
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  const size_t max_line = order.limits.max_output_bytes;
-  Relay r{order, pc, frame_fd, {}, {}, {}, {}, {}};
-  bool gateway_gone = false, exited = false;
-  int wstatus = 0;
-  char buf[65536];
 
-  while (!exited && !gateway_gone) {
+  // Every frame already waiting, not just one: the gateway must never
+  // find this side slower to read than the server is to write.
+  void take_frames() {
+    for (bool more = true; more;) {
+      FrameRead in = read_frame(frame_fd, kMaxFrameBytes, 5000);
+      if (in.status != FrameStatus::ok) {
+        gateway_gone = true;
+        return;
+      }
+      auto doc = parse_bounded(in.payload, 128);
+      if (doc && doc->is_object() && doc->contains("send"))
+        to_child += dump_safe((*doc)["send"]) + "\n";
+      pollfd again{frame_fd, POLLIN, 0};
+      more = ::poll(&again, 1, 0) > 0 && to_child.size() <= kMaxPendingStdin;
+    }
+  }
+
+  void write_stdin() {
+    ssize_t w = ::write(pc.in.w, to_child.data(), to_child.size());
+    if (w > 0) to_child.erase(0, size_t(w));
+    if (w < 0 && errno != EAGAIN && errno != EINTR) close_fd(pc.in.w);
+  }
+
+  // False when a line outgrew the message limit.
+  bool read_stdout() {
+    ssize_t n = ::read(pc.out.r, buf, sizeof buf);
+    if (n > 0) {
+      from_child.append(buf, size_t(n));
+      lines_out();
+      if (from_child.size() > max_line) {
+        exit_reason = "a message larger than " + std::to_string(max_line) + " bytes";
+        return false;
+      }
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      close_fd(pc.out.r);
+    }
+    return true;
+  }
+
+  void read_stderr() {
+    ssize_t n = ::read(pc.err.r, buf, sizeof buf);
+    if (n > 0) {
+      err_line.append(buf, size_t(n));
+      err_tail.append(buf, size_t(n));
+      if (err_tail.size() > 8192) err_tail.erase(0, err_tail.size() - 4096);
+      lines_err(false);
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      close_fd(pc.err.r);
+    }
+  }
+
+  // One round of relaying. False when the relay is over.
+  bool step() {
     std::vector<pollfd> fds;
     auto add = [&](int fd, short ev) {
       fds.push_back({fd, ev, 0});
@@ -121,97 +169,92 @@ int serve_stdio(const WorkOrder& order, PreparedChild& pc, int frame_fd) {
     int i_gw = add(frame_fd, POLLIN);
     int i_out = pc.out.r >= 0 ? add(pc.out.r, POLLIN) : -1;
     int i_err = pc.err.r >= 0 ? add(pc.err.r, POLLIN) : -1;
-    int i_in = pc.in.w >= 0 && !r.to_child.empty() ? add(pc.in.w, POLLOUT) : -1;
+    int i_in = pc.in.w >= 0 && !to_child.empty() ? add(pc.in.w, POLLOUT) : -1;
     int i_pid = pidfd >= 0 ? add(pidfd, POLLIN) : -1;
     int i_broker = pc.broker_parent >= 0 ? add(pc.broker_parent, POLLIN) : -1;
     size_t proxy_first = fds.size();
     if (proxy) proxy->add_pollfds(&fds);
     int rc = ::poll(fds.data(), nfds_t(fds.size()), pidfd >= 0 ? -1 : 100);
-    if (rc < 0 && errno != EINTR) break;
-    if (pidfd < 0 && ::waitpid(pid, &wstatus, WNOHANG) == pid) exited = true;
-    if (rc <= 0) continue;
-    // Every frame already waiting, not just one: the gateway must never
-    // find this side slower to read than the server is to write.
-    for (bool more = fds[size_t(i_gw)].revents != 0; more && !gateway_gone;) {
-      FrameRead in = read_frame(frame_fd, kMaxFrameBytes, 5000);
-      if (in.status != FrameStatus::ok) {
-        gateway_gone = true;
-        break;
-      }
-      auto doc = parse_bounded(in.payload, 128);
-      if (doc && doc->is_object() && doc->contains("send"))
-        r.to_child += dump_safe((*doc)["send"]) + "\n";
-      pollfd again{frame_fd, POLLIN, 0};
-      more = ::poll(&again, 1, 0) > 0 && r.to_child.size() <= kMaxPendingStdin;
+    if (rc < 0 && errno != EINTR) return false;
+    if (pidfd < 0 && ::waitpid(pc.pid, &wstatus, WNOHANG) == pc.pid) exited = true;
+    if (rc <= 0) return true;
+    auto ready = [&](int i) { return i >= 0 && fds[size_t(i)].revents != 0; };
+    if (ready(i_gw)) take_frames();
+    if (gateway_gone) return false;
+    if (to_child.size() > kMaxPendingStdin) {
+      exit_reason = "the server stopped reading its input";
+      return false;
     }
-    if (gateway_gone) break;
-    if (r.to_child.size() > kMaxPendingStdin) {
-      r.exit_reason = "the server stopped reading its input";
-      break;
-    }
-    if (i_broker >= 0 && fds[size_t(i_broker)].revents) relay_broker_request(pc, 10000);
+    if (ready(i_broker)) relay_broker_request(pc, 10000);
     if (proxy) proxy->handle(fds.data() + proxy_first, fds.size() - proxy_first, 10000);
-    if (i_in >= 0 && fds[size_t(i_in)].revents) {
-      ssize_t w = ::write(pc.in.w, r.to_child.data(), r.to_child.size());
-      if (w > 0) r.to_child.erase(0, size_t(w));
-      if (w < 0 && errno != EAGAIN && errno != EINTR) close_fd(pc.in.w);
-    }
-    if (i_out >= 0 && fds[size_t(i_out)].revents) {
-      ssize_t n = ::read(pc.out.r, buf, sizeof buf);
-      if (n > 0) {
-        r.from_child.append(buf, size_t(n));
-        r.lines_out();
-        if (r.from_child.size() > max_line) {
-          r.exit_reason = "a message larger than " + std::to_string(max_line) + " bytes";
-          break;
-        }
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        close_fd(pc.out.r);
-      }
-    }
-    if (i_err >= 0 && fds[size_t(i_err)].revents) {
-      ssize_t n = ::read(pc.err.r, buf, sizeof buf);
-      if (n > 0) {
-        r.err_line.append(buf, size_t(n));
-        r.err_tail.append(buf, size_t(n));
-        if (r.err_tail.size() > 8192) r.err_tail.erase(0, r.err_tail.size() - 4096);
-        r.lines_err(false);
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        close_fd(pc.err.r);
-      }
-    }
-    if (i_pid >= 0 && fds[size_t(i_pid)].revents) {
-      if (::waitpid(pid, &wstatus, WNOHANG) == pid) exited = true;
-    }
+    if (ready(i_in)) write_stdin();
+    if (ready(i_out) && !read_stdout()) return false;
+    if (ready(i_err)) read_stderr();
+    if (ready(i_pid) && ::waitpid(pc.pid, &wstatus, WNOHANG) == pc.pid) exited = true;
+    return true;
   }
 
   // The server is pid 1 of its namespace: killing it ends every process it
-  // started; the cgroup and the subreaper catch the rest.
-  ::kill(pid, SIGKILL);
-  ::kill(-pid, SIGKILL);
-  pc.cgroup.kill_all();
-  kill_and_reap_all(1000);
-  if (!exited) ::waitpid(pid, &wstatus, 0);
-  pc.pid = -1;
-  bool oom = order.sandbox.cgroups && pc.cgroup.oom_happened();
-  pc.cgroup.destroy();
-  if (pidfd >= 0) ::close(pidfd);
-  if (gateway_gone) return 0;
-  // What it printed before dying still counts.
-  for (ssize_t n; pc.out.r >= 0 && (n = ::read(pc.out.r, buf, sizeof buf)) > 0;) {
-    r.from_child.append(buf, size_t(n));
-    if (r.from_child.size() > max_line) break;
-    r.lines_out();
+  // started; the cgroup and the subreaper catch the rest. Returns whether
+  // the cgroup saw an OOM kill.
+  bool end() {
+    ::kill(pc.pid, SIGKILL);
+    ::kill(-pc.pid, SIGKILL);
+    pc.cgroup.kill_all();
+    kill_and_reap_all(1000);
+    if (!exited) ::waitpid(pc.pid, &wstatus, 0);
+    pc.pid = -1;
+    bool oom = order.sandbox.cgroups && pc.cgroup.oom_happened();
+    pc.cgroup.destroy();
+    if (pidfd >= 0) ::close(pidfd);
+    pidfd = -1;
+    return oom;
   }
-  r.lines_err(true);
-  json info = {{"stderr_tail",
-                sanitize_utf8(r.err_tail.size() > 2048 ? r.err_tail.substr(r.err_tail.size() - 2048)
-                                                       : r.err_tail)}};
-  if (!r.exit_reason.empty()) info["reason"] = r.exit_reason;
-  if (WIFEXITED(wstatus)) info["exit_code"] = WEXITSTATUS(wstatus);
-  if (WIFSIGNALED(wstatus)) info["signal"] = WTERMSIG(wstatus);
-  if (oom) info["oom"] = true;
-  r.send({{"exit", info}});
+
+  // How the server ended, for the gateway, with what it printed before.
+  json exit_info(bool oom) {
+    for (ssize_t n; pc.out.r >= 0 && (n = ::read(pc.out.r, buf, sizeof buf)) > 0;) {
+      from_child.append(buf, size_t(n));
+      if (from_child.size() > max_line) break;
+      lines_out();
+    }
+    lines_err(true);
+    json info = {{"stderr_tail",
+                  sanitize_utf8(err_tail.size() > 2048 ? err_tail.substr(err_tail.size() - 2048)
+                                                       : err_tail)}};
+    // A server that never started says so on its exec-status pipe, not by
+    // its exit code or stderr (which a server could fake).
+    WorkResult start;
+    if (take_start_failure(pc, &start)) {
+      info["reason"] = start.detail;
+      info["end_reason"] = std::string(to_string(start.reason));
+    } else if (!exit_reason.empty()) {
+      info["reason"] = exit_reason;
+    }
+    if (WIFEXITED(wstatus)) info["exit_code"] = WEXITSTATUS(wstatus);
+    if (WIFSIGNALED(wstatus)) info["signal"] = WTERMSIG(wstatus);
+    if (oom) info["oom"] = true;
+    return info;
+  }
+};
+
+}  // namespace
+
+int serve_stdio(const WorkOrder& order, PreparedChild& pc, int frame_fd) {
+  if (pc.pid < 0) {
+    write_frame(frame_fd,
+                dump_safe({{"exit",
+                            {{"reason", pc.failure.detail},
+                             {"end_reason", std::string(to_string(pc.failure.reason))}}}}));
+    return 0;
+  }
+  Relay r(order, pc, frame_fd);
+  r.begin();
+  while (!r.exited && !r.gateway_gone && r.step()) {
+  }
+  const bool oom = r.end();
+  if (r.gateway_gone) return 0;
+  r.send({{"exit", r.exit_info(oom)}});
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/io.h"
 #include "common/log.h"
 #include "gateway/catalog/naming.h"
 #include "gateway/identity/random_id.h"
@@ -216,15 +217,7 @@ bool read_line(int fd, std::string* out, size_t cap, int timeout_ms) {
   return false;
 }
 
-void send_line(int fd, const json& j) {
-  std::string s = dump_safe(j) + "\n";
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    off += size_t(n);
-  }
-}
+void send_line(int fd, const json& j) { (void)send_all(fd, dump_safe(j) + "\n"); }
 
 }  // namespace
 

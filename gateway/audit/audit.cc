@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/io.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -34,17 +35,6 @@ std::string scrub(std::string s, const std::vector<std::string>& secrets) {
     }
   }
   return s;
-}
-
-bool write_all(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    off += size_t(n);
-  }
-  return true;
 }
 
 }  // namespace

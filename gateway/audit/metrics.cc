@@ -55,6 +55,11 @@ void Metrics::reload(bool ok) {
   ++(ok ? reloads_ok_ : reloads_failed_);
 }
 
+void Metrics::worker_end(EndReason reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++worker_ends_[reason];
+}
+
 std::string Metrics::render(const std::vector<Sample>& extra) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
@@ -85,6 +90,14 @@ std::string Metrics::render(const std::vector<Sample>& extra) const {
   header(out, "toolgate_reloads_total", "Config and policy reloads, by result", "counter");
   out += "toolgate_reloads_total{result=\"ok\"} " + std::to_string(reloads_ok_) + "\n";
   out += "toolgate_reloads_total{result=\"rejected\"} " + std::to_string(reloads_failed_) + "\n";
+  header(out, "toolgate_worker_end_reasons_total", "Worker runs by why they ended", "counter");
+  // Every reason, zero or not: the set is fixed, and a series that appears
+  // only on its first increment hides that increment from rate().
+  for (EndReason r : all_end_reasons()) {
+    auto it = worker_ends_.find(r);
+    out += "toolgate_worker_end_reasons_total{reason=\"" + std::string(to_string(r)) + "\"} " +
+           std::to_string(it == worker_ends_.end() ? 0 : it->second) + "\n";
+  }
   for (auto& s : extra) {
     header(out, s.name.c_str(), s.help.c_str(), s.type.c_str());
     out += s.name + " " + num(s.value) + "\n";

@@ -2,6 +2,7 @@
 // written by hand: a few families do not justify prometheus-cpp.
 //
 //   server.metrics().call("notes__add", "allow", "ok", 0.012);
+//   server.metrics().worker_end(result.reason);   // once per WorkerPool::run
 //   res.set_content(server.metrics().render(extra_gauges), "text/plain; version=0.0.4");
 #pragma once
 
@@ -12,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "common/outcome.h"
+
 namespace toolgate {
 
 class Metrics {
@@ -21,6 +24,9 @@ class Metrics {
             double seconds);
   void approval(const std::string& result);  // approved | declined | timeout | cancelled
   void reload(bool ok);
+  // Why a worker run ended (WorkResult::reason), for every run that reached
+  // the pool: toolgate_worker_end_reasons_total{reason=...}.
+  void worker_end(EndReason reason);
 
   struct Sample {
     std::string name, help, type;  // type: counter | gauge
@@ -43,6 +49,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_;              // by tool
   std::map<std::string, uint64_t> approvals_;
   uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
+  std::map<EndReason, uint64_t> worker_ends_;
 };
 
 }  // namespace toolgate

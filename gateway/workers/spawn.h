@@ -1,8 +1,10 @@
 // Starting worker processes from a multi-threaded gateway.
 //
-// Everything is prepared before fork(); the child only makes async-signal-
+// Everything is prepared before vfork(); the child only makes async-signal-
 // safe calls, then execs the worker binary with an empty environment, the
 // frame socket on fd 3, /dev/null on stdin/stdout, and the gateway's stderr.
+// Whether the exec worked comes back on a close-on-exec pipe, so a worker
+// binary that cannot be executed fails here, not later as a silent worker.
 // A worker exits (killing its tool) as soon as the frame socket closes.
 //
 //   auto w = spawn_worker("/usr/lib/toolgate/toolgate-worker");

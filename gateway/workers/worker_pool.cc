@@ -1,6 +1,5 @@
 #include "gateway/workers/worker_pool.h"
 
-#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -16,6 +15,7 @@
 
 #include "common/frame.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "gateway/egress/egress.h"
 #include "gateway/workers/spawn.h"
 
@@ -33,9 +33,10 @@ uint64_t elapsed_ms(Clock::time_point since) {
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
 }
 
-WorkResult failed(Outcome o, std::string detail) {
+WorkResult failed(Outcome o, EndReason why, std::string detail) {
   WorkResult r;
   r.outcome = o;
+  r.reason = why;
   r.detail = std::move(detail);
   return r;
 }
@@ -43,21 +44,7 @@ WorkResult failed(Outcome o, std::string detail) {
 // The hierarchies this process is in, as directories: v2 and the v1
 // memory and pids controllers (where call cgroups are made).
 std::vector<std::string> own_cgroup_dirs() {
-  std::vector<std::string> out;
-  std::ifstream in("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(in, line)) {
-    auto a = line.find(':'), b = line.find(':', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-    if (path == "/") path = "";
-    if (ctrls.empty()) {
-      out.push_back("/sys/fs/cgroup" + path);
-    } else if (ctrls == "memory" || ctrls == "pids") {
-      out.push_back("/sys/fs/cgroup/" + ctrls + path);
-    }
-  }
-  return out;
+  return call_cgroup_parents(parse_proc_cgroup(read_proc_text("/proc/self/cgroup")));
 }
 
 // A worker killed before it could clean up leaves its call cgroup behind;
@@ -76,20 +63,6 @@ bool remove_worker_cgroups(int worker_pid) {
     all_gone = false;
   }
   return all_gone;
-}
-
-std::vector<int> children_of_self() {
-  std::vector<int> out;
-  DIR* d = ::opendir("/proc/self/task");
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/children");
-    int pid;
-    while (f >> pid) out.push_back(pid);
-  }
-  ::closedir(d);
-  return out;
 }
 
 }  // namespace
@@ -218,77 +191,98 @@ void WorkerPool::reap_orphans() {
   std::lock_guard<std::mutex> lock(live_mu_);
   // Only pids that are not (or no longer) workers: reaping a worker here
   // would free its pid while the pool may still signal it.
-  for (int pid : children_of_self()) {
+  for (pid_t pid : child_pids(::getpid())) {
     if (live_.count(pid)) continue;
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, WNOHANG);
   }
 }
 
-WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, const Tick& tick,
-                           bool prewarm) {
-  const uint64_t budget_ms = uint64_t(order.limits.timeout_ms) + kWorkerGraceMs;
-  if (!acquire(order.limits.timeout_ms)) {
-    return failed(Outcome::spawn_failure, "too many concurrent calls (workers.max_concurrent)");
-  }
+// One run(): the worker it got, and the steps of the exchange with it.
+struct WorkerPool::Call {
+  WorkerPool& pool;
+  const WorkOrder& order;
+  const CancelToken* cancel;
+  const Tick& tick;
   // The tool's time starts once it has a slot, not while it queues for one.
-  auto start = Clock::now();
-  struct SlotGuard {
-    WorkerPool* p;
-    ~SlotGuard() { p->release(); }
-  } slot_guard{this};
-
+  const Clock::time_point start = Clock::now();
+  const uint64_t budget_ms = uint64_t(order.limits.timeout_ms) + kWorkerGraceMs;
+  const bool pooled;
+  const std::string key;
+  // U+FFFD and escapes grow text: the answer frame's cap.
+  const uint64_t cap = order.limits.max_output_bytes * 6 + 65536;
   SpawnedWorker w;
-  const bool pooled = prewarm && recycle_after_ > 0;
-  const std::string key = prewarm && (prespawn_ > 0 || pooled) ? profile_key(order) : std::string();
   Warm warm;
-  bool prepared = false;
-  if (!key.empty() && take_warm(key, &warm)) {
-    w = SpawnedWorker{warm.pid, warm.fd};
-    prepared = true;
-    stats_.warm_hits++;
-  } else {
-    warm = Warm{};
-    std::lock_guard<std::mutex> lock(live_mu_);
-    auto s = spawn_worker(worker_path_);
-    if (!s) return failed(Outcome::spawn_failure, s.error().message);
-    w = *s;
-    live_.insert(w.pid);
-    stats_.spawned++;
-    if (!key.empty()) stats_.warm_misses++;
-  }
-  stats_.active++;
-
-  bool killed_early = true;
+  bool prepared = false, direct = false;
+  bool killed_early = true;  // false once the worker answered
   WorkResult result;
-  auto finish = [&] {
+  std::optional<EgressPolicy> egress;
+
+  Call(WorkerPool& p, const WorkOrder& o, const CancelToken* c, const Tick& t, bool prewarm)
+      : pool(p),
+        order(o),
+        cancel(c),
+        tick(t),
+        pooled(prewarm && p.recycle_after_ > 0),
+        key(prewarm && (p.prespawn_ > 0 || pooled) ? profile_key(o) : std::string()) {}
+
+  int left_ms() const {
+    uint64_t spent = elapsed_ms(start);
+    return spent >= budget_ms ? 0 : int(budget_ms - spent);
+  }
+
+  // A prepared worker of this profile, or a fresh one. False (with the
+  // result set) when none can be started.
+  bool get_worker() {
+    if (!key.empty() && pool.take_warm(key, &warm)) {
+      w = SpawnedWorker{warm.pid, warm.fd};
+      prepared = true;
+      pool.stats_.warm_hits++;
+      return true;
+    }
+    warm = Warm{};
+    std::lock_guard<std::mutex> lock(pool.live_mu_);
+    auto s = spawn_worker(pool.worker_path_);
+    if (!s) {
+      result = failed(Outcome::spawn_failure, EndReason::worker_spawn_failed, s.error().message);
+      return false;
+    }
+    w = *s;
+    pool.live_.insert(w.pid);
+    pool.stats_.spawned++;
+    if (!key.empty()) pool.stats_.warm_misses++;
+    return true;
+  }
+
+  // The worker is done with this call: back to the pool, ended later, or
+  // killed now.
+  void finish() {
     // Prepare the next call's worker now that this call is done: preparing
     // it while the call runs would compete with the call for the CPU (and
     // for the kernel's cgroup and namespace locks).
     struct WarmLater {
-      WorkerPool* p;
+      WorkerPool& p;
       const std::string& key;
       const WorkOrder& order;
       ~WarmLater() {
-        if (!key.empty()) p->request_warm(key, order);
+        if (!key.empty()) p.request_warm(key, order);
       }
-    } warm_later{this, key, order};
+    } warm_later{pool, key, order};
+    pool.stats_.active--;
     if (pooled && !killed_early && result.outcome == Outcome::ok &&
-        warm.uses + 1 < recycle_after_) {
+        warm.uses + 1 < pool.recycle_after_) {
       // Back to the pool: the worker is already preparing the next call's
       // contained process.
-      stats_.active--;
-      std::lock_guard<std::mutex> lock(warm_mu_);
-      warm_[key].push_back({w.pid, w.fd, warm.uses + 1, warm.direct});
-      warm_order_.push_back(key);
+      std::lock_guard<std::mutex> lock(pool.warm_mu_);
+      pool.warm_[key].push_back({w.pid, w.fd, warm.uses + 1, warm.direct});
+      pool.warm_order_.push_back(key);
       return;
     }
-    stats_.active--;
     if (!killed_early) {
       // It answered: the spawner thread closes its sockets and kills it.
       // Doing that here would wake the worker, whose exit (and its
       // contained process's) then runs on this CPU ahead of the answer.
-      reap_later({w.pid, w.fd, 0, warm.direct});
+      pool.reap_later({w.pid, w.fd, 0, warm.direct});
       return;
     }
     // Kill now, reap on the spawner thread: a worker's exit waits for its
@@ -296,83 +290,59 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
     close_warm({w.pid, w.fd, 0, warm.direct});
     ::kill(-w.pid, SIGKILL);
     ::kill(w.pid, SIGKILL);
-    reap_later({w.pid, -1, 0, -1});
-    stats_.killed++;
-    reap_orphans();
-  };
-
-  // HTTP calls go straight to the worker's contained process once the
-  // worker has handed its socket over (hand_over_http in the worker): a
-  // prepared worker of an HTTP profile does so unasked, a pooled one when
-  // its first order comes. A fresh contained process still serves exactly
-  // one call in per_call mode: the worker is killed after the answer.
-  const bool direct = order.direct_http() && (pooled || prepared);
-  const int cancel_fd = cancel ? cancel->fd() : -1;
-  uint64_t cap = order.limits.max_output_bytes * 6 + 65536;  // U+FFFD and escapes grow text
-  auto left_ms = [&] {
-    uint64_t spent = elapsed_ms(start);
-    return spent >= budget_ms ? 0 : int(budget_ms - spent);
-  };
-  if (!direct || (warm.direct < 0 && !prepared)) {
-    WorkOrder sent = order;
-    sent.keep_worker = pooled;
-    if (!write_frame(w.fd, dump_safe(sent.to_json()))) {
-      result = failed(Outcome::spawn_failure, "the worker did not accept its order");
-      finish();
-      return result;
-    }
+    pool.reap_later({w.pid, -1, 0, -1});
+    pool.stats_.killed++;
+    pool.reap_orphans();
   }
-  FrameRead fr;
-  if (direct && warm.direct < 0) {
-    // The worker hands the socket over (a prepared one unasked, a fresh
-    // pooled one on its order), or, when its contained process could not be
-    // prepared, answers with a failed result.
+
+  // The worker hands the socket to its contained process over (a prepared
+  // one unasked, a fresh pooled one on its order), or, when that process
+  // could not be prepared, answers with a failed result, which is returned.
+  FrameRead take_direct_socket() {
     int got = -1;
-    fr = read_frame_with_fd(w.fd, uint32_t(std::min<uint64_t>(cap, 0xffffffffu)), left_ms(), &got);
+    FrameRead fr =
+        read_frame_with_fd(w.fd, uint32_t(std::min<uint64_t>(cap, 0xffffffffu)), left_ms(), &got);
     if (fr.status == FrameStatus::ok && fr.payload == R"({"direct":true})" && got >= 0) {
       warm.direct = got;
     } else if (got >= 0) {
       ::close(got);
     }
+    return fr;
   }
-  const int chan = direct ? warm.direct : w.fd;
-  if (direct && chan >= 0 &&
-      !write_frame(chan,
-                   dump_safe({{"http", order.http}, {"timeout_ms", order.limits.timeout_ms}}))) {
-    fr.status = FrameStatus::eof;
-  } else if (chan >= 0) {
-    // Wait for the answer, waking once a second for progress and at once
-    // on cancellation. Meanwhile the worker (or, direct, its contained
-    // process) may ask the egress broker for connections; each is decided
-    // against this order's own allow-list.
-    std::optional<EgressPolicy> egress;
+
+  // Waits for the answer on `chan`, waking once a second for progress and
+  // at once on cancellation. Meanwhile the worker (or, direct, its
+  // contained process) may ask the egress broker for connections; each is
+  // decided against this order's own allow-list. False when the client
+  // cancelled (the result says so).
+  bool wait_answer(int chan, FrameRead* fr) {
+    const int cancel_fd = cancel ? cancel->fd() : -1;
     for (;;) {
       if (left_ms() <= 0) {
-        fr.status = FrameStatus::timeout;
-        break;
+        fr->status = FrameStatus::timeout;
+        return true;
       }
       pollfd fds[2] = {{chan, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
       int rc = ::poll(fds, cancel_fd >= 0 ? 2 : 1, std::min(1000, left_ms()));
       if (rc < 0 && errno != EINTR) {
-        fr.status = FrameStatus::io_error;
-        break;
+        fr->status = FrameStatus::io_error;
+        return true;
       }
       if (cancel && cancel->cancelled()) {
-        result = failed(Outcome::cancelled, "cancelled by the client");
-        finish();
-        return result;
+        result = failed(Outcome::cancelled, EndReason::client_cancelled, "cancelled by the client");
+        return false;
       }
       if (rc > 0 && fds[0].revents) {
         int left = left_ms();
         // Direct, the answer is the contained process's own output: it gets
         // the tool's output limit, as the worker applied it before.
         uint64_t limit = direct ? order.limits.max_output_bytes : cap;
-        fr = read_frame(chan, uint32_t(std::min<uint64_t>(limit, 0xffffffffu)), left, cancel_fd);
-        if (fr.status != FrameStatus::ok) break;
+        *fr = read_frame(chan, uint32_t(std::min<uint64_t>(limit, 0xffffffffu)), left, cancel_fd);
+        if (fr->status != FrameStatus::ok) return true;
         // Anything but an egress request is the one answer frame.
-        if (fr.payload.rfind("{\"connect\":", 0) != 0) break;
-        auto msg = parse_bounded(fr.payload, 8);
-        if (!msg || !msg->is_object() || !msg->contains("connect")) break;
+        if (fr->payload.rfind("{\"connect\":", 0) != 0) return true;
+        auto msg = parse_bounded(fr->payload, 8);
+        if (!msg || !msg->is_object() || !msg->contains("connect")) return true;
         if (!egress) {
           auto parsed = EgressPolicy::parse(order.egress_allow);
           egress = parsed ? std::move(*parsed) : EgressPolicy();
@@ -383,54 +353,111 @@ WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, co
       if (tick) tick(elapsed_ms(start));
     }
   }
-  if (direct && warm.direct >= 0 && fr.status == FrameStatus::ok) {
-    // The contained process's answer is the HTTP exchange itself.
+
+  // The contained process's answer is the HTTP exchange itself.
+  void take_direct_answer(const FrameRead& fr) {
     auto doc = parse_bounded(fr.payload, 64);
-    if (doc) {
-      result.outcome = Outcome::ok;
-      result.exit_code = 0;
-      result.stdout_json = std::move(*doc);
-      result.stdout_is_json = true;
-      killed_early = false;
-    } else {
-      result = failed(Outcome::protocol_error, "a malformed answer: " + doc.error().message);
+    if (!doc) {
+      result = failed(Outcome::protocol_error, EndReason::bad_frame,
+                      "a malformed answer: " + doc.error().message);
+      return;
     }
-    finish();
-    if (result.duration_ms == 0) result.duration_ms = elapsed_ms(start);
-    return result;
+    result.outcome = Outcome::ok;
+    result.exit_code = 0;
+    result.stdout_json = std::move(*doc);
+    result.stdout_is_json = true;
+    killed_early = false;
   }
-  switch (fr.status) {
-    case FrameStatus::ok: {
-      auto doc = parse_bounded(fr.payload, 80);
-      auto parsed = doc ? WorkResult::from_json(*doc, order.limits.max_output_bytes)
-                        : Result<WorkResult>(doc.error());
-      if (parsed) {
-        result = std::move(*parsed);
-        killed_early = false;
-      } else {
-        result = failed(Outcome::protocol_error, parsed.error().message);
+
+  // The worker's answer frame, or why there is none.
+  void take_answer(const FrameRead& fr) {
+    switch (fr.status) {
+      case FrameStatus::ok: {
+        auto doc = parse_bounded(fr.payload, 80);
+        auto parsed = doc ? WorkResult::from_json(*doc, order.limits.max_output_bytes)
+                          : Result<WorkResult>(doc.error());
+        if (parsed) {
+          result = std::move(*parsed);
+          killed_early = false;
+        } else {
+          result = failed(Outcome::protocol_error, EndReason::bad_frame, parsed.error().message);
+        }
+        return;
       }
-      break;
+      case FrameStatus::timeout:
+        result = failed(Outcome::timeout, EndReason::worker_timeout,
+                        "the worker did not answer in time");
+        return;
+      case FrameStatus::interrupted:
+        result = failed(Outcome::cancelled, EndReason::client_cancelled, "cancelled by the client");
+        return;
+      case FrameStatus::too_large:
+        result = failed(Outcome::over_output, EndReason::frame_too_large,
+                        "the worker's answer exceeded the frame limit");
+        return;
+      case FrameStatus::eof:
+      case FrameStatus::io_error:
+        // (A worker binary that cannot be executed fails in spawn_worker.)
+        result = failed(Outcome::protocol_error, EndReason::worker_died,
+                        "the worker exited without answering");
+        return;
     }
-    case FrameStatus::timeout:
-      result = failed(Outcome::timeout, "the worker did not answer in time");
-      break;
-    case FrameStatus::interrupted:
-      result = failed(Outcome::cancelled, "cancelled by the client");
-      break;
-    case FrameStatus::too_large:
-      result = failed(Outcome::over_output, "the worker's answer exceeded the frame limit");
-      break;
-    case FrameStatus::eof:
-    case FrameStatus::io_error:
-      result = ::access(worker_path_.c_str(), X_OK) != 0
-                   ? failed(Outcome::spawn_failure, "worker binary not executable: " + worker_path_)
-                   : failed(Outcome::protocol_error, "the worker exited without answering");
-      break;
   }
-  finish();
-  if (result.duration_ms == 0) result.duration_ms = elapsed_ms(start);
-  return result;
+
+  // Order out, answer in. False when the exchange ended without one
+  // (order refused, client cancelled); the result says why.
+  bool exchange() {
+    // HTTP calls go straight to the worker's contained process once the
+    // worker has handed its socket over (hand_over_http in the worker): a
+    // prepared worker of an HTTP profile does so unasked, a pooled one when
+    // its first order comes. A fresh contained process still serves exactly
+    // one call in per_call mode: the worker is killed after the answer.
+    direct = order.direct_http() && (pooled || prepared);
+    if (!direct || (warm.direct < 0 && !prepared)) {
+      WorkOrder sent = order;
+      sent.keep_worker = pooled;
+      if (!write_frame(w.fd, dump_safe(sent.to_json()))) {
+        result = failed(Outcome::spawn_failure, EndReason::worker_unreachable,
+                        "the worker did not accept its order");
+        return false;
+      }
+    }
+    FrameRead fr;
+    if (direct && warm.direct < 0) fr = take_direct_socket();
+    const int chan = direct ? warm.direct : w.fd;
+    if (direct && chan >= 0 &&
+        !write_frame(chan,
+                     dump_safe({{"http", order.http}, {"timeout_ms", order.limits.timeout_ms}}))) {
+      fr.status = FrameStatus::eof;
+    } else if (chan >= 0 && !wait_answer(chan, &fr)) {
+      return false;
+    }
+    if (direct && warm.direct >= 0 && fr.status == FrameStatus::ok) {
+      take_direct_answer(fr);
+    } else {
+      take_answer(fr);
+    }
+    return true;
+  }
+};
+
+WorkResult WorkerPool::run(const WorkOrder& order, const CancelToken* cancel, const Tick& tick,
+                           bool prewarm) {
+  if (!acquire(order.limits.timeout_ms)) {
+    return failed(Outcome::spawn_failure, EndReason::no_worker_slot,
+                  "too many concurrent calls (workers.max_concurrent)");
+  }
+  struct SlotGuard {
+    WorkerPool* p;
+    ~SlotGuard() { p->release(); }
+  } slot_guard{this};
+  Call call(*this, order, cancel, tick, prewarm);
+  if (!call.get_worker()) return call.result;
+  stats_.active++;
+  const bool answered = call.exchange();
+  call.finish();
+  if (answered && call.result.duration_ms == 0) call.result.duration_ms = elapsed_ms(call.start);
+  return call.result;
 }
 
 }  // namespace toolgate

@@ -77,6 +77,7 @@ class WorkerPool {
   const std::string& worker_path() const { return worker_path_; }
 
  private:
+  struct Call;  // one run(): its worker and the steps of the exchange (worker_pool.cc)
   bool acquire(uint64_t wait_ms);
   // After a worker is reaped: its leftovers and cgroups go, and it stops
   // counting as live.

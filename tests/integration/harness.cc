@@ -15,6 +15,9 @@
 #include <map>
 #include <sstream>
 
+#include "common/io.h"
+#include "common/proc.h"
+
 namespace th {
 
 std::string read_file(const std::string& p) {
@@ -28,23 +31,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::map<pid_t, pid_t> parent_map() {
-  std::map<pid_t, pid_t> ppid;
-  DIR* d = opendir("/proc");
-  while (dirent* e = readdir(d)) {
-    pid_t p = atoi(e->d_name);
-    if (p <= 0) continue;
-    std::string stat = read_file("/proc/" + std::to_string(p) + "/stat");
-    auto rp = stat.rfind(')');
-    if (rp == std::string::npos) continue;
-    std::istringstream is(stat.substr(rp + 2));
-    char state;
-    pid_t pp;
-    is >> state >> pp;
-    ppid[p] = pp;
-  }
-  closedir(d);
-  return ppid;
+bool is_worker(pid_t p) {
+  return read_file("/proc/" + std::to_string(p) + "/cmdline").rfind("toolgate-worker", 0) == 0;
 }
 
 }  // namespace
@@ -87,24 +75,11 @@ int wait_no_procs_with(const std::string& marker, int ms) {
 }
 
 int count_descendants(pid_t pid) {
-  auto pp = parent_map();
   int n = 0;
-  for (auto& [p, parent] : pp) {
-    // Prepared workers (and their contained, not yet exec'd children) wait
-    // for the next call: they are the pool, not leftovers of a call.
-    std::string cmd = read_file("/proc/" + std::to_string(p) + "/cmdline");
-    if (cmd.rfind("toolgate-worker", 0) == 0) continue;
-    pid_t cur = parent;
-    for (int depth = 0; depth < 64 && cur > 1; ++depth) {
-      if (cur == pid) {
-        ++n;
-        break;
-      }
-      auto it = pp.find(cur);
-      if (it == pp.end()) break;
-      cur = it->second;
-    }
-  }
+  // Prepared workers (and their contained, not yet exec'd children) wait
+  // for the next call: they are the pool, not leftovers of a call.
+  for (pid_t p : toolgate::descendant_pids(pid))
+    if (!is_worker(p)) ++n;
   return n;
 }
 
@@ -119,12 +94,8 @@ int wait_no_descendants(pid_t pid, int ms) {
 
 std::vector<pid_t> worker_children(pid_t pid) {
   std::vector<pid_t> out;
-  for (auto& [p, parent] : parent_map()) {
-    if (parent != pid) continue;
-    if (read_file("/proc/" + std::to_string(p) + "/cmdline").rfind("toolgate-worker", 0) == 0) {
-      out.push_back(p);
-    }
-  }
+  for (pid_t p : toolgate::child_pids(pid))
+    if (is_worker(p)) out.push_back(p);
   return out;
 }
 
@@ -250,14 +221,7 @@ Gateway::~Gateway() {
 
 void Gateway::send(const json& msg) { send_raw(msg.dump() + "\n"); }
 
-void Gateway::send_raw(const std::string& bytes) {
-  size_t off = 0;
-  while (off < bytes.size()) {
-    ssize_t w = write(in_, bytes.data() + off, bytes.size() - off);
-    REQUIRE(w > 0);
-    off += size_t(w);
-  }
-}
+void Gateway::send_raw(const std::string& bytes) { REQUIRE(toolgate::write_all(in_, bytes)); }
 
 void Gateway::close_stdin() {
   if (in_ >= 0) close(in_);

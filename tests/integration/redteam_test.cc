@@ -7,9 +7,11 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <map>
+
+#include "common/proc.h"
 
 #include "harness.h"
 
@@ -104,6 +106,21 @@ struct RedTeam {
   std::string body_, workers_;
 };
 
+// Whether the gateway puts calls in cgroups on this host (doctor says).
+// A host without usable cgroups skips the cgroup checks, loudly, and under
+// CI=true that is a failure: CI hosts are expected to have them.
+bool cgroups_in_use() {
+  json j = json::parse(run("doctor --json").out);
+  for (auto& s : j["steps"]) {
+    if (s["step"] != "cgroups" || s["active"] == true) continue;
+    const char* ci = std::getenv("CI");
+    MESSAGE("SKIPPED: cgroups are unavailable here: " << s["reason"].get<std::string>());
+    if (ci && std::string(ci) == "true") FAIL_CHECK("cgroups must be available under CI=true");
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("redteam: secrets, the gateway's config and other processes are out of reach") {
@@ -113,7 +130,7 @@ TEST_CASE("redteam: secrets, the gateway's config and other processes are out of
   rt.add("read_secret", "read", rt.secret_file);
   rt.add("read_shadow", "read", "/etc/shadow");
   rt.add("read_ssl_private", "read", "/etc/ssl/private");
-  rt.add("read_host_proc_1", "read", "/proc/1/environ");
+  rt.add("read_host_proc_1", "proc1_environ", "-");
   rt.start();
   rt.check_blocked("read_config");
   rt.check_blocked("read_secret");
@@ -121,6 +138,9 @@ TEST_CASE("redteam: secrets, the gateway's config and other processes are out of
   rt.check_blocked("read_ssl_private");
   // In its own pid namespace the tool is pid 1: /proc/1 is itself, and the
   // host's pid 1 and the gateway are invisible (checked below by pid).
+  rt.check_blocked("read_host_proc_1");
+  CHECK(rt.run("read_host_proc_1")["result"]["structuredContent"]["detail"] ==
+        "pid 1 is the tool itself");
   rt.check_clean();
 }
 
@@ -254,15 +274,48 @@ TEST_CASE("redteam: with seccomp_action kill, a denied syscall kills the tool") 
   rt.check_clean();
 }
 
-TEST_CASE("doctor lists every protection as active on this machine") {
+TEST_CASE("doctor's report matches what the gateway enforces on a call") {
+  // Not whether this host allows every step (that is the host's business),
+  // but whether toolgate tells the truth about it: each step doctor calls
+  // active is in force on a real call, and each it calls unavailable is
+  // announced by the gateway at startup.
   auto doctor = run("doctor --json");
   json j = json::parse(doctor.out);
+  std::map<std::string, bool> active;
   for (auto& s : j["steps"]) {
     CAPTURE(s.dump());
-    CHECK(s["active"] == true);
+    active[s["step"]] = s["active"] == true;
+    if (s["active"] != true) CHECK_FALSE(s["reason"].get<std::string>().empty());
   }
-  CHECK(j["steps"].size() == 4);
-  CHECK(doctor.status == 0);
+  CHECK(active.size() == 4);
+  for (const char* step : {"namespaces", "identity", "seccomp", "cgroups"}) {
+    CAPTURE(step);
+    CHECK(active.count(step) == 1);
+  }
+  bool all = true;
+  for (auto& [name, on] : active) all = all && on;
+  CHECK((doctor.status == 0) == all);
+
+  RedTeam rt;
+  rt.add("whoami", "whoami", "-");
+  rt.add("seccomp_probe", "seccomp_probe", "-");
+  rt.add("cgroup_self", "cgroup_self", "-");
+  rt.start();
+  json who = rt.run("whoami")["result"]["structuredContent"];
+  std::string detail = who.value("detail", "");
+  CAPTURE(detail);
+  CHECK((detail.find("pid=1") != std::string::npos) == active["namespaces"]);
+  CHECK((detail.find("uid=65534 gid=65534") != std::string::npos) == active["identity"]);
+  CHECK(rt.run("seccomp_probe")["result"]["structuredContent"]["blocked"] == active["seccomp"]);
+  CHECK(rt.run("cgroup_self")["result"]["structuredContent"]["blocked"] == active["cgroups"]);
+  std::string log = rt.gw->stderr_text();
+  for (auto& [name, on] : active) {
+    CAPTURE(name);
+    bool announced = log.find("SANDBOX STEP UNAVAILABLE") != std::string::npos &&
+                     log.find("\"step\":\"" + name + "\"") != std::string::npos;
+    CHECK(announced == !on);
+  }
+  rt.check_clean();
 }
 
 TEST_CASE("every call gets a fresh process and a fresh /tmp, even from prepared workers") {
@@ -312,6 +365,7 @@ TEST_CASE("per-call cgroups are removed after every call, killed workers include
   rt.add("whoami", "whoami", "-");
   rt.add("spin", "cpu_spin", "-", "        timeout_ms: 300\n");
   rt.start();
+  if (!cgroups_in_use()) return;
   for (int i = 0; i < 3; ++i) rt.run("whoami");
   rt.run("spin");
   rt.gw->send({{"jsonrpc", "2.0"},
@@ -324,30 +378,33 @@ TEST_CASE("per-call cgroups are removed after every call, killed workers include
                {"params", {{"requestId", "cancel-me"}}}});
   rt.check_clean();
   // No "toolgate-<gateway pid>-w<worker>" may remain for a worker that is
-  // gone (prepared workers waiting for a call legitimately hold one).
-  std::string prefix = "toolgate-" + std::to_string(rt.gw->pid()) + "-w";
-  std::ifstream cg("/proc/" + std::to_string(rt.gw->pid()) + "/cgroup");
-  std::stringstream lines;
-  lines << cg.rdbuf();
-  std::string line;
-  int left = -1;
-  for (int attempt = 0; attempt < 100 && left != 0; ++attempt) {
-    left = 0;
-    std::istringstream in(lines.str());
-    while (std::getline(in, line)) {
-      auto a = line.find(':'), b = line.find(':', a + 1);
-      std::string ctrl = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-      std::string root = ctrl.empty() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + ctrl;
-      if (!ctrl.empty() && ctrl != "memory" && ctrl != "pids") continue;
+  // gone. Prepared workers waiting for a call legitimately hold one: seeing
+  // them proves the scan looks where the call cgroups are.
+  const std::string prefix = "toolgate-" + std::to_string(rt.gw->pid()) + "-w";
+  const auto parents = toolgate::call_cgroup_parents(
+      toolgate::parse_proc_cgroup(read_file("/proc/" + std::to_string(rt.gw->pid()) + "/cgroup")));
+  REQUIRE_FALSE(parents.empty());
+  int leaked = -1, held = 0;
+  for (int attempt = 0; attempt < 100 && (leaked != 0 || held == 0); ++attempt) {
+    if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    leaked = 0;
+    held = 0;
+    int listed = 0;
+    for (const auto& dir : parents) {
       std::error_code ec;
-      for (auto& e : std::filesystem::directory_iterator(root + (path == "/" ? "" : path), ec)) {
+      std::filesystem::directory_iterator it(dir, ec);
+      if (ec == std::errc::no_such_file_or_directory) continue;  // a hierarchy not mounted
+      REQUIRE_MESSAGE(!ec, "cannot list " << dir << ": " << ec.message());
+      ++listed;
+      for (auto& e : it) {
         std::string n = e.path().filename().string();
         if (n.rfind(prefix, 0) != 0) continue;
         pid_t worker = pid_t(std::stol(n.substr(prefix.size())));
-        if (kill(worker, 0) != 0) ++left;  // its worker is gone: leaked
+        ++(kill(worker, 0) == 0 ? held : leaked);
       }
     }
-    if (left) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    REQUIRE_MESSAGE(listed > 0, "none of the gateway's cgroup directories exists");
   }
-  CHECK(left == 0);
+  CHECK(leaked == 0);
+  CHECK(held > 0);
 }

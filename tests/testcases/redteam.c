@@ -39,6 +39,37 @@ static int attack_read(const char* path) {
   return report("read", n <= 0, n < 0 ? errno : 0, path);
 }
 
+/* Reading up to 64 KiB of a file; -1 when it cannot be opened. */
+static long slurp(const char* path, char* buf, long cap) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  long n = 0;
+  for (ssize_t r; n < cap && (r = read(fd, buf + n, (size_t)(cap - n))) > 0;) n += r;
+  close(fd);
+  return n;
+}
+
+/* The environment of pid 1: blocked when it cannot be read, or when pid 1
+ * is this tool itself (its own pid namespace), so no other process's. */
+static int attack_proc1_environ(void) {
+  static char one[65536], self[65536];
+  long a = slurp("/proc/1/environ", one, sizeof one);
+  if (a < 0) return report("proc1_environ", 1, errno, "unreadable");
+  long b = slurp("/proc/self/environ", self, sizeof self);
+  int same = getpid() == 1 && a == b && memcmp(one, self, (size_t)a) == 0;
+  return report("proc1_environ", same, 0, same ? "pid 1 is the tool itself" : "another process");
+}
+
+/* Whether this process sits in one of toolgate's call cgroups. */
+static int attack_cgroup_self(void) {
+  static char buf[65536];
+  long n = slurp("/proc/self/cgroup", buf, sizeof buf - 1);
+  if (n < 0) return report("cgroup_self", 0, errno, "unreadable");
+  buf[n] = 0;
+  int in_call = strstr(buf, "/toolgate-") != NULL && strstr(buf, "-w") != NULL;
+  return report("cgroup_self", in_call, 0, in_call ? "in a call cgroup" : "not in a call cgroup");
+}
+
 static int attack_write(const char* path) {
   int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
   if (fd < 0) return report("write", 1, errno, path);
@@ -145,6 +176,14 @@ int main(int argc, char** argv) {
   if (!strcmp(a, "mount")) {
     int rc = mount("none", "/tmp", "tmpfs", 0, NULL);
     return report("mount", rc != 0, rc ? errno : 0, "");
+  }
+  if (!strcmp(a, "proc1_environ")) return attack_proc1_environ();
+  if (!strcmp(a, "cgroup_self")) return attack_cgroup_self();
+  if (!strcmp(a, "seccomp_probe")) {
+    /* unshare(0) changes nothing and is allowed to anyone: only the
+     * syscall filter makes it fail, with EPERM. */
+    int rc = unshare(0);
+    return report("seccomp_probe", rc != 0 && errno == EPERM, rc ? errno : 0, "unshare(0)");
   }
   if (!strcmp(a, "unshare")) {
     int rc = unshare(CLONE_NEWUSER | CLONE_NEWNS);

@@ -93,7 +93,10 @@ int already_connected(void*, curl_socket_t, curlsocktype) { return CURL_SOCKOPT_
 
 }  // namespace
 
-curl_slist* broker_sockets(Curl& curl, CURL* h, BrokeredTarget* bt) {
+curl_slist* secure_handle(Curl& curl, CURL* h, BrokeredTarget* bt) {
+  curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
   curl.easy_setopt(h, CURLOPT_OPENSOCKETDATA, bt);
   curl.easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, already_connected);

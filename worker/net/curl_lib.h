@@ -6,7 +6,8 @@
 //
 //   Curl& curl = curl_lib();
 //   BrokeredTarget bt; bt.broker_fd = 4; parse_url(url, &bt.target);
-//   broker_sockets(curl, handle, &bt);
+//   curl_slist* resolve = secure_handle(curl, handle, &bt);
+//   ... easy_perform ...;  curl.slist_free_all(resolve);
 #pragma once
 
 #include <curl/curl.h>
@@ -52,11 +53,14 @@ struct BrokeredTarget {
   std::mutex* broker_mu = nullptr;  // when several threads share broker_fd
 };
 
-// Makes `h` take its connections from the broker for `bt->target`, and
-// resolve nothing itself. Returns the CURLOPT_RESOLVE list set on `h` (the
-// name is resolved by the gateway; the placeholder address only keeps
-// libcurl from trying, since the sandbox has no DNS): free it with
-// slist_free_all after the transfer.
-curl_slist* broker_sockets(Curl& curl, CURL* h, BrokeredTarget* bt);
+// Every security setting a handle gets, in one place: its connections come
+// from the broker for `bt->target` (it resolves and connects nothing
+// itself), it speaks http and https only, it follows no redirect on its own
+// (callers follow them hop by hop, each hop brokered again), and it raises
+// no signals. Call it before each transfer, after any easy_reset. Returns
+// the CURLOPT_RESOLVE list set on `h` (the name is resolved by the gateway;
+// the placeholder address only keeps libcurl from trying, since the
+// sandbox has no DNS): free it with slist_free_all after the transfer.
+curl_slist* secure_handle(Curl& curl, CURL* h, BrokeredTarget* bt);
 
 }  // namespace toolgate::worker

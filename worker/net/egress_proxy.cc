@@ -12,6 +12,7 @@
 
 #include "common/frame.h"
 #include "common/json_limits.h"
+#include "worker/net/proxy_request.h"
 
 namespace toolgate::worker {
 namespace {
@@ -26,28 +27,6 @@ std::string http_error(int code, const char* reason, const std::string& text) {
   return "HTTP/1.1 " + std::to_string(code) + " " + reason +
          "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: " +
          std::to_string(text.size() + 1) + "\r\n\r\n" + text + "\n";
-}
-
-// "host:port" or "[v6]:port" -> host, port (default when absent).
-bool split_host_port(const std::string& s, int default_port, std::string* host, int* port) {
-  std::string h = s, p;
-  if (!h.empty() && h[0] == '[') {
-    auto close = h.find(']');
-    if (close == std::string::npos) return false;
-    if (close + 1 < h.size() && h[close + 1] == ':') p = h.substr(close + 2);
-    h = h.substr(1, close - 1);
-  } else if (auto colon = h.rfind(':'); colon != std::string::npos) {
-    p = h.substr(colon + 1);
-    h = h.substr(0, colon);
-  }
-  if (h.empty()) return false;
-  *port = default_port;
-  if (!p.empty()) {
-    if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
-    *port = std::stoi(p);
-  }
-  *host = h;
-  return *port > 0 && *port < 65536;
 }
 
 }  // namespace
@@ -164,44 +143,15 @@ int request_connection(int gateway_fd, const std::string& host, int port, int ti
 }
 
 void EgressProxy::on_request(Conn& c, int broker_timeout_ms) {
-  auto end = c.head.find("\r\n\r\n");
-  auto line_end = c.head.find("\r\n");
-  std::string line = c.head.substr(0, line_end);
-  auto sp1 = line.find(' '), sp2 = line.rfind(' ');
-  if (sp1 == std::string::npos || sp2 == sp1) {
-    c.to_client = http_error(400, "Bad Request", "malformed request line");
+  ProxyRequest req = parse_proxy_request(c.head);
+  c.head.clear();
+  if (!req.ok()) {
+    c.to_client = http_error(req.error_status, "Bad Request", req.error);
     c.closing = true;
     return;
   }
-  std::string method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::string version = line.substr(sp2 + 1);
-  std::string host, path = "/";
-  int port = 0;
-  bool tunnel = method == "CONNECT";
-  if (tunnel) {
-    if (!split_host_port(target, 443, &host, &port)) {
-      c.to_client = http_error(400, "Bad Request", "CONNECT needs host:port");
-      c.closing = true;
-      return;
-    }
-  } else {
-    if (target.rfind("http://", 0) != 0) {
-      c.to_client = http_error(400, "Bad Request", "only http:// URLs and CONNECT are proxied");
-      c.closing = true;
-      return;
-    }
-    std::string rest = target.substr(7);
-    auto slash = rest.find('/');
-    std::string authority = rest.substr(0, slash);
-    if (slash != std::string::npos) path = rest.substr(slash);
-    if (authority.find('@') != std::string::npos || !split_host_port(authority, 80, &host, &port)) {
-      c.to_client = http_error(400, "Bad Request", "bad URL authority");
-      c.closing = true;
-      return;
-    }
-  }
   std::string why;
-  int up = request_connection(broker_fd_, host, port, broker_timeout_ms, &why);
+  int up = request_connection(broker_fd_, req.host, req.port, broker_timeout_ms, &why);
   if (up < 0) {
     c.to_client = http_error(403, "Forbidden", why);
     c.closing = true;
@@ -210,25 +160,12 @@ void EgressProxy::on_request(Conn& c, int broker_timeout_ms) {
   ::fcntl(up, F_SETFL, ::fcntl(up, F_GETFL) | O_NONBLOCK);
   c.upstream = up;
   c.established = true;
-  std::string after = c.head.substr(end + 4);
-  if (tunnel) {
+  if (req.tunnel) {
     c.to_client = "HTTP/1.1 200 Connection established\r\n\r\n";
-    c.to_upstream = after;
+    c.to_upstream = std::move(req.after);
   } else {
-    // Origin-form request line; proxy headers stay with the proxy.
-    std::string headers;
-    size_t pos = line_end + 2;
-    while (pos < end) {
-      size_t e = c.head.find("\r\n", pos);
-      std::string h = c.head.substr(pos, e - pos);
-      std::string lower = h;
-      for (auto& ch : lower) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-      if (lower.rfind("proxy-", 0) != 0) headers += h + "\r\n";
-      pos = e + 2;
-    }
-    c.to_upstream = method + " " + path + " " + version + "\r\n" + headers + "\r\n" + after;
+    c.to_upstream = std::move(req.forward) + req.after;
   }
-  c.head.clear();
 }
 
 void EgressProxy::handle(const pollfd* fds, size_t n, int broker_timeout_ms) {

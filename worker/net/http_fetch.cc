@@ -12,6 +12,7 @@
 
 #include "common/frame.h"
 #include "worker/net/curl_lib.h"
+#include "worker/net/http_headers.h"
 
 namespace toolgate::worker {
 namespace {
@@ -20,7 +21,7 @@ struct State : BrokeredTarget {
   std::string body;
   size_t max_body = 1 << 20;
   bool truncated = false;
-  json headers = json::object();
+  ResponseHeaders headers;
 };
 
 size_t on_body(char* data, size_t size, size_t n, void* p) {
@@ -36,18 +37,7 @@ size_t on_body(char* data, size_t size, size_t n, void* p) {
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* p) {
-  auto* st = static_cast<State*>(p);
-  std::string line(data, size * n);
-  auto colon = line.find(':');
-  if (colon != std::string::npos && st->headers.size() < 200) {
-    std::string k = line.substr(0, colon), v = line.substr(colon + 1);
-    for (auto& c : k) c = char(std::tolower(static_cast<unsigned char>(c)));
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.erase(0, 1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.pop_back();
-    st->headers[sanitize_utf8(k)] = sanitize_utf8(truncate_utf8(v, 8192));
-  } else if (line.rfind("HTTP/", 0) == 0) {
-    st->headers = json::object();  // a new response (after 100-continue)
-  }
+  static_cast<State*>(p)->headers.feed(std::string_view(data, size * n));
   return size * n;
 }
 
@@ -106,6 +96,90 @@ int answer(const json& j) {
   return 0;
 }
 
+// What one hop sends: everything but the hardening (secure_handle) and
+// what the handle keeps between hops.
+void set_hop(Curl& curl, CURL* h, State& st, const std::string& url, const std::string& method,
+             const std::string& body, curl_slist* headers) {
+  st.body.clear();
+  st.truncated = false;
+  st.refused.clear();
+  curl.easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  if (!body.empty()) {
+    curl.easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+    curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
+  } else if (method == "GET" || method == "HEAD") {
+    curl.easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method == "HEAD" ? "HEAD" : nullptr);
+    curl.easy_setopt(h, CURLOPT_NOBODY, method == "HEAD" ? 1L : 0L);
+  }
+  curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl.easy_setopt(h, CURLOPT_WRITEDATA, &st);
+  curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl.easy_setopt(h, CURLOPT_HEADERDATA, &st);
+  curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, long(st.timeout_ms));
+}
+
+std::string origin_of(const Target& t) {
+  return t.scheme + "://" + t.host + ":" + std::to_string(t.port);
+}
+
+// A redirect to follow: the next URL, and what of the request goes on.
+// Headers (credentials among them) go only to the origin they were meant
+// for: never on to another host, port or scheme.
+void redirect(Curl& curl, const State& st, long status, const char* location, std::string* url,
+              std::string* method, std::string* body, curl_slist** headers) {
+  const std::string prev_origin = origin_of(st.target);
+  *url = location;
+  Target next;
+  if (parse_url(*url, &next) && origin_of(next) != prev_origin && *headers) {
+    curl.slist_free_all(*headers);
+    *headers = nullptr;
+  }
+  if (status == 301 || status == 302 || status == 303) {
+    *method = "GET";
+    body->clear();
+  }
+}
+
+// The answer for the last hop's response, as run_http_request documents it.
+json answer_of(State& st, long status, const std::string& url, int redirects) {
+  json out = {{"status", status},
+              {"headers", st.headers.all()},
+              {"url", url},
+              {"redirects", redirects},
+              {"truncated", st.truncated}};
+  // JSON answers are parsed here, inside the sandbox and with bounded depth,
+  // so the gateway never parses upstream bytes itself.
+  std::string ctype = st.headers.get("content-type");
+  bool json_type = ctype.find("application/json") != std::string::npos ||
+                   ctype.find("+json") != std::string::npos;
+  if (json_type && !st.truncated) {
+    if (auto parsed = parse_bounded(st.body, 64)) {
+      out["body_json"] = std::move(*parsed);
+      if (status < 400) return out;  // the text would only double the frame
+    }
+  }
+  // A cut body may end inside a character: trim it back to a whole one, so
+  // text stays text.
+  if (st.truncated) {
+    size_t end = st.body.size(), back = 0;
+    while (back < 4 && end > back && (uint8_t(st.body[end - back - 1]) & 0xC0) == 0x80) ++back;
+    if (end > back) {
+      uint8_t lead = uint8_t(st.body[end - back - 1]);
+      size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+      if (need != back + 1) st.body.resize(end - back - 1);
+    }
+  }
+  if (sanitize_utf8(st.body) == st.body) {
+    out["body"] = st.body;
+  } else {
+    out["body_base64"] = base64(st.body);
+  }
+  return out;
+}
+
 // One request, redirects followed hop by hop; the answer as run_http_request
 // documents it.
 json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms, CURL* reuse = nullptr) {
@@ -138,29 +212,8 @@ json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms, CURL* r
       error = "unsupported URL (http and https only, no credentials): " + url;
       break;
     }
-    curl_slist* resolve = broker_sockets(curl, h, &st);
-    st.body.clear();
-    st.truncated = false;
-    st.refused.clear();
-    curl.easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
-    curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    if (!body.empty()) {
-      curl.easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
-      curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
-    } else if (method == "GET" || method == "HEAD") {
-      curl.easy_setopt(h, CURLOPT_HTTPGET, 1L);
-      curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method == "HEAD" ? "HEAD" : nullptr);
-      curl.easy_setopt(h, CURLOPT_NOBODY, method == "HEAD" ? 1L : 0L);
-    }
-    curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl.easy_setopt(h, CURLOPT_WRITEDATA, &st);
-    curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl.easy_setopt(h, CURLOPT_HEADERDATA, &st);
-    curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, long(timeout_ms));
-    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_slist* resolve = secure_handle(curl, h, &st);
+    set_hop(curl, h, st, url, method, body, headers);
     CURLcode rc = curl.easy_perform(h);
     if (resolve) curl.slist_free_all(resolve);
     if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && st.truncated)) {
@@ -170,64 +223,14 @@ json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms, CURL* r
     curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     char* location = nullptr;
     curl.easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
-    if (status >= 300 && status < 400 && location && redirects < max_redirects) {
-      Target next;
-      std::string prev_origin =
-          st.target.scheme + "://" + st.target.host + ":" + std::to_string(st.target.port);
-      url = location;
-      ++redirects;
-      // Headers (credentials among them) go only to the origin they were
-      // meant for: never on to another host, port or scheme.
-      if (parse_url(url, &next) &&
-          next.scheme + "://" + next.host + ":" + std::to_string(next.port) != prev_origin &&
-          headers) {
-        curl.slist_free_all(headers);
-        headers = nullptr;
-      }
-      if (status == 301 || status == 302 || status == 303) {
-        method = "GET";
-        body.clear();
-      }
-      continue;
-    }
-    break;
+    if (!(status >= 300 && status < 400 && location && redirects < max_redirects)) break;
+    redirect(curl, st, status, location, &url, &method, &body, &headers);
+    ++redirects;
   }
   curl.slist_free_all(headers);
   if (!reuse) curl.easy_cleanup(h);
   if (!error.empty()) return {{"error", error}, {"url", url}, {"redirects", redirects}};
-  json out = {{"status", status},
-              {"headers", st.headers},
-              {"url", url},
-              {"redirects", redirects},
-              {"truncated", st.truncated}};
-  // JSON answers are parsed here, inside the sandbox and with bounded depth,
-  // so the gateway never parses upstream bytes itself.
-  std::string ctype = st.headers.value("content-type", "");
-  bool json_type = ctype.find("application/json") != std::string::npos ||
-                   ctype.find("+json") != std::string::npos;
-  if (json_type && !st.truncated) {
-    if (auto parsed = parse_bounded(st.body, 64)) {
-      out["body_json"] = std::move(*parsed);
-      if (status < 400) return out;  // the text would only double the frame
-    }
-  }
-  // A cut body may end inside a character: trim it back to a whole one, so
-  // text stays text.
-  if (st.truncated) {
-    size_t end = st.body.size(), back = 0;
-    while (back < 4 && end > back && (uint8_t(st.body[end - back - 1]) & 0xC0) == 0x80) ++back;
-    if (end > back) {
-      uint8_t lead = uint8_t(st.body[end - back - 1]);
-      size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-      if (need != back + 1) st.body.resize(end - back - 1);
-    }
-  }
-  if (sanitize_utf8(st.body) == st.body) {
-    out["body"] = st.body;
-  } else {
-    out["body_base64"] = base64(st.body);
-  }
-  return out;
+  return answer_of(st, status, url, redirects);
 }
 
 std::string form_encode(const std::string& s) {

@@ -12,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/io.h"
 #include "worker/net/curl_lib.h"
+#include "worker/net/http_headers.h"
 
 namespace toolgate::worker {
 namespace {
@@ -69,11 +71,7 @@ struct Bridge {
     }
     std::string line = dump_safe(msg) + "\n";
     std::lock_guard<std::mutex> lock(out_mu);
-    for (size_t off = 0; off < line.size();) {
-      ssize_t w = ::write(1, line.data() + off, line.size() - off);
-      if (w <= 0) return;
-      off += size_t(w);
-    }
+    (void)write_all(1, line);
   }
 
   void emit_text(std::string_view text) {
@@ -93,6 +91,7 @@ struct Exchange : BrokeredTarget {
   Bridge* bridge = nullptr;
   bool sse = false, too_big = false;
   std::string buf, data, event, body, ctype, session_header;
+  ResponseHeaders headers;
 
   // SSE: "data:" lines accumulate; a blank line ends the event.
   void feed(const char* p, size_t n) {
@@ -137,19 +136,11 @@ size_t on_data(char* p, size_t size, size_t n, void* ud) {
 
 size_t on_header(char* p, size_t size, size_t n, void* ud) {
   auto* x = static_cast<Exchange*>(ud);
-  std::string line(p, size * n);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string k = line.substr(0, colon), v = line.substr(colon + 1);
-    for (auto& c : k) c = char(std::tolower(static_cast<unsigned char>(c)));
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.erase(0, 1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.pop_back();
-    if (k == "content-type") {
-      x->ctype = v;
-      x->sse = v.find("text/event-stream") != std::string::npos;
-    }
-    if (k == "mcp-session-id" && v.size() < 256) x->session_header = v;
-  }
+  x->headers.feed(std::string_view(p, size * n));
+  x->ctype = x->headers.get("content-type");
+  x->sse = x->ctype.find("text/event-stream") != std::string::npos;
+  std::string session = x->headers.get("mcp-session-id");
+  if (!session.empty() && session.size() < 256) x->session_header = session;
   return size * n;
 }
 
@@ -189,17 +180,14 @@ long exchange(Bridge& b, Exchange& x, const char* method, const std::string& bod
     c.easy_setopt(h, CURLOPT_CUSTOMREQUEST, m == "GET" ? nullptr : method);
     c.easy_setopt(h, CURLOPT_HTTPGET, 1L);
   }
-  curl_slist* resolve = broker_sockets(c, h, &x);
+  curl_slist* resolve = secure_handle(c, h, &x);
   c.easy_setopt(h, CURLOPT_URL, url.c_str());
   c.easy_setopt(h, CURLOPT_HTTPHEADER, hs);
   c.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
   c.easy_setopt(h, CURLOPT_WRITEDATA, &x);
   c.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   c.easy_setopt(h, CURLOPT_HEADERDATA, &x);
-  c.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  c.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   c.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-  c.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   CURLcode rc = c.easy_perform(h);
   long status = 0;
   if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR) c.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

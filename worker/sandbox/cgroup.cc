@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "common/proc.h"
+
 namespace toolgate::worker {
 namespace {
 
@@ -32,22 +34,11 @@ bool write_file(const std::string& p, const std::string& v, std::string* err) {
   return true;
 }
 
-// This process's cgroup path for a v1 controller (or "" for v2's "0::").
+// This process's cgroup path for a v1 controller (or "" for v2's "0::"),
+// "" for the root and when absent.
 std::string own_path(const std::string& controller) {
-  std::istringstream in(read_file("/proc/self/cgroup"));
-  std::string line;
-  while (std::getline(in, line)) {
-    auto a = line.find(':'), b = line.find(':', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-    std::stringstream cs(ctrls);
-    std::string c;
-    while (std::getline(cs, c, ',')) {
-      if (c == controller) return path == "/" ? "" : path;
-    }
-    if (controller.empty() && ctrls.empty()) return path == "/" ? "" : path;
-  }
-  return "";
+  return cgroup_path(parse_proc_cgroup(read_proc_text("/proc/self/cgroup")), controller)
+      .value_or("");
 }
 
 bool has_word(const std::string& text, const std::string& w) {

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstring>
+#include <initializer_list>
 
 #include "worker/sandbox/sandbox_fs.h"
 #include "worker/sandbox/seccomp_filter.h"
@@ -30,6 +32,20 @@ int move_fd(int from, int to) {
     return (fl >= 0 && ::fcntl(from, F_SETFD, fl & ~FD_CLOEXEC) == 0) ? 0 : errno;
   }
   return ::dup2(from, to) >= 0 ? 0 : errno;
+}
+
+// Moves each descriptor below `min` up to a free number >= `min` (the copy
+// is close-on-exec; the original is left for the dup2 that reuses its slot
+// or for close_fds_from), so that dup2 onto 3, 4 and 5 never overwrites a
+// descriptor that still has to be moved.
+int lift_fds(std::initializer_list<int*> fds, int min) {
+  for (int* fd : fds) {
+    if (*fd < 0 || *fd >= min) continue;
+    int up = ::fcntl(*fd, F_DUPFD_CLOEXEC, min);
+    if (up < 0) return errno;
+    *fd = up;
+  }
+  return 0;
 }
 
 int close_fds_from(int first) {
@@ -97,7 +113,7 @@ int clone_flags(const SandboxSpec& s) {
   return f;
 }
 
-int contain_tool_process(const WorkOrder& order, const ChildFds& fds, const char** failed_step) {
+int contain_tool_process(const WorkOrder& order, ChildFds* fds, const char** failed_step) {
   const Limits& l = order.limits;
   const SandboxSpec& sb = order.sandbox;
   int rc = 0;
@@ -113,18 +129,22 @@ int contain_tool_process(const WorkOrder& order, const ChildFds& fds, const char
   // --- process plumbing
   STEP("setpgid", ::setpgid(0, 0) == 0 ? 0 : errno);
   STEP("pdeathsig", ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 ? 0 : errno);
-  STEP("wait_for_cgroup", wait_for_go(fds.go));
-  // stdin/stdout/stderr first: the pipes' own numbers may be 3 or 4, which
-  // the go pipe (fd 3: the exec request arrives there after this recipe)
-  // and the broker socket (fd 4) take next.
-  STEP("stdin", move_fd(fds.in, 0));
-  STEP("stdout", move_fd(fds.out, 1));
-  STEP("stderr", move_fd(fds.err, 2));
-  STEP("exec_request_fd", ::dup2(fds.go, 3) == 3 ? 0 : errno);
-  STEP("broker_fd", ::dup2(fds.broker, 4) == 4 ? 0 : errno);
-  STEP("close_fds", close_fds_from(5));
+  STEP("wait_for_cgroup", wait_for_go(fds->go));
+  // stdin/stdout/stderr first: the pipes' own numbers may be 3 to 5, which
+  // the go pipe (fd 3: the exec request arrives there after this recipe),
+  // the broker socket (fd 4) and the exec-status pipe (fd 5) take next.
+  STEP("stdin", move_fd(fds->in, 0));
+  STEP("stdout", move_fd(fds->out, 1));
+  STEP("stderr", move_fd(fds->err, 2));
+  STEP("lift_fds", lift_fds({&fds->go, &fds->broker, &fds->status}, kExecStatusFd + 1));
+  STEP("exec_request_fd", ::dup2(fds->go, 3) == 3 ? 0 : errno);
+  STEP("broker_fd", ::dup2(fds->broker, 4) == 4 ? 0 : errno);
+  STEP("exec_status_fd", ::dup2(fds->status, kExecStatusFd) == kExecStatusFd ? 0 : errno);
+  fds->status = kExecStatusFd;
+  STEP("close_fds", close_fds_from(kExecStatusFd + 1));
   STEP("exec_request_cloexec", ::fcntl(3, F_SETFD, FD_CLOEXEC) == 0 ? 0 : errno);
   STEP("broker_cloexec", ::fcntl(4, F_SETFD, FD_CLOEXEC) == 0 ? 0 : errno);
+  STEP("exec_status_cloexec", ::fcntl(kExecStatusFd, F_SETFD, FD_CLOEXEC) == 0 ? 0 : errno);
   // --- namespaces (created by clone): pid, mount, ipc, uts, net [, user]
   if (sb.namespaces) {
     STEP("hostname", ::sethostname("toolgate", 8) == 0 ? 0 : errno);
@@ -145,6 +165,9 @@ int contain_tool_process(const WorkOrder& order, const ChildFds& fds, const char
   if (sb.drop_identity) {
     STEP("drop_bounding_set", drop_bounding_set());
     STEP("switch_identity", switch_identity(sb.uid, sb.gid, sb.user_namespace));
+    // A new uid or gid clears the parent-death signal: set it again, or a
+    // tool whose worker is killed outlives it.
+    STEP("pdeathsig_again", ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 ? 0 : errno);
     STEP("clear_capabilities", clear_capabilities());
   }
   STEP("no_new_privs", ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : errno);
@@ -153,6 +176,32 @@ int contain_tool_process(const WorkOrder& order, const ChildFds& fds, const char
   STEP("signals", reset_signals());
 #undef STEP
   return 0;
+}
+
+void report_step_failure(int fd, StepFailure::Kind kind, const char* step, int err) {
+  StepFailure f;
+  f.kind = kind;
+  f.err = err;
+  std::strncpy(f.step, step ? step : "", sizeof f.step - 1);
+  // One write of 32 bytes to a pipe is atomic; if it fails there is nobody
+  // to tell, and the worker then sees only the exit.
+  ssize_t w = ::write(fd, &f, sizeof f);
+  (void)w;
+  ::_exit(127);
+}
+
+std::optional<StepFailure> read_step_failure(int fd) {
+  if (fd < 0) return std::nullopt;
+  StepFailure f;
+  ssize_t n;
+  while ((n = ::read(fd, &f, sizeof f)) < 0 && errno == EINTR) {
+  }
+  if (n != ssize_t(sizeof f)) return std::nullopt;  // EOF: the exec succeeded
+  if (f.kind != StepFailure::setup && f.kind != StepFailure::exec) return std::nullopt;
+  f.step[sizeof f.step - 1] = '\0';
+  for (char* c = f.step; *c; ++c)
+    if (*c < 0x21 || *c > 0x7e) *c = '?';
+  return f;
 }
 
 }  // namespace toolgate::worker

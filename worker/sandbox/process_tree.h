@@ -2,6 +2,8 @@
 // child subreaper (PR_SET_CHILD_SUBREAPER), so a tool's orphaned children,
 // even after setsid() and a double fork, are re-parented to the worker and
 // stay reachable here.
+//
+//   kill_and_reap_all(1000);  // the call is over: nothing of the tool survives it
 #pragma once
 
 #include <sys/types.h>
@@ -9,9 +11,6 @@
 #include <vector>
 
 namespace toolgate::worker {
-
-// Direct and indirect children of `pid`, read from /proc/<pid>/task/*/children.
-std::vector<pid_t> descendants(pid_t pid);
 
 // SIGKILLs every descendant of this process and reaps them all, retrying
 // while new ones appear (a fork loop), for at most `budget_ms`.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/cancel.h"
 #include "common/frame.h"
@@ -141,8 +142,7 @@ TEST_CASE("read_frame times out when no frame arrives") {
   auto r = read_frame(sp.fd[1], 1024, 50);
   auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(r.status == FrameStatus::timeout);
-  CHECK(elapsed >= 40ms);
-  CHECK(elapsed < 2s);
+  CHECK(elapsed >= 40ms);  // not before its time; how long after is bench material
 
   // A partial frame that never completes times out as well.
   write_raw(sp.fd[0], header(10) + "abc");
@@ -163,11 +163,10 @@ TEST_CASE("read_frame returns interrupted when the wake fd becomes readable") {
       std::this_thread::sleep_for(50ms);
       cancel.cancel();
     });
-    auto start = std::chrono::steady_clock::now();
+    // Without a timeout, only the wake fd can end this read.
     auto r = read_frame(sp.fd[1], 1024, -1, cancel.fd());
     canceller.join();
     CHECK(r.status == FrameStatus::interrupted);
-    CHECK(std::chrono::steady_clock::now() - start < 5s);
   }
   SUBCASE("a pipe works as a wake fd too") {
     SocketPair sp;
@@ -190,4 +189,54 @@ TEST_CASE("write_frame fails when the peer is gone") {
   sp.close_end(1);
   CHECK_FALSE(write_frame(sp.fd[0], "nobody listens"));
   ::sigaction(SIGPIPE, &old, nullptr);
+}
+
+TEST_CASE("a frame that arrives in pieces is reassembled, on a socket and on a pipe") {
+  // Split inside the header and inside the payload: each piece is a
+  // separate write, so the reader sees several short reads.
+  const std::string wire = header(11) + "hello world";
+  const std::vector<size_t> cuts = {1, 3, 4, 6, 15};
+  auto send_in_pieces = [&](int fd) {
+    size_t at = 0;
+    for (size_t cut : cuts) {
+      write_raw(fd, wire.substr(at, cut - at));
+      at = cut;
+      std::this_thread::sleep_for(5ms);  // let the reader take each piece alone
+    }
+  };
+  SUBCASE("socket") {
+    SocketPair sp;
+    std::thread writer([&] { send_in_pieces(sp.fd[0]); });
+    auto r = read_frame(sp.fd[1], 1024, 10000);
+    writer.join();
+    CHECK(r.status == FrameStatus::ok);
+    CHECK(r.payload == "hello world");
+  }
+  SUBCASE("pipe") {
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    std::thread writer([&] { send_in_pieces(p[1]); });
+    auto r = read_frame(p[0], 1024, 10000);
+    writer.join();
+    CHECK(r.status == FrameStatus::ok);
+    CHECK(r.payload == "hello world");
+    ::close(p[0]);
+    ::close(p[1]);
+  }
+}
+
+TEST_CASE("a zero-length frame is accepted even with max_bytes 0, one byte more is not") {
+  SocketPair sp;
+  write_raw(sp.fd[0], header(0) + header(1) + "x");
+  auto empty = read_frame(sp.fd[1], 0, 1000);
+  CHECK(empty.status == FrameStatus::ok);
+  CHECK(empty.payload.empty());
+  CHECK(read_frame(sp.fd[1], 0, 1000).status == FrameStatus::too_large);
+}
+
+TEST_CASE("a header cut after one byte, then the peer closing, is io_error, not eof") {
+  SocketPair sp;
+  write_raw(sp.fd[0], std::string("\0", 1));
+  sp.close_end(0);
+  CHECK(read_frame(sp.fd[1], 1024, 1000).status == FrameStatus::io_error);
 }

@@ -130,3 +130,23 @@ TEST_CASE("metrics render as Prometheus text with escaped labels and cumulative 
         std::string::npos);
   CHECK(t.find("we\"ird\",le") == std::string::npos);  // denied calls have no latency
 }
+
+TEST_CASE("worker end reasons are counted by reason, every reason listed from the start") {
+  Metrics m;
+  std::string before = m.render({});
+  CHECK(before.find("# TYPE toolgate_worker_end_reasons_total counter\n") != std::string::npos);
+  for (EndReason r : all_end_reasons()) {
+    CAPTURE(to_string(r));
+    CHECK(before.find("toolgate_worker_end_reasons_total{reason=\"" + std::string(to_string(r)) +
+                      "\"} 0\n") != std::string::npos);
+  }
+  m.worker_end(EndReason::exec_failed);
+  m.worker_end(EndReason::exec_failed);
+  m.worker_end(EndReason::none);
+  std::string t = m.render({});
+  CHECK(t.find("toolgate_worker_end_reasons_total{reason=\"exec_failed\"} 2\n") !=
+        std::string::npos);
+  CHECK(t.find("toolgate_worker_end_reasons_total{reason=\"none\"} 1\n") != std::string::npos);
+  CHECK(t.find("toolgate_worker_end_reasons_total{reason=\"setup_failed\"} 0\n") !=
+        std::string::npos);
+}

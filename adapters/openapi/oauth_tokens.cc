@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/io.h"
 #include "common/log.h"
 
 namespace toolgate::openapi {
@@ -30,7 +31,7 @@ bool write_atomically(const std::string& path, const std::string& text) {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return false;
   std::string line = text + "\n";
-  bool ok = ::write(fd, line.data(), line.size()) == ssize_t(line.size()) && ::fsync(fd) == 0;
+  bool ok = write_all(fd, line) && ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());

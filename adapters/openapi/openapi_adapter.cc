@@ -12,6 +12,7 @@
 #include "adapters/openapi/spec_model.h"
 #include "adapters/source_egress.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "gateway/catalog/naming.h"
 #include "gateway/egress/egress.h"
 
@@ -94,8 +95,7 @@ json output_schema(const json& s, const json& defs) {
 // Without an operationId: "put_files_path" for PUT /files/{path}.
 std::string fallback_name(const Operation& op) {
   std::string out;
-  for (char c : op.method + "_" + op.path) {
-    char l = char(std::tolower(static_cast<unsigned char>(c)));
+  for (char l : ascii_lower(op.method + "_" + op.path)) {
     bool word = std::isalnum(static_cast<unsigned char>(l));
     if (word)
       out += l;

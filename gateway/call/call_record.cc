@@ -163,6 +163,7 @@ void CallRecord::ended(CallEnd end, const WorkResult* r, size_t bytes, bool is_e
     if (r->exit_code >= 0) rec["exit_code"] = r->exit_code;
     if (r->signal) rec["signal"] = r->signal;
     rec["worker_ms"] = r->duration_ms;
+    if (r->reason != EndReason::none) rec["reason"] = std::string(to_string(r->reason));
     // HTTP adapters: the upstream's status, as the worker reported it.
     if (tool_.facts.contains("http") && r->stdout_is_json && r->stdout_json.is_object()) {
       auto st = r->stdout_json.find("status");

@@ -230,6 +230,7 @@ StepResult prepare_and_run(Call& c) {
   }
   c.result = run_sandboxed(c.services.pool, *c.rq.snapshot.sandbox, std::move(*order),
                            c.rq.cancel.get(), c.tick, true);
+  c.services.metrics.worker_end(c.result.reason);
   return std::nullopt;
 }
 

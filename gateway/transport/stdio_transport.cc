@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "common/io.h"
 #include "common/log.h"
 #include "gateway/protocol/jsonrpc.h"
 #include "gateway/transport/elastic_pool.h"
@@ -22,15 +23,8 @@ class FdStream : public ClientStream {
   bool send(const json& msg) override {
     std::string line = dump_safe(msg);
     line += '\n';
-    std::lock_guard<std::mutex> lock(mu_);
-    size_t off = 0;
-    while (off < line.size()) {
-      ssize_t w = ::write(fd_, line.data() + off, line.size() - off);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return false;
-      off += size_t(w);
-    }
-    return true;
+    std::lock_guard<std::mutex> lock(mu_);  // one message per line, never interleaved
+    return write_all(fd_, line);
   }
 
  private:

@@ -7,6 +7,7 @@
 
 #include "common/frame.h"
 #include "common/json_limits.h"
+#include "common/text.h"
 
 namespace toolgate::worker {
 
@@ -43,8 +44,7 @@ Curl& curl_lib() {
 bool parse_url(const std::string& url, Target* t) {
   auto sep = url.find("://");
   if (sep == std::string::npos) return false;
-  t->scheme = url.substr(0, sep);
-  for (auto& c : t->scheme) c = char(std::tolower(static_cast<unsigned char>(c)));
+  t->scheme = ascii_lower(url.substr(0, sep));
   if (t->scheme != "http" && t->scheme != "https") return false;
   std::string rest = url.substr(sep + 3);
   std::string authority = rest.substr(0, rest.find_first_of("/?#"));

@@ -1,4 +1,5 @@
 #include "worker/net/http_headers.h"
+#include "common/text.h"
 
 #include <cctype>
 
@@ -58,9 +59,8 @@ void ResponseHeaders::feed(std::string_view line) {
     last_.clear();  // the blank line ending the head, or junk
     return;
   }
-  std::string name(trim(line.substr(0, colon)));
+  std::string name = ascii_lower(trim(line.substr(0, colon)));
   if (name.empty()) return;
-  for (auto& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
   name = sanitize_utf8(truncate_utf8(name, kMaxNameBytes));
   set(name, std::string(trim(line.substr(colon + 1))), /*continuation=*/false);
   last_ = headers_.contains(name) ? name : "";

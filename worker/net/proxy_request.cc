@@ -1,4 +1,5 @@
 #include "worker/net/proxy_request.h"
+#include "common/text.h"
 
 #include <cctype>
 
@@ -19,9 +20,7 @@ std::string upstream_headers(std::string_view lines) {
     size_t e = lines.find("\r\n");
     std::string_view h = lines.substr(0, e);
     lines.remove_prefix(e == std::string_view::npos ? lines.size() : e + 2);
-    std::string lower(h.substr(0, 6));
-    for (auto& ch : lower) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    if (lower != "proxy-") out.append(h).append("\r\n");
+    if (ascii_lower(h.substr(0, 6)) != "proxy-") out.append(h).append("\r\n");
   }
   return out;
 }

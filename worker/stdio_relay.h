@@ -8,6 +8,9 @@
 //
 // Egress requests of the server go to the broker socket (broker_fd()), not
 // the frame socket, so they never interleave with relayed messages.
+//
+//   auto child = prepare_child(order);                    // contained, not yet exec'd
+//   return serve_stdio(order, *child, frame_fd);          // until either side ends
 #pragma once
 
 #include "worker/exec_runner.h"

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <optional>
 #include <set>
 
 #include "common/text.h"
@@ -126,13 +127,15 @@ const std::set<std::string>& refused_headers() {
   return h;
 }
 
-}  // namespace
-
-Result<HttpRequest> build_request(const json& route, const json& args) {
-  HttpRequest r;
-  r.method = route.at("method");
-  std::string path = route.at("path");
+// What a request's URL is made of while its parameters are applied.
+struct UrlParts {
+  std::string path;  // the route's path, its {parameters} filled in
   std::vector<std::string> query, cookies;
+};
+
+// The operation's path, query, header and cookie parameters from `args`.
+std::optional<Error> apply_params(const json& route, const json& args, UrlParts* u,
+                                  HttpRequest* r) {
   for (auto& p : route.at("params")) {
     Param prm;
     prm.name = p.at("name");
@@ -158,71 +161,81 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
       }
       std::string key = "{" + prm.name + "}";
       std::string enc = encode(text, false);
-      for (size_t at = path.find(key); at != std::string::npos;
-           at = path.find(key, at + enc.size()))
-        path.replace(at, key.size(), enc);
+      for (size_t at = u->path.find(key); at != std::string::npos;
+           at = u->path.find(key, at + enc.size()))
+        u->path.replace(at, key.size(), enc);
     } else if (prm.in == "query") {
-      add_query(prm, v, &query);
+      add_query(prm, v, &u->query);
     } else if (prm.in == "header") {
       if (refused_headers().count(ascii_lower(prm.name)))
         return Error{rpc::kInvalidParams, "header " + prm.name + " cannot be set from arguments"};
       std::string text = simple_text(v);
       if (!header_safe(text))
         return Error{rpc::kInvalidParams, "header " + prm.name + " contains a line break"};
-      r.headers.push_back(prm.name + ": " + text);
+      r->headers.push_back(prm.name + ": " + text);
     } else if (prm.in == "cookie") {
-      cookies.push_back(encode(prm.name, false) + "=" + encode(simple_text(v), false));
+      u->cookies.push_back(encode(prm.name, false) + "=" + encode(simple_text(v), false));
     }
   }
 
-  // Credentials and static headers from the source's config.
+  return std::nullopt;
+}
+
+// Credentials and static headers from the source's config.
+std::optional<Error> apply_credentials(const json& route, UrlParts* u, HttpRequest* r) {
   const json& auth = route.value("auth", json::object());
   std::string type = auth.value("type", "");
   if (!header_safe(auth.value("token", "")) || !header_safe(auth.value("value", "")) ||
       !header_safe(auth.value("name", "")))
     return Error{rpc::kInvalidParams, "the configured credential contains a line break"};
   if (type == "bearer") {
-    r.headers.push_back("Authorization: Bearer " + auth.value("token", ""));
+    r->headers.push_back("Authorization: Bearer " + auth.value("token", ""));
   } else if (type == "basic") {
-    r.headers.push_back("Authorization: Basic " + base64_encode(auth.value("username", "") + ":" +
-                                                                auth.value("password", "")));
+    r->headers.push_back("Authorization: Basic " + base64_encode(auth.value("username", "") + ":" +
+                                                                 auth.value("password", "")));
   } else if (type == "api_key") {
     std::string in = auth.value("in", "header"), name = auth.value("name", ""),
                 value = auth.value("value", "");
     if (in == "query")
-      query.push_back(encode(name, false) + "=" + encode(value, false));
+      u->query.push_back(encode(name, false) + "=" + encode(value, false));
     else if (in == "cookie")
-      cookies.push_back(encode(name, false) + "=" + encode(value, false));
+      u->cookies.push_back(encode(name, false) + "=" + encode(value, false));
     else
-      r.headers.push_back(name + ": " + value);
+      r->headers.push_back(name + ": " + value);
   }
   const json headers = route.value("headers", json::object());  // kept alive for items()
   for (auto& [k, v] : headers.items()) {
     if (!header_safe(k) || !header_safe(v.get<std::string>()))
       return Error{rpc::kInvalidParams, "a configured header contains a line break"};
-    r.headers.push_back(k + ": " + v.get<std::string>());
+    r->headers.push_back(k + ": " + v.get<std::string>());
   }
-  if (!cookies.empty()) {
-    std::string c;
-    for (auto& x : cookies) c += (c.empty() ? "" : "; ") + x;
-    r.headers.push_back("Cookie: " + c);
-  }
+  return std::nullopt;
+}
 
-  // The body.
+void add_cookie_header(const UrlParts& u, HttpRequest* r) {
+  if (!u.cookies.empty()) {
+    std::string c;
+    for (auto& x : u.cookies) c += (c.empty() ? "" : "; ") + x;
+    r->headers.push_back("Cookie: " + c);
+  }
+}
+
+// The body, encoded for the operation's media type.
+std::optional<Error> encode_body(const json& route, const json& args, HttpRequest* r) {
   std::string media = route.value("body_media", "");
   auto body = args.find("body");
   if (!media.empty() && body != args.end() && !body->is_null()) {
     if (is_json_like(media)) {
-      r.body = dump_safe(*body);
-      r.headers.push_back("Content-Type: " + media);
+      r->body = dump_safe(*body);
+      r->headers.push_back("Content-Type: " + media);
     } else if (media == "application/x-www-form-urlencoded") {
       if (!body->is_object())
         return Error{rpc::kInvalidParams, "body must be an object of form fields"};
       std::string s;
       for (auto& [k, v] : body->items())
         s += (s.empty() ? "" : "&") + encode(k, false) + "=" + encode(simple_text(v), false);
-      r.body = s;
-      r.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+      r->body = s;
+      r->headers.push_back("Content-Type: application/x-www-form-urlencoded");
     } else if (media == "multipart/form-data") {
       if (!body->is_object())
         return Error{rpc::kInvalidParams, "body must be an object of form fields"};
@@ -242,24 +255,37 @@ Result<HttpRequest> build_request(const json& route, const json& args) {
              simple_text(v) + "\r\n";
       }
       s += "--" + boundary + "--\r\n";
-      r.body = s;
-      r.headers.push_back("Content-Type: multipart/form-data; boundary=" + boundary);
+      r->body = s;
+      r->headers.push_back("Content-Type: multipart/form-data; boundary=" + boundary);
     } else if (media == "application/octet-stream") {
       if (!body->is_string()) return Error{rpc::kInvalidParams, "body must be base64 text"};
-      r.body_base64 = body->get<std::string>();
-      r.headers.push_back("Content-Type: application/octet-stream");
+      r->body_base64 = body->get<std::string>();
+      r->headers.push_back("Content-Type: application/octet-stream");
     } else {
-      r.body = body->is_string() ? body->get<std::string>() : dump_safe(*body);
-      r.headers.push_back("Content-Type: " + media);
+      r->body = body->is_string() ? body->get<std::string>() : dump_safe(*body);
+      r->headers.push_back("Content-Type: " + media);
     }
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<HttpRequest> build_request(const json& route, const json& args) {
+  HttpRequest r;
+  r.method = route.at("method");
+  UrlParts u{route.at("path"), {}, {}};
+  if (auto e = apply_params(route, args, &u, &r)) return *e;
+  if (auto e = apply_credentials(route, &u, &r)) return *e;
+  add_cookie_header(u, &r);
+  if (auto e = encode_body(route, args, &r)) return *e;
   r.headers.push_back("Accept: application/json, */*;q=0.8");
   std::string base = route.at("base_url");
   while (!base.empty() && base.back() == '/') base.pop_back();
-  r.url = base + path;
-  if (!query.empty()) {
-    r.url += path.find('?') == std::string::npos ? "?" : "&";
-    for (size_t i = 0; i < query.size(); ++i) r.url += (i ? "&" : "") + query[i];
+  r.url = base + u.path;
+  if (!u.query.empty()) {
+    r.url += u.path.find('?') == std::string::npos ? "?" : "&";
+    for (size_t i = 0; i < u.query.size(); ++i) r.url += (i ? "&" : "") + u.query[i];
   }
   return r;
 }

@@ -10,8 +10,8 @@
 #include <cstdlib>
 
 #include "adapters/sandbox_paths.h"
+#include "adapters/source_egress.h"
 #include "common/log.h"
-#include "gateway/egress/egress.h"
 
 namespace toolgate {
 namespace {
@@ -84,12 +84,9 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
   const json& tools = ctx.source.raw.at("tools");
   const std::string cwd_default = working_dir();
   // Egress is per source: every tool of it may reach the same places.
-  std::vector<std::string> egress_allow;
-  if (auto e = ctx.source.raw.find("egress"); e != ctx.source.raw.end()) {
-    egress_allow = e->value("allow", std::vector<std::string>{});
-    auto parsed = EgressPolicy::parse(egress_allow);
-    if (!parsed) doc.fail(ctx.source.pointer + "/egress/allow", parsed.error().message);
-  }
+  // No URL of its own: nothing unless the source allows it.
+  std::vector<std::string> egress_allow =
+      source_egress(ctx.config, ctx.source.raw, ctx.source.pointer, "", ctx.source.pointer);
   std::vector<Tool> out;
   for (size_t i = 0; i < tools.size(); ++i) {
     const json& tc = tools[i];
@@ -141,25 +138,28 @@ std::vector<Tool> ScriptAdapter::load(const LoadContext& ctx) const {
       log::warn("script command not found (the call will fail until it exists)",
                 {{"where", doc.where(ptr + "/command/0")}, {"command", argv[0]}});
     }
-    t.route = {{"argv", argv},     {"env", env},       {"cwd", cwd},
-               {"mounts", mounts}, {"tmp_mb", tmp_mb}, {"egress_allow", egress_allow}};
+    // The call's work order, built once here: prepare() only adds the
+    // tool's final name and the call's arguments.
+    auto order = std::make_shared<WorkOrder>();
+    order->argv = std::move(argv);
+    for (auto& [k, v] : env.items()) order->env.emplace_back(k, v.get<std::string>());
+    order->cwd = cwd;
+    for (auto& m : mounts) order->sandbox.mounts.push_back({m["path"], m["writable"]});
+    order->sandbox.tmp_mb = tmp_mb;
+    order->egress_allow = egress_allow;
+    order->sandbox.egress = !egress_allow.empty();
+    order->limits = t.limits;
+    t.adapter_data = std::move(order);
     out.push_back(std::move(t));
   }
   return out;
 }
 
 Result<WorkOrder> ScriptAdapter::prepare(const Tool& tool, const json& args) const {
-  WorkOrder o;
-  o.argv = tool.route.at("argv").get<std::vector<std::string>>();
-  for (auto& [k, v] : tool.route.at("env").items()) o.env.emplace_back(k, v.get<std::string>());
+  // Stored as a WorkOrder by load(), so read back as one.
+  WorkOrder o = *std::static_pointer_cast<const WorkOrder>(tool.adapter_data);
   o.env.emplace_back("TOOLGATE_TOOL", tool.name);
-  o.cwd = tool.route.at("cwd");
-  for (auto& m : tool.route.at("mounts")) o.sandbox.mounts.push_back({m["path"], m["writable"]});
-  o.sandbox.tmp_mb = tool.route.at("tmp_mb");
-  o.egress_allow = tool.route.at("egress_allow").get<std::vector<std::string>>();
-  o.sandbox.egress = !o.egress_allow.empty();
   o.stdin_data = dump_safe(args);
-  o.limits = tool.limits;
   return o;
 }
 

@@ -1,4 +1,9 @@
 // Command-line parsing shared by the `toolgate` commands (cli*.cc).
+//
+//   Args a = parse_args(argc, argv);            // a.command, a.config, a.opts, a.positional
+//   if (a.has("--help")) return std::printf("%s", kHelp), 0;
+//   auto cfg = load_or_report(a.config);        // prints file:line:col on error
+//   CliServices s = cli_services(*cfg);         // a lazily started worker pool for loads
 #pragma once
 
 #include <functional>

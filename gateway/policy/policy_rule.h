@@ -1,5 +1,8 @@
 // Internal to the policy engine (policy_load.cc, policy_eval.cc,
 // policy_lint.cc): one loaded rule and its compiled conditions.
+//
+//   if (rule_covers_tool(rule, tool) && rule_covers_caller(rule, caller))
+//     Tri t = eval_condition(cond, facts, args, &why);   // yes, no, or cannot tell
 #pragma once
 
 #include <re2/re2.h>

@@ -9,6 +9,9 @@
 // thread costs its touched stack (a few pages) and a kernel task, so a
 // thousand idle streams cost a few megabytes, not a thread model rewrite.
 // (The stdio transport runs its tools/call handlers on one too.)
+//
+//   http.new_task_queue = [g] { return new ElasticPool(16, 4096, g); };
+//   pool.enqueue([] { serve_one_connection(); });
 #pragma once
 
 #include <httplib.h>

@@ -4,6 +4,10 @@
 // serving a GET stream drains it. DirectStream: a stream that writes
 // straight into one POST response's stream, used only by the thread that
 // handles that request.
+//
+//   auto get_stream = std::make_shared<QueuedStream>();   // session->set_default_stream(...)
+//   while (get_stream->pop(&event, 15000)) sink.write(event);
+//   DirectStream post([&](const std::string& ev) { return sink.write(ev); });
 #pragma once
 
 #include <condition_variable>

@@ -58,6 +58,47 @@ class CallThreads {
   int n_ = 0;
 };
 
+// Splits a byte stream into lines of at most `max_line` bytes. The rest of
+// a longer line is skipped, and said once, so a client cannot make the
+// gateway buffer without bound.
+class LineSplitter {
+ public:
+  explicit LineSplitter(size_t max_line) : max_line_(max_line) {}
+
+  template <typename OnLine, typename OnTooLong>
+  void feed(const char* data, size_t n, OnLine&& on_line, OnTooLong&& on_too_long) {
+    size_t start = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (data[i] != '\n') continue;
+      if (!discarding_) {
+        line_.append(data + start, i - start);
+        on_line(line_);
+      }
+      discarding_ = false;
+      line_.clear();
+      start = i + 1;
+    }
+    if (discarding_) return;
+    line_.append(data + start, n - start);
+    if (line_.size() > max_line_) {
+      on_too_long();
+      discarding_ = true;
+      line_.clear();
+      line_.shrink_to_fit();
+    }
+  }
+  // The last line, when the input ends without a newline.
+  template <typename OnLine>
+  void finish(OnLine&& on_line) {
+    if (!discarding_ && !line_.empty()) on_line(line_);
+  }
+
+ private:
+  const size_t max_line_;
+  std::string line_;
+  bool discarding_ = false;  // skipping the rest of an oversized line
+};
+
 }  // namespace
 
 StdioTransport::StdioTransport(Gateway& gateway, Caller caller, int in_fd, int out_fd)
@@ -75,6 +116,20 @@ void StdioTransport::stop() {
     char c = 1;
     ssize_t w = ::write(wake_[1], &c, 1);
     (void)w;
+  }
+}
+
+bool StdioTransport::read_input(const std::function<void(const char*, size_t)>& feed) {
+  char chunk[65536];
+  for (;;) {
+    pollfd fds[2] = {{in_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    int rc = ::poll(fds, wake_[0] >= 0 ? 2 : 1, -1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0 || (wake_[0] >= 0 && fds[1].revents)) return true;
+    ssize_t n = ::read(in_fd_, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return false;
+    feed(chunk, size_t(n));
   }
 }
 
@@ -118,43 +173,13 @@ int StdioTransport::run() {
     });
   };
 
-  std::string line;
-  bool stopped = false;
-  bool discarding = false;  // skipping the rest of an oversized line
-  char chunk[65536];
-  for (;;) {
-    pollfd fds[2] = {{in_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-    int rc = ::poll(fds, wake_[0] >= 0 ? 2 : 1, -1);
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0 || (wake_[0] >= 0 && fds[1].revents)) {
-      stopped = true;
-      break;
-    }
-    ssize_t n = ::read(in_fd_, chunk, sizeof chunk);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) break;
-    size_t start = 0;
-    for (size_t i = 0; i < size_t(n); ++i) {
-      if (chunk[i] != '\n') continue;
-      if (!discarding) {
-        line.append(chunk + start, i - start);
-        process_line(line);
-      }
-      discarding = false;
-      line.clear();
-      start = i + 1;
-    }
-    if (!discarding) {
-      line.append(chunk + start, size_t(n) - start);
-      if (line.size() > max_line) {
-        out->send(make_error(nullptr, rpc::kParseError,
-                             "message larger than " + std::to_string(max_line) + " bytes"));
-        discarding = true;
-        line.clear();
-        line.shrink_to_fit();
-      }
-    }
-  }
+  LineSplitter lines(max_line);
+  auto too_long = [&] {
+    out->send(make_error(nullptr, rpc::kParseError,
+                         "message larger than " + std::to_string(max_line) + " bytes"));
+  };
+  bool stopped =
+      read_input([&](const char* data, size_t n) { lines.feed(data, n, process_line, too_long); });
   // On stop() (a signal), calls in flight are cancelled and their workers
   // killed. On end of input, a final unterminated line still counts, and
   // calls in flight may finish: `echo '{...}' | toolgate serve --stdio`
@@ -164,7 +189,7 @@ int StdioTransport::run() {
     session->close();
     all_done = calls->wait_all(5000);
   } else {
-    if (!discarding && !line.empty()) process_line(line);
+    lines.finish(process_line);
     auto cfg = gateway_.config();
     calls->wait_all(int(cfg->workers.defaults.timeout_ms) + 5000);
     session->close();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,10 @@ class StdioTransport : public Transport {
   void stop() override;
 
  private:
+  // Reads stdin until it ends (false) or stop() is called (true), handing
+  // every chunk to `feed`.
+  bool read_input(const std::function<void(const char*, size_t)>& feed);
+
   Gateway& gateway_;
   Caller caller_;
   int in_fd_, out_fd_;

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -58,6 +59,16 @@ struct Run {
 Run run(const std::string& args);
 
 json call(const std::string& tool, json args = json::object(), json id = 7);
+
+// Polls `f` every 20 ms until it is true or `ms` have passed; its last answer.
+template <typename F>
+bool eventually(F&& f, int ms = 10000) {
+  for (int i = 0; i < ms / 20; ++i) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return f();
+}
 json request(const std::string& method, json params = nullptr, json id = 1);
 
 class Gateway {

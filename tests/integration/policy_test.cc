@@ -37,15 +37,6 @@ std::vector<json> records_of(const std::vector<json>& all, const std::string& to
 bool is_error(const json& r) { return r["result"].value("isError", false); }
 std::string text_of(const json& r) { return r["result"]["content"][0].value("text", ""); }
 
-template <typename F>
-bool eventually(F&& f, int ms = 10000) {
-  for (int i = 0; i < ms / 20; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return f();
-}
-
 // A gateway config with script tools and the given policy file contents.
 struct PolicyFixture {
   TempDir dir;

@@ -14,15 +14,6 @@ using namespace th;
 
 namespace {
 
-template <typename F>
-bool eventually(F&& f, int ms = 10000) {
-  for (int i = 0; i < ms / 20; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return f();
-}
-
 std::string config_with_uid(const TempDir& dir, int uid) {
   return "policies: [policy.yaml]\n"
          "approvals: {timeout_ms: 20000, socket: " +

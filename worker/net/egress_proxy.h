@@ -4,6 +4,10 @@
 // connect request to the gateway's broker, which checks the source's
 // allow-list, connects and hands back the socket. Every connection, and so
 // every redirect hop, is checked on its own.
+//
+//   int port, fd = EgressProxy::listen_in_netns(tool_pid, &port);  // HTTP_PROXY=127.0.0.1:port
+//   EgressProxy proxy(fd, frame_fd);
+//   proxy.add_pollfds(&fds);  poll(...);  proxy.handle(&fds[k], n, 10000);
 #pragma once
 
 #include <poll.h>

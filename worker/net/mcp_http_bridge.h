@@ -11,6 +11,8 @@
 //
 // The config (WorkOrder.http): {"mcp_bridge": true, "url": "...",
 // "headers": ["Authorization: Bearer ..."], "max_message_bytes": N}
+//
+//   run_mcp_http_bridge(order.http, broker_fd);   // in the contained process; never returns
 #pragma once
 
 #include "common/json_limits.h"

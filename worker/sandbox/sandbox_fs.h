@@ -1,6 +1,9 @@
 // The tool's view of the file system: a fresh tmpfs root holding read-only
 // bind mounts of only what tools need, a new /proc, a minimal /dev and a
 // private, size-capped /tmp. Runs in the tool's new mount namespace.
+//
+//   const char* step = nullptr;
+//   if (enter_minimal_root(spec, sandbox_staging_dir(), &step) != 0) fail(step);
 #pragma once
 
 #include "common/work_order.h"

@@ -123,6 +123,11 @@ CliServices cli_services(const Config& cfg) {
   return out;
 }
 
+std::shared_ptr<const Catalog> build_catalog(const Config& cfg, const AdapterRegistry& reg,
+                                             const CliServices& services) {
+  return Catalog::build(cfg, reg, &services.fetch, &services.launcher, &services.sandbox_for);
+}
+
 int usage_error(const std::string& msg, const char* help) {
   std::fprintf(stderr, "toolgate: %s\n\n%s", msg.c_str(), help);
   return 2;
@@ -200,9 +205,8 @@ int cmd_validate(const Args& a, const AdapterRegistry& reg) {
   auto cfg = load_or_report(a.config);
   if (!cfg) return 1;
   try {
-    auto services = cli_services(*cfg);
-    auto cat =
-        Catalog::build(*cfg, reg, &services.fetch, &services.launcher, &services.sandbox_for);
+    CliServices services = cli_services(*cfg);
+    auto cat = build_catalog(*cfg, reg, services);
     auto policy = load_policy(*cfg, nullptr);
     std::printf("%s: ok (%zu sources, %zu tools)\n", a.config.c_str(), cfg->sources.size(),
                 cat->tools().size());
@@ -226,9 +230,8 @@ int cmd_tools(const Args& a, const AdapterRegistry& reg) {
   auto cfg = load_or_report(a.config);
   if (!cfg) return 1;
   try {
-    auto services = cli_services(*cfg);
-    auto cat =
-        Catalog::build(*cfg, reg, &services.fetch, &services.launcher, &services.sandbox_for);
+    CliServices services = cli_services(*cfg);
+    auto cat = build_catalog(*cfg, reg, services);
     if (a.has("--json")) {
       json list = json::array();
       for (auto& t : cat->tools()) list.push_back(t->to_mcp());
@@ -313,12 +316,9 @@ void start_sweeper(Gateway& gateway) {
   }).detach();
 }
 
-int cmd_serve(const Args& a, const AdapterRegistry& reg) {
-  if (a.has("--help")) return std::printf("%s", kServeHelp), 0;
-  if (a.config.empty()) return usage_error("serve needs -c FILE", kServeHelp);
-  if (a.has("--stdio") && a.opts.count("--listen")) {
-    return usage_error("--stdio and --listen exclude each other", kServeHelp);
-  }
+// Blocks the signals the signal thread takes (SIGHUP, SIGTERM, SIGINT) in
+// every thread started after this, and ignores SIGPIPE.
+sigset_t block_serve_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGHUP);
@@ -326,6 +326,16 @@ int cmd_serve(const Args& a, const AdapterRegistry& reg) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+int cmd_serve(const Args& a, const AdapterRegistry& reg) {
+  if (a.has("--help")) return std::printf("%s", kServeHelp), 0;
+  if (a.config.empty()) return usage_error("serve needs -c FILE", kServeHelp);
+  if (a.has("--stdio") && a.opts.count("--listen")) {
+    return usage_error("--stdio and --listen exclude each other", kServeHelp);
+  }
+  sigset_t set = block_serve_signals();
 
   auto cfg = load_or_report(a.config);
   if (!cfg) return 1;

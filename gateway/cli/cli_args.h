@@ -47,6 +47,9 @@ struct CliServices {
   SandboxFor sandbox_for;
 };
 CliServices cli_services(const Config& cfg);
+// The config's catalog, loaded with `services` (which must outlive it).
+std::shared_ptr<const Catalog> build_catalog(const Config& cfg, const AdapterRegistry& reg,
+                                             const CliServices& services);
 int cmd_policy(const Args& a, const AdapterRegistry& reg);
 int cmd_audit(const Args& a);
 int cmd_approvals(const Args& a);

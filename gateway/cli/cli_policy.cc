@@ -36,8 +36,7 @@ bool load_all(const Args& a, const AdapterRegistry& reg, Loaded* out) {
   if (!out->cfg) return false;
   try {
     out->services = cli_services(*out->cfg);
-    out->cat = Catalog::build(*out->cfg, reg, &out->services.fetch, &out->services.launcher,
-                              &out->services.sandbox_for);
+    out->cat = build_catalog(*out->cfg, reg, out->services);
     if (out->cfg->policies.empty()) {
       std::fprintf(stderr, "%s: no `policies` configured: every call is allowed\n",
                    a.config.c_str());

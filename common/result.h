@@ -22,6 +22,11 @@ inline constexpr int kInternalError = -32603;
 // Implementation-defined range (-32000..-32099).
 inline constexpr int kRequestTimeout = -32001;
 inline constexpr int kRequestCancelled = -32800;
+// MCP 2026-07-28: HTTP headers that disagree with the body, a client
+// capability the request needs, a protocol version the server doesn't speak.
+inline constexpr int kHeaderMismatch = -32020;
+inline constexpr int kMissingClientCapability = -32021;
+inline constexpr int kUnsupportedProtocolVersion = -32022;
 }  // namespace rpc
 
 struct Error {

@@ -37,11 +37,17 @@ Gateway::Gateway(std::shared_ptr<const Config> cfg, const AdapterRegistry& regis
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   WorkerPool::remove_stale_cgroups();
   sandbox_ = probe_sandbox(pool_, cfg->workers.sandbox);
-  generations_ = std::make_unique<Generations>(
-      cfg, Generations::Builders{registry, pool_, sandbox_, metrics_},
-      [this](const std::string& notification) { sessions_.broadcast(notification); });
-  calls_ = std::make_unique<CallPipeline>(CallServices{pool_, approvals_, metrics_, *generations_});
+  generations_ =
+      std::make_unique<Generations>(cfg, Generations::Builders{registry, pool_, sandbox_, metrics_},
+                                    [this](const std::string& notification) {
+                                      sessions_.broadcast(notification);
+                                      if (stateless_)
+                                        stateless_->listeners().broadcast(notification);
+                                    });
+  calls_ = std::make_unique<CallPipeline>(
+      CallServices{pool_, approvals_, metrics_, *generations_, states_});
   dispatcher_ = std::make_unique<Dispatcher>(*generations_, *calls_);
+  stateless_ = std::make_unique<StatelessFront>(*dispatcher_);
   report_sandbox(*cfg, sandbox_);
 }
 
@@ -52,6 +58,8 @@ Gateway::~Gateway() {
   dispatcher_.reset();
   calls_.reset();
   generations_.reset();
+  // Last: the generations' refresh thread announces list changes to it.
+  stateless_.reset();
 }
 
 std::shared_ptr<Session> Gateway::open_session(Caller caller) {

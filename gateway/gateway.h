@@ -4,7 +4,8 @@
 // CallServices, a Generations&).
 //
 //   Gateway gw(load_config(path), registry);          // throws ConfigError
-//   auto session = gw.open_session({"local", {"admin"}});
+//   auto session = gw.open_session({"local", {"admin"}});   // a 2025 client
+//   gw.stateless().handle(read_message(doc), caller, stream);  // a 2026 request
 //   gw.reload();                                      // on SIGHUP
 //   Snapshot snap = gw.generations().current();
 #pragma once
@@ -16,11 +17,13 @@
 #include "gateway/approvals/approvals.h"
 #include "gateway/audit/metrics.h"
 #include "gateway/call/pipeline.h"
+#include "gateway/call/request_state.h"
 #include "gateway/catalog/adapter.h"
 #include "gateway/config/config.h"
 #include "gateway/generations.h"
 #include "gateway/protocol/dispatcher.h"
 #include "gateway/protocol/session_table.h"
+#include "gateway/protocol/stateless.h"
 #include "gateway/workers/sandbox_probe.h"
 #include "gateway/workers/worker_pool.h"
 
@@ -37,6 +40,8 @@ class Gateway {
   SessionTable& sessions() { return sessions_; }
   // A new 2025-era session for `caller`, registered in sessions().
   std::shared_ptr<Session> open_session(Caller caller);
+  // Where 2026-07-28 requests go: no session, the same dispatcher.
+  StatelessFront& stateless() { return *stateless_; }
   WorkerPool& pool() { return pool_; }
   ApprovalQueue& approvals() { return approvals_; }
   Metrics& metrics() { return metrics_; }
@@ -55,9 +60,11 @@ class Gateway {
   WorkerPool pool_;
   SandboxSupport sandbox_;
   SessionTable sessions_;
+  RequestStateSealer states_;  // a key of this process's own
   std::unique_ptr<Generations> generations_;
   std::unique_ptr<CallPipeline> calls_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<StatelessFront> stateless_;
 };
 
 }  // namespace toolgate

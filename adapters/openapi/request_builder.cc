@@ -1,12 +1,12 @@
 // Building the HTTP request of one call from its validated arguments.
 #include "adapters/openapi/request_builder.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <optional>
 #include <set>
 
+#include "common/base64.h"
 #include "common/text.h"
 
 namespace toolgate::openapi {
@@ -51,14 +51,6 @@ bool path_safe(const std::string& v) {
 bool header_safe(const std::string& v) {
   return v.find('\r') == std::string::npos && v.find('\n') == std::string::npos &&
          v.find('\0') == std::string::npos;
-}
-
-std::string base64_encode(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), int(in.size()));
-  out.resize(size_t(n));
-  return out;
 }
 
 // Query pairs of one parameter, by style and explode.

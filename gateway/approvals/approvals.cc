@@ -29,6 +29,7 @@ struct ApprovalQueue::Entry {
   bool resolved = false;
   bool closed = false;  // the waiting call has moved on (decided, timed out, cancelled)
   bool approved = false;
+  bool parked = false;  // nothing waits on it: its client comes back (take)
   std::string by;
 };
 
@@ -60,9 +61,39 @@ json PendingApproval::to_json() const {
           {"expires_in_ms", expires_in_ms}};
 }
 
+void ApprovalQueue::drop_expired_parked() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    bool expired = it->second->parked && it->second->deadline <= now;
+    it = expired ? pending_.erase(it) : std::next(it);
+  }
+}
+
+bool ApprovalQueue::park(PendingApproval& info) { return add_entry(info, true) != nullptr; }
+
 std::shared_ptr<ApprovalQueue::Entry> ApprovalQueue::add(PendingApproval& info) {
+  return add_entry(info, false);
+}
+
+std::optional<ApprovalQueue::Taken> ApprovalQueue::take(const std::string& id) {
+  std::shared_ptr<Entry> e;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    drop_expired_parked();
+    auto it = pending_.find(id);
+    if (it == pending_.end() || !it->second->parked) return std::nullopt;
+    e = it->second;
+    pending_.erase(it);
+  }
+  std::lock_guard<std::mutex> lock(e->mu);
+  e->closed = true;  // a human deciding from now on is told it is too late
+  return Taken{e->resolved, e->approved, e->by};
+}
+
+std::shared_ptr<ApprovalQueue::Entry> ApprovalQueue::add_entry(PendingApproval& info, bool parked) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    drop_expired_parked();
     size_t mine = 0;
     for (auto& [id, p] : pending_) mine += p->info.caller == info.caller;
     if (mine >= kMaxPendingPerCaller) return nullptr;
@@ -71,6 +102,7 @@ std::shared_ptr<ApprovalQueue::Entry> ApprovalQueue::add(PendingApproval& info) 
   info.id = random_hex_id(8);
   e->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(info.expires_in_ms);
   e->info = info;
+  e->parked = parked;  // set before anyone else can see the entry
   std::lock_guard<std::mutex> lock(mu_);
   pending_[e->info.id] = e;
   return e;
@@ -123,6 +155,7 @@ bool ApprovalQueue::resolve(const std::string& id, bool approve, const std::stri
   std::shared_ptr<Entry> e;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    drop_expired_parked();
     auto it = pending_.find(id);
     if (it == pending_.end()) {
       *error = "no pending approval with id " + id;
@@ -149,6 +182,7 @@ bool ApprovalQueue::resolve(const std::string& id, bool approve, const std::stri
 std::vector<PendingApproval> ApprovalQueue::list() {
   std::vector<PendingApproval> out;
   std::lock_guard<std::mutex> lock(mu_);
+  drop_expired_parked();
   auto now = std::chrono::steady_clock::now();
   for (auto& [id, e] : pending_) {
     PendingApproval p = e->info;

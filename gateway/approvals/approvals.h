@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,19 @@ class ApprovalQueue {
   // kMaxPendingPerCaller calls waiting (each holds a transport thread).
   static constexpr size_t kMaxPendingPerCaller = 8;
   std::shared_ptr<Entry> add(PendingApproval& info);
+  // A call whose client comes back for the answer (MCP 2026-07-28
+  // input_required): queued, listed and decidable like any other, but
+  // nothing waits on it here. It is dropped at its deadline.
+  bool park(PendingApproval& info);
+  // A parked call, removed from the queue, with what a human decided
+  // meanwhile (if anything). Nullopt when there is none by that id: never
+  // parked, expired, or taken already (a replayed retry).
+  struct Taken {
+    bool decided = false;
+    bool approved = false;
+    std::string by;
+  };
+  std::optional<Taken> take(const std::string& id);
   // Blocks until resolved, `deadline`, or `cancel`. `tick` runs about once a
   // second with the elapsed milliseconds. The entry is removed on return.
   Verdict wait(const std::shared_ptr<Entry>& e, std::chrono::steady_clock::time_point deadline,
@@ -66,6 +80,9 @@ class ApprovalQueue {
   std::vector<PendingApproval> list();
 
  private:
+  std::shared_ptr<Entry> add_entry(PendingApproval& info, bool parked);
+  // Parked calls past their deadline; under mu_.
+  void drop_expired_parked();
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> pending_;
 };

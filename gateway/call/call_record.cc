@@ -47,6 +47,10 @@ std::string_view to_string(CallEnd end) {
       return "prepare_failed";
     case CallEnd::aborted:
       return "aborted";
+    case CallEnd::input_required:
+      return "input_required";
+    case CallEnd::state_refused:
+      return "state_refused";
   }
   return "aborted";
 }

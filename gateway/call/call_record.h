@@ -44,6 +44,8 @@ enum class CallEnd {
   credential_failed,    // no credential could be obtained (an OAuth token)
   prepare_failed,       // the adapter could not build the request
   aborted,              // decided, then ended by an exception on the way
+  input_required,       // 2026-07-28: asked the client for approval; it sends the call again
+  state_refused,        // 2026-07-28: a retry whose requestState is not valid for it
 };
 std::string_view to_string(CallEnd end);
 CallEnd call_end_of(Outcome outcome);

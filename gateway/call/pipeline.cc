@@ -124,6 +124,33 @@ void start_progress(Call& c) {
   };
 }
 
+// How the human's verdict is reached: in 2026-07-28 rounds of
+// input_required when the client can be asked that way, else by waiting.
+// Ends the call when this round only asks, or its retry is refused.
+StepResult approval_in_rounds(Call& c, const ApprovalRequest& req, Verdict* v, std::string* by) {
+  if (c.rq.era != ProtocolEra::stateless_2026) {
+    *v = obtain_approval(c.services.approvals, c.rq, req, c.tick, by);
+    return std::nullopt;
+  }
+  ApprovalRound round = approval_round(c.services.approvals, c.services.states, c.rq, req);
+  switch (round.kind) {
+    case ApprovalRound::Kind::ask:
+      c.record->closed(CallEnd::input_required);
+      return answer(c, std::move(round.result));
+    case ApprovalRound::Kind::refused:
+      c.record->closed(CallEnd::state_refused);
+      return Ending{make_error(c.rq.id, rpc::kInvalidParams, round.error)};
+    case ApprovalRound::Kind::decided:
+      *v = round.verdict;
+      *by = round.by;
+      return std::nullopt;
+    case ApprovalRound::Kind::wait:
+      break;
+  }
+  *v = obtain_approval(c.services.approvals, c.rq, req, c.tick, by);
+  return std::nullopt;
+}
+
 StepResult approve(Call& c) {
   if (c.decision.effect != Effect::approve) return std::nullopt;
   const Config& cfg = *c.rq.snapshot.config;
@@ -136,7 +163,8 @@ StepResult approve(Call& c) {
                       c.decision,
                       cfg.approvals.timeout_ms,
                       cfg.path};
-  Verdict v = obtain_approval(c.services.approvals, c.rq, req, c.tick, &by);
+  Verdict v;
+  if (auto end = approval_in_rounds(c, req, &v, &by)) return end;
   if (!c.record->approval(v, by, req.digest)) return fail(c, kAuditUnavailable);
   if (v == Verdict::cancelled) {
     c.record->closed(CallEnd::cancelled);

@@ -15,6 +15,7 @@
 
 namespace toolgate {
 
+class RequestStateSealer;
 class ApprovalQueue;
 class Generations;
 class Metrics;
@@ -29,6 +30,8 @@ struct CallServices {
   // For the one look at the live generation: a policy reloaded while a
   // call waited for approval, that now denies it, wins over the approval.
   const Generations& generations;
+  // Seals the requestState of 2026-07-28 approval rounds.
+  const RequestStateSealer& states;
 };
 
 class CallPipeline {

@@ -17,6 +17,9 @@ class ClientStream {
   virtual bool send(const json& msg) = 0;
   // Ends the stream (the session is over). Default: nothing to end.
   virtual void close() {}
+  // Proves the stream is still open while nothing else is sent (an SSE
+  // comment); false once the client has gone. Default: nothing to prove.
+  virtual bool keepalive() { return true; }
 };
 
 }  // namespace toolgate

@@ -1,4 +1,5 @@
-// Streamable HTTP (MCP 2025-03-26 .. 2025-11-25) on one endpoint, /mcp.
+// Streamable HTTP on one endpoint, /mcp: the 2025 revisions (2025-03-26 ..
+// 2025-11-25) with sessions, and 2026-07-28 without (http_stateless.cc).
 #include <httplib.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -11,8 +12,10 @@
 #include "gateway/catalog/naming.h"
 #include "gateway/identity/auth.h"
 #include "gateway/protocol/jsonrpc.h"
+#include "gateway/protocol/stateless.h"
 #include "gateway/transport/elastic_pool.h"
 #include "gateway/transport/http_admin.h"
+#include "gateway/transport/http_reply.h"
 #include "gateway/transport/listen_backlog.h"
 #include "gateway/transport/sse_stream.h"
 #include "gateway/transport/transport.h"
@@ -21,18 +24,7 @@ namespace toolgate {
 namespace {
 
 constexpr const char* kSessionHeader = "Mcp-Session-Id";
-constexpr const char* kVersionHeader = "MCP-Protocol-Version";
 constexpr int kKeepaliveMs = 15000;
-
-void send_json(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(dump_safe(body), "application/json");
-}
-
-void send_rpc_error(httplib::Response& res, int status, const json& id, int code,
-                    const std::string& msg) {
-  send_json(res, status, make_error(id, code, msg));
-}
 
 bool accepts(const httplib::Request& req, const char* type) {
   std::string a = req.get_header_value("Accept");
@@ -147,6 +139,7 @@ int HttpTransport::run() {
 
 void HttpTransport::stop() {
   gateway_.sessions().for_each([](Session& s) { s.close(); });
+  gateway_.stateless().listeners().close_all();
   http_->stop();
 }
 
@@ -238,6 +231,8 @@ void HttpTransport::post_message(const httplib::Request& req, httplib::Response&
     send_rpc_error(res, 400, msg.id, rpc::kInvalidRequest, msg.error);
     return;
   }
+  if (StatelessFront::claims(msg) || is_modern_version(req.get_header_value(kVersionHeader)))
+    return post_stateless(req, res, std::move(msg), who, sse_ok, json_ok);
   if (msg.opens_session()) return open_session(req, res, std::move(msg), who);
   if (!version_ok(req, res)) return;
   auto session = session_of(req, res, msg.id, who);
@@ -248,7 +243,11 @@ void HttpTransport::post_message(const httplib::Request& req, httplib::Response&
     res.status = 202;
     return;
   }
-  answer(req, res, std::move(session), std::move(msg), sse_ok, json_ok);
+  bool wants_stream = session->wants_stream(msg);
+  answer(
+      req, res, std::move(msg), wants_stream,
+      [session](Message m, ClientStream* out) { return session->handle(std::move(m), out); },
+      sse_ok, json_ok);
 }
 
 // initialize: a new session, whose id the answer's header carries.
@@ -281,19 +280,19 @@ void HttpTransport::open_session(const httplib::Request& req, httplib::Response&
 
 // A request's answer: one JSON body, or an SSE stream that carries the
 // request's notifications and server-to-client requests first.
-void HttpTransport::answer(const httplib::Request& req, httplib::Response& res,
-                           std::shared_ptr<Session> session, Message msg, bool sse_ok,
-                           bool json_ok) {
-  // Stream when the session says the answer had better come as one (the
+void HttpTransport::answer(const httplib::Request& req, httplib::Response& res, Message msg,
+                           bool wants_stream, Handler handle, bool sse_ok, bool json_ok,
+                           StatusOf status_of) {
+  // Stream when the handler says the answer had better come as one (the
   // call will send progress, or may ask the client something on the way),
   // or when the client can only read streams or lists them first;
   // otherwise one plain JSON answer is cheaper.
   std::string accept = req.get_header_value("Accept");
   bool prefers_sse = accept.find("text/event-stream") < accept.find("application/json");
-  if (!(sse_ok && (session->wants_stream(msg) || prefers_sse || !json_ok))) {
-    auto reply = session->handle(std::move(msg), nullptr);
+  if (!(sse_ok && (wants_stream || prefers_sse || !json_ok))) {
+    auto reply = handle(std::move(msg), nullptr);
     if (reply) {
-      send_json(res, 200, *reply);
+      send_json(res, status_of ? status_of(*reply) : 200, *reply);
     } else {
       res.status = 204;  // cancelled: the client asked for no answer
     }
@@ -302,12 +301,12 @@ void HttpTransport::answer(const httplib::Request& req, httplib::Response& res,
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [session, msg = std::move(msg)](size_t, httplib::DataSink& sink) mutable {
+      [handle = std::move(handle), msg = std::move(msg)](size_t, httplib::DataSink& sink) mutable {
         DirectStream chan([&sink](const std::string& ev) {
           return sink.is_writable() && sink.write(ev.data(), ev.size());
         });
         // Called once: the answer ends the stream (sink.done below).
-        auto reply = session->handle(std::move(msg), &chan);
+        auto reply = handle(std::move(msg), &chan);
         if (reply) chan.send(*reply);
         sink.done();
         return true;
@@ -318,6 +317,7 @@ void HttpTransport::answer(const httplib::Request& req, httplib::Response& res,
 void HttpTransport::open_stream(const httplib::Request& req, httplib::Response& res) {
   Caller who;
   if (!guard(req, res, &who)) return;
+  if (refuse_stateless(req, res)) return;
   if (!accepts(req, "text/event-stream")) {
     send_rpc_error(res, 406, nullptr, rpc::kInvalidRequest,
                    "Not Acceptable: Accept must include text/event-stream");
@@ -401,6 +401,7 @@ void HttpTransport::install_routes() {
   http_->Delete("/mcp", [this](const httplib::Request& req, httplib::Response& res) {
     Caller who;
     if (!guard(req, res, &who)) return;
+    if (refuse_stateless(req, res)) return;
     auto session = session_of(req, res, nullptr, who);
     if (!session) return;
     gateway_.sessions().end(session->id());

@@ -50,4 +50,11 @@ bool DirectStream::send(const json& msg) {
   return !broken_;
 }
 
+bool DirectStream::keepalive() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (broken_) return false;
+  if (!write_(": keepalive\n\n")) broken_ = true;
+  return !broken_;
+}
+
 }  // namespace toolgate

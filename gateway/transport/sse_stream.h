@@ -45,6 +45,7 @@ class DirectStream : public ClientStream {
   using Writer = std::function<bool(const std::string&)>;
   explicit DirectStream(Writer w) : write_(std::move(w)) {}
   bool send(const json& msg) override;
+  bool keepalive() override;
 
  private:
   std::mutex mu_;

@@ -11,6 +11,7 @@
 #include "common/io.h"
 #include "common/log.h"
 #include "gateway/protocol/jsonrpc.h"
+#include "gateway/protocol/stateless.h"
 #include "gateway/transport/elastic_pool.h"
 #include "gateway/transport/transport.h"
 
@@ -142,6 +143,13 @@ int StdioTransport::run() {
   // a short call's whole gateway side); try_start bounds how many run.
   auto* threads = new ElasticPool(2, 1 << 16);
   const size_t max_line = gateway_.config()->server.max_body_bytes;
+  // Both eras on one pipe, chosen per message: a 2026-07-28 request carries
+  // its envelope and needs no session; everything else is the session's.
+  StatelessFront& front = gateway_.stateless();
+  auto handle = [session, out, &front, caller = caller_](Message m) -> std::optional<json> {
+    if (StatelessFront::claims(m)) return front.handle(std::move(m), caller, out.get());
+    return session->handle(std::move(m), nullptr);
+  };
 
   auto process_line = [&](std::string& line) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -154,8 +162,9 @@ int StdioTransport::run() {
     Message msg = read_message(std::move(*doc));
     // Calls can run for a long time and may need answers from the client
     // meanwhile, so they get a thread of their own; everything else is quick.
-    if (!msg.is_request() || !Dispatcher::cancellable(msg.method)) {
-      if (auto reply = session->handle(std::move(msg), nullptr)) out->send(*reply);
+    if (!msg.is_request() ||
+        !(Dispatcher::cancellable(msg.method) || StatelessFront::holds_open(msg))) {
+      if (auto reply = handle(std::move(msg))) out->send(*reply);
       return;
     }
     // A client cannot make the gateway hold unbounded threads: past a few
@@ -167,8 +176,8 @@ int StdioTransport::run() {
                      "too many calls in flight (" + std::to_string(limit) + "); retry later"));
       return;
     }
-    threads->enqueue([session, out, calls, msg = std::move(msg)]() mutable {
-      if (auto reply = session->handle(std::move(msg), nullptr)) out->send(*reply);
+    threads->enqueue([handle, out, calls, msg = std::move(msg)]() mutable {
+      if (auto reply = handle(std::move(msg))) out->send(*reply);
       calls->finished();
     });
   };
@@ -184,6 +193,9 @@ int StdioTransport::run() {
   // killed. On end of input, a final unterminated line still counts, and
   // calls in flight may finish: `echo '{...}' | toolgate serve --stdio`
   // must get its answer.
+  // Open subscriptions/listen requests end with the input: nothing more
+  // will be asked, and their graceful-close results can still be written.
+  front.listeners().close_all();
   bool all_done;
   if (stopped) {
     session->close();

@@ -73,8 +73,20 @@ class HttpTransport : public Transport {
   void post_message(const httplib::Request& req, httplib::Response& res);
   void open_session(const httplib::Request& req, httplib::Response& res, Message msg,
                     const Caller& who);
-  void answer(const httplib::Request& req, httplib::Response& res, std::shared_ptr<Session> session,
-              Message msg, bool sse_ok, bool json_ok);
+  // What answers one request: its session (2025) or the stateless front
+  // (2026-07-28). Runs on the HTTP thread, or inside the SSE stream.
+  // `status_of` picks a plain JSON reply's HTTP status (null: always 200).
+  using Handler = std::function<std::optional<json>(Message, ClientStream*)>;
+  using StatusOf = int (*)(const json& reply);
+  void answer(const httplib::Request& req, httplib::Response& res, Message msg, bool wants_stream,
+              Handler handle, bool sse_ok, bool json_ok, StatusOf status_of = nullptr);
+  // A 2026-07-28 POST: headers checked against the body, then no session.
+  void post_stateless(const httplib::Request& req, httplib::Response& res, Message msg,
+                      const Caller& who, bool sse_ok, bool json_ok);
+  // subscriptions/listen: an SSE stream held open for list changes.
+  void listen(const httplib::Request& req, httplib::Response& res, Message msg, const Caller& who);
+  // GET and DELETE that name the 2026 revision: 405, as it has no sessions.
+  bool refuse_stateless(const httplib::Request& req, httplib::Response& res);
   void open_stream(const httplib::Request& req, httplib::Response& res);
 
   Gateway& gateway_;

@@ -12,7 +12,7 @@ SCENARIOS=(server-initialize ping tools-list logging-set-level dns-rebinding-pro
 passed=0
 failed=0
 for s in "${SCENARIOS[@]}"; do
-  if HOME="${WORKDIR}" "${NODE22}" "${NPM_BIN}/conformance" server --url "${GW_URL}" --scenario "$s" \
+  if HOME="${WORKDIR}" "${NODE22}" "${CONFORMANCE_2025}" server --url "${GW_URL}" --scenario "$s" \
       >"${WORKDIR}/$s.log" 2>&1; then
     echo "PASS $s"
     passed=$((passed + 1))

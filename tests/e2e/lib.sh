@@ -6,6 +6,11 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 BUILD="${TOOLGATE_BUILD_DIR:-${ROOT}/build}"
 NPM_BIN="${ROOT}/tests/npm/node_modules/.bin"
 NODE22="${NPM_BIN}/node"
+# Two releases of the conformance suite are installed, so the `conformance`
+# bin is ambiguous: name each one's entry point. 0.1.16 covers the 2025
+# revisions; 0.2.0-alpha.12 adds 2026-07-28 (`--requirements`).
+CONFORMANCE_2025="${ROOT}/tests/npm/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+CONFORMANCE_2026="${ROOT}/tests/npm/node_modules/conformance-2026/dist/index.js"
 
 # Exit 77 (ctest: skipped) when the npm tools are missing, except in CI,
 # where a missing tool is a failure.

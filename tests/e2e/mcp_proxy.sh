@@ -35,7 +35,7 @@ fixture lport fixture-legacy --legacy-sse
 
 # $1: name, $2: URL. Runs the active suite; keeps the per-scenario lines.
 suite() {
-  (cd "${WORKDIR}" && "${NODE22}" "${NPM_BIN}/conformance" server --url "$2") >"${WORKDIR}/$1.log" 2>&1 ||
+  (cd "${WORKDIR}" && "${NODE22}" "${CONFORMANCE_2025}" server --url "$2") >"${WORKDIR}/$1.log" 2>&1 ||
     { grep -E '^(✗|  )' "${WORKDIR}/$1.log" | head -40 >&2; fail "conformance against $1"; }
   grep -E '^[✓✗] ' "${WORKDIR}/$1.log" >"${WORKDIR}/$1.summary"
   echo "$1: $(grep -c '^✓' "${WORKDIR}/$1.summary") scenarios passed, $(tail -1 "${WORKDIR}/$1.log")"

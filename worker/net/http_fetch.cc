@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base64.h"
 #include "common/frame.h"
 #include "worker/net/curl_lib.h"
 #include "worker/net/http_headers.h"
@@ -39,54 +40,6 @@ size_t on_body(char* data, size_t size, size_t n, void* p) {
 size_t on_header(char* data, size_t size, size_t n, void* p) {
   static_cast<State*>(p)->headers.feed(std::string_view(data, size * n));
   return size * n;
-}
-
-std::string base64(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += {k[v >> 18], k[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
-// Strict base64 (RFC 4648, padding optional); false on any other character.
-bool unbase64(const std::string& in, std::string* out) {
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+')
-      v = 62;
-    else if (c == '/')
-      v = 63;
-    else if (c == '=')
-      break;
-    else
-      return false;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      *out += char((acc >> bits) & 0xFF);
-    }
-  }
-  return true;
 }
 
 int answer(const json& j) {
@@ -175,7 +128,7 @@ json answer_of(State& st, long status, const std::string& url, int redirects) {
   if (sanitize_utf8(st.body) == st.body) {
     out["body"] = st.body;
   } else {
-    out["body_base64"] = base64(st.body);
+    out["body_base64"] = base64_encode(st.body);
   }
   return out;
 }
@@ -190,8 +143,9 @@ json perform(Curl& curl, const json& req, int broker_fd, int timeout_ms, CURL* r
   std::string method = req.value("method", "GET");
   std::string body = req.value("body", "");
   if (auto b = req.find("body_base64"); b != req.end() && b->is_string()) {
-    body.clear();
-    if (!unbase64(*b, &body)) return {{"error", "the body is not valid base64"}};
+    auto raw = base64_decode(b->get<std::string>(), Base64::standard_lenient);
+    if (!raw) return {{"error", "the body is not valid base64"}};
+    body = std::move(*raw);
   }
   int max_redirects = req.value("max_redirects", 5);
   st.max_body = req.value("max_body_bytes", size_t(1) << 20);

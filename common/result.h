@@ -30,8 +30,13 @@ inline constexpr int kUnsupportedProtocolVersion = -32022;
 }  // namespace rpc
 
 struct Error {
-  int code = rpc::kInternalError;
+  Error(int c = rpc::kInternalError, std::string m = {}, std::string d = {})
+      : code(c), message(std::move(m)), data(std::move(d)) {}
+  int code;
   std::string message;
+  // A peer's error.data, as JSON text ("" for none), relayed as it came:
+  // e.g. the uri of a resource an upstream server does not have.
+  std::string data;
 };
 
 template <typename T>

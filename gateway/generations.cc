@@ -211,7 +211,10 @@ void Generations::refresh_tools() {
   next.catalog = std::move(cat);
   swap_in(std::move(next));
   log::info("upstream tools refreshed", {{"tools", tools}, {"changed", changed}});
-  if (changed) on_changed_("notifications/tools/list_changed");
+  // Announced even when the catalog came out the same: the upstream said
+  // its list changed, and a proxy passes that on (a client may know more
+  // about the change than the gateway can see, e.g. in a tool's output).
+  on_changed_("notifications/tools/list_changed");
 }
 
 }  // namespace toolgate

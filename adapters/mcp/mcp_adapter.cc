@@ -184,6 +184,39 @@ std::vector<Tool> McpAdapter::load(const LoadContext& ctx) const {
   return out;
 }
 
+namespace {
+
+// The upstream's own refusals of a request that the client must see as
+// such, to act on them (bad params, a tampered requestState, a capability
+// it must declare). Anything else (a crash, a timeout) is the tool failing,
+// and the model gets it as a tool error it can read.
+bool relayed_as_protocol_error(int code) {
+  return code == rpc::kInvalidParams || code == rpc::kMissingClientCapability ||
+         code == rpc::kUnsupportedProtocolVersion || code == rpc::kHeaderMismatch;
+}
+
+// A 2026 upstream's input_required, for a 2026 client to answer: only the
+// fields the revision defines, each of the type it defines.
+Result<json> input_required_of(const json& r) {
+  Error bad{rpc::kInternalError, "The upstream's input_required result is malformed."};
+  auto asks = r.find("inputRequests");
+  if (asks == r.end() || !asks->is_object()) return bad;
+  json out = {{"resultType", "input_required"}, {"inputRequests", json::object()}};
+  for (auto& [key, ask] : asks->items()) {
+    if (!ask.is_object() || !ask.value("method", json()).is_string()) return bad;
+    json p = ask.value("params", json::object());
+    out["inputRequests"][key] = {{"method", ask["method"]},
+                                 {"params", p.is_object() ? p : json::object()}};
+  }
+  if (auto s = r.find("requestState"); s != r.end()) {
+    if (!s->is_string()) return bad;
+    out["requestState"] = *s;
+  }
+  return out;
+}
+
+}  // namespace
+
 json McpAdapter::call(const Tool& tool, const json& args, ForwardContext& ctx) const {
   // Stored as a ManagedUpstream (load()), so read back as one.
   auto up = std::static_pointer_cast<mcp::ManagedUpstream>(
@@ -195,7 +228,18 @@ json McpAdapter::call(const Tool& tool, const json& args, ForwardContext& ctx) c
   auto r = up->forward("tools/call", {{"name", tool.route.at("name")}, {"arguments", args}}, ctx);
   if (!r) {
     if (ctx.cancel && ctx.cancel->cancelled()) return nullptr;
+    if (relayed_as_protocol_error(r.error().code)) {
+      json data = r.error().data.empty() ? json() : json::parse(r.error().data, nullptr, false);
+      return {{"error",
+               {{"code", r.error().code},
+                {"message", r.error().message},
+                {"data", data.is_discarded() ? json() : data}}}};
+    }
     return error("The upstream server '" + tool.source + "' failed the call: " + r.error().message);
+  }
+  if (r->is_object() && r->value("resultType", "") == "input_required") {
+    auto asks = input_required_of(*r);
+    return asks ? *asks : error(asks.error().message);
   }
   if (!r->is_object() || !r->contains("content"))
     return error("The upstream answer is not a CallToolResult.");

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "gateway/protocol/envelope.h"
 #include "gateway/protocol/jsonrpc.h"
 #include "gateway/protocol/session.h"
 
@@ -23,6 +24,15 @@ constexpr int kMaxNested = 16;
 // times its timeout.
 constexpr int kProgressCap = 10;
 
+// Whether a 2026 client that asked for `asked` ("" for nothing) gets an
+// upstream's notifications/message with these params.
+bool log_wanted(const std::string& asked, const json& params) {
+  McpLevel want, level;
+  auto l = params.find("level");
+  return !asked.empty() && parse_mcp_level(asked, &want) && l != params.end() && l->is_string() &&
+         parse_mcp_level(*l, &level) && level >= want;
+}
+
 }  // namespace
 
 // A request in flight to the server, and who it is for.
@@ -32,6 +42,10 @@ struct Upstream::Call {
   bool done = false;
   json reply;
   std::weak_ptr<Session> session;
+  // A 2026-07-28 client has no session: its notifications go straight to
+  // its request's stream, log messages only at the level it asked for.
+  bool stateless = false;
+  std::string log_level;
   ClientStream* stream = nullptr;
   json client_token;  // the client's progress token, or null
   std::string our_token;
@@ -125,15 +139,9 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
   link_ = std::move(*link);
   running_ = true;  // requests may go out now; the handshake is the first
   lock.unlock();
-  json init = {{"protocolVersion", kLatestProtocolVersion},
-               {"capabilities",
-                {{"sampling", json::object()},
-                 {"elicitation", json::object()},
-                 {"roots", {{"listChanged", true}}}}},
-               {"clientInfo", {{"name", "toolgate"}, {"version", TOOLGATE_VERSION}}}};
   auto left =
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  auto r = request("initialize", init, nullptr, uint64_t(std::max<int64_t>(left, 1000)));
+  auto r = handshake(uint64_t(std::max<int64_t>(left, 1000)));
   lock.lock();
   // The server may have exited right after answering: then this start failed.
   if (!r || !r->is_object() || !running_ || !link_ || generation_ != gen) {
@@ -148,16 +156,27 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
   }
   capabilities_ = r->value("capabilities", json::object());
   if (!capabilities_.is_object()) capabilities_ = json::object();
+  stateless_ = r->value("stateless", false);
   starting_ = false;
   started_at_ = Clock::now();
   cv_.notify_all();
   std::shared_ptr<Link> l = link_;
   bool logging = capabilities_.contains("logging");
+  bool stateless = stateless_;
   lock.unlock();
-  l->send(make_notification("notifications/initialized", nullptr));
-  // Everything is asked for; each client's own level filters what it gets.
-  if (logging) request("logging/setLevel", {{"level", "debug"}}, nullptr, 10000);
-  log::info("upstream server ready", {{"source", opt_.source}, {"restart", restart}});
+  if (!stateless) {
+    l->send(make_notification("notifications/initialized", nullptr));
+    // Everything is asked for; each client's own level filters what it gets.
+    if (logging) request("logging/setLevel", {{"level", "debug"}}, nullptr, 10000);
+  } else {
+    lock.lock();
+    auto listen = relisten_locked();  // list changes come on it; it never answers
+    lock.unlock();
+    for (auto& m : listen) l->send(m);
+  }
+  log::info("upstream server ready", {{"source", opt_.source},
+                                      {"restart", restart},
+                                      {"protocol", stateless ? kStatelessVersion : "2025"}});
   if (restart && opt_.launcher->changed) opt_.launcher->changed("tools");
   lock.lock();
   return capabilities_;
@@ -166,6 +185,8 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
 Result<json> Upstream::forward(const std::string& method, json params, ForwardContext& ctx) {
   bool subscribed = false;  // a subscriber was added for `uri`
   std::string uri;
+  bool stateless;
+  std::vector<json> relisten;
   {
     std::unique_lock<std::mutex> lock(mu_);
     // Nothing but the handshake goes out before the handshake is done.
@@ -173,6 +194,7 @@ Result<json> Upstream::forward(const std::string& method, json params, ForwardCo
       auto r = start_locked(lock, opt_.request_timeout_ms);
       if (!r) return r.error();
     }
+    stateless = stateless_;
     // Subscriptions are counted per URI: the server hears the first
     // subscribe and the last unsubscribe; updates go to every subscriber.
     bool sub = method == "resources/subscribe", unsub = method == "resources/unsubscribe";
@@ -190,8 +212,21 @@ Result<json> Upstream::forward(const std::string& method, json params, ForwardCo
       if (others) return json::object();
       subscribed = sub;
     }
+    // A 2026 server has no resources/subscribe: the URIs are named in a
+    // new subscriptions/listen, which replaces the old one.
+    if ((sub || unsub) && stateless) relisten = relisten_locked();
   }
-  auto r = request(method, std::move(params), &ctx, opt_.request_timeout_ms);
+  if (!relisten.empty()) {
+    for (auto& m : relisten) send_now(m);
+    return json::object();
+  }
+  params = shape_params(method, std::move(params), ctx, stateless);
+  auto r = request(method, params, &ctx, opt_.request_timeout_ms);
+  // A 2025 client cannot answer input_required itself: it is asked, and
+  // the answers go back to the server with the request sent again.
+  if (stateless && r && r->is_object() && r->value("resultType", "") == "input_required" &&
+      !ctx.stateless_client)
+    r = answer_input_required(method, std::move(params), std::move(*r), ctx);
   if (!r && subscribed) {
     // The server did not subscribe: this session is not a subscriber.
     std::lock_guard<std::mutex> lock(mu_);
@@ -220,6 +255,8 @@ Result<json> Upstream::request(const std::string& method, json params, ForwardCo
     if (ctx) {
       call->stream = ctx->stream;
       call->cancel = ctx->cancel;
+      call->stateless = ctx->stateless_client;
+      call->log_level = ctx->log_level;
       if (ctx->session) {
         call->session = ctx->session->weak_from_this();
         sessions_[ctx->session] = call->session;
@@ -337,9 +374,10 @@ std::shared_ptr<Upstream::Call> Upstream::target_call() {
   std::shared_ptr<Call> found;
   for (auto& [id, c] : pending_) {
     auto s = c->session.lock();
-    if (!s) continue;
-    if (found && found->session.lock() != s) return nullptr;  // two sessions: ambiguous
-    found = c;                                                // the latest call of that session
+    if (!s && !(c->stateless && c->stream)) continue;
+    // Two sessions, or two stateless clients: ambiguous.
+    if (found && (!s || found->session.lock() != s)) return nullptr;
+    found = c;  // the latest call of that session
   }
   return found;
 }
@@ -422,7 +460,7 @@ void Upstream::on_notification(const std::string& method, const json& params) {
     }
     auto session = call->session.lock();
     auto p = params.find("progress");
-    if (!session || p == params.end() || !p->is_number()) return;
+    if ((!session && !call->stateless) || p == params.end() || !p->is_number()) return;
     // Progress only goes up (the spec asks it); a server that repeats or
     // goes back is not passed on. Progress also keeps the call alive, up to
     // a cap. The lock keeps the call (and its stream) from ending meanwhile.
@@ -433,14 +471,21 @@ void Upstream::on_notification(const std::string& method, const json& params) {
         std::min(call->latest, Clock::now() + std::chrono::milliseconds(call->timeout_ms));
     json out = params;
     out["progressToken"] = call->client_token;
-    session->notify("notifications/progress", std::move(out), call->stream);
+    if (session)
+      session->notify("notifications/progress", std::move(out), call->stream);
+    else if (call->stream)
+      call->stream->send(make_notification("notifications/progress", std::move(out)));
     return;
   }
   if (method == "notifications/message") {
     if (auto call = target_call()) {
       auto s = call->session.lock();
       std::lock_guard<std::mutex> lock(call->mu);
-      if (s && !call->finished) s->forward_log(params, call->stream);
+      if (call->finished) return;
+      if (s)
+        s->forward_log(params, call->stream);
+      else if (call->stream && log_wanted(call->log_level, params))
+        call->stream->send(make_notification("notifications/message", params));
       return;
     }
     std::vector<std::shared_ptr<Session>> all;

@@ -63,6 +63,22 @@ class Upstream : public ManagedUpstream, public std::enable_shared_from_this<Ups
   struct Call;
   explicit Upstream(UpstreamOptions o) : opt_(std::move(o)) {}
   Result<json> start_locked(std::unique_lock<std::mutex>& lock, uint64_t timeout_ms);
+  // The 2026-07-28 dialect (upstream_2026.cc). server/discover first, as the
+  // revision asks, else initialize: {"capabilities", "stateless"}.
+  Result<json> handshake(uint64_t timeout_ms);
+  // A request's params as this server's era wants them: the per-request
+  // envelope (2026), or none of it (2025).
+  json shape_params(const std::string& method, json params, const ForwardContext& ctx,
+                    bool stateless) const;
+  // A new subscriptions/listen for every list change and the subscribed
+  // resources, the previous one cancelled: a 2026 server announces changes
+  // only to listeners. Its ids are strings, never awaited. Under mu_; the
+  // messages are sent after it is released (send_now).
+  std::vector<json> relisten_locked();
+  // Asks a 2025 client what a 2026 server's input_required wants, and sends
+  // the request again with the answers, round after round.
+  Result<json> answer_input_required(const std::string& method, json params, json result,
+                                     ForwardContext& ctx);
   Result<json> request(const std::string& method, json params, ForwardContext* ctx,
                        uint64_t timeout_ms);
   void on_message(json msg);
@@ -83,6 +99,7 @@ class Upstream : public ManagedUpstream, public std::enable_shared_from_this<Ups
   bool running_ = false, starting_ = false;
   uint64_t generation_ = 0;  // bumped at each start, so a stale close is ignored
   json capabilities_;
+  bool stateless_ = false;  // the server speaks 2026-07-28 (server/discover answered)
   std::string last_error_;
   int failures_ = 0;
   std::chrono::steady_clock::time_point next_start_{}, started_at_{};
@@ -92,6 +109,7 @@ class Upstream : public ManagedUpstream, public std::enable_shared_from_this<Ups
   // Sessions that used this upstream, for log messages outside any call.
   std::map<Session*, std::weak_ptr<Session>> sessions_;
   std::map<std::string, std::map<Session*, std::weak_ptr<Session>>> subscribers_;
+  int listens_ = 0;  // subscriptions/listen requests sent, for their ids
 };
 
 }  // namespace toolgate::mcp

@@ -51,6 +51,8 @@ std::string_view to_string(CallEnd end) {
       return "input_required";
     case CallEnd::state_refused:
       return "state_refused";
+    case CallEnd::upstream_refused:
+      return "upstream_refused";
   }
   return "aborted";
 }

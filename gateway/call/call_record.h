@@ -46,6 +46,7 @@ enum class CallEnd {
   aborted,              // decided, then ended by an exception on the way
   input_required,       // 2026-07-28: asked the client for approval; it sends the call again
   state_refused,        // 2026-07-28: a retry whose requestState is not valid for it
+  upstream_refused,     // the upstream MCP server refused the request (a protocol error)
 };
 std::string_view to_string(CallEnd end);
 CallEnd call_end_of(Outcome outcome);

@@ -16,7 +16,9 @@ std::string signal_name(int sig) {
 // Enforces outputSchema and the result size cap.
 json check_result(const Tool& tool, json result) {
   bool is_error = result.value("isError", false);
-  if (tool.output_validator && !is_error) {
+  // A 2026-07-28 round that asks the client for input has no output yet.
+  bool asks = result.value("resultType", "") == "input_required";
+  if (tool.output_validator && !is_error && !asks) {
     auto sc = result.find("structuredContent");
     if (sc == result.end()) {
       return tool_error("The tool declares an outputSchema but returned no structured content.");

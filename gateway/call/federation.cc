@@ -26,7 +26,9 @@ bool offers(McpUpstream& up, const char* capability) {
 }
 
 json error_reply(const json& id, const Error& e) {
-  return make_error(id, e.code ? e.code : rpc::kInternalError, e.message);
+  json data = e.data.empty() ? json() : json::parse(e.data, nullptr, false);
+  if (data.is_discarded()) data = nullptr;
+  return make_error(id, e.code ? e.code : rpc::kInternalError, e.message, std::move(data));
 }
 
 // The prompt's name as clients see it, by its source's prefix mode.
@@ -196,6 +198,10 @@ std::optional<json> by_uri(const RequestContext& rq, const json& ref, ForwardCon
   if (!uri.is_string())
     return make_error(rq.id, rpc::kInvalidParams, "params.uri must be a string");
   auto owner = resource_owner(rq.snapshot, uri, ctx);
+  if (!owner && rq.method == "resources/read") {
+    // No upstream has resources, so none has this one (SEP-2164's answer).
+    return make_error(rq.id, rpc::kInvalidParams, "Resource not found", {{"uri", uri}});
+  }
   if (!owner) return error_reply(rq.id, owner.error());
   if (!audited(rq, (*owner)->source(), uri)) return audit_failed(rq.id);
   return relay(rq, (*owner)->forward(rq.method, rq.params, ctx));

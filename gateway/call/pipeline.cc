@@ -220,6 +220,13 @@ Ending forward(Call& c) {
     log::info("call cancelled", c.log_fields());
     return no_answer();
   }
+  if (auto e = result.find("error"); e != result.end() && e->is_object()) {
+    c.record->ended(CallEnd::upstream_refused, nullptr, 0);
+    // The upstream wrote it: configured secrets are hidden as in results.
+    json shown = redact_values(*e, c.rq.snapshot.config->secrets);
+    Error refused = error_of(shown, "the upstream refused the call");
+    return Ending{make_error(c.rq.id, refused.code, refused.message, shown.value("data", json()))};
+  }
   result = finish_result(*c.tool, std::move(result), c.rq.snapshot.config->secrets);
   bool is_error = result.value("isError", false);
   c.record->ended(is_error ? CallEnd::tool_error : CallEnd::ok, nullptr, dump_safe(result).size(),

@@ -81,8 +81,10 @@ class Translator {
 class Proxy {
  public:
   virtual ~Proxy() = default;
-  // Forwards the call upstream and returns its CallToolResult; null when
-  // the call was cancelled.
+  // Forwards the call upstream and returns its CallToolResult (or, in
+  // 2026-07-28, an input_required result); null when the call was
+  // cancelled; {"error": {code, message, data}} when the upstream refused
+  // the request itself (a protocol error the client must see as one).
   virtual json call(const Tool& tool, const json& args, ForwardContext& ctx) const = 0;
 };
 

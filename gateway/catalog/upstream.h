@@ -22,10 +22,17 @@ class ClientStream;
 // Who a forwarded request is for: requests and notifications the upstream
 // sends while it runs go to this session and stream.
 struct ForwardContext {
-  Session* session = nullptr;
+  Session* session = nullptr;  // a 2025 client's session; null for a 2026 client
   ClientStream* stream = nullptr;
   json progress_token;  // the client's, or null
   const CancelToken* cancel = nullptr;
+  // A 2026-07-28 client: it names its capabilities and log level in each
+  // request, answers input_required itself, and may bring inputResponses
+  // and a requestState for the upstream (`retry`: those two fields).
+  bool stateless_client = false;
+  json client_capabilities;  // null: unknown (toolgate's own requests)
+  std::string log_level;     // "" when the client asked for no log messages
+  json retry = json::object();
 };
 
 class McpUpstream {

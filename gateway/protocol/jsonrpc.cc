@@ -110,6 +110,7 @@ Error error_of(const json& error, const std::string& fallback_message) {
   if (auto c = error.find("code"); c != error.end() && c->is_number_integer())
     e.code = c->get<int>();
   if (auto m = error.find("message"); m != error.end() && m->is_string()) e.message = *m;
+  if (auto d = error.find("data"); d != error.end() && !d->is_null()) e.data = dump_safe(*d);
   return e;
 }
 

@@ -70,7 +70,18 @@ Result<json> RequestContext::ask_client(const std::string& method, json params,
 }
 
 ForwardContext RequestContext::forward() const {
-  return {peer ? peer->session() : nullptr, stream, progress_token, cancel.get()};
+  ForwardContext f;
+  f.session = peer ? peer->session() : nullptr;
+  f.stream = stream;
+  f.progress_token = progress_token;
+  f.cancel = cancel.get();
+  f.client_capabilities = client_capabilities;
+  if (era != ProtocolEra::stateless_2026) return f;
+  f.stateless_client = true;
+  f.log_level = log_level;
+  for (const char* k : {"inputResponses", "requestState"})
+    if (auto v = params.find(k); v != params.end() && !v->is_null()) f.retry[k] = *v;
+  return f;
 }
 
 RequestContext RequestContext::nested(json params) const {

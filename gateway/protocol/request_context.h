@@ -72,6 +72,7 @@ struct RequestContext {
   ProtocolEra era = ProtocolEra::session_2025;
   std::string protocol_version;
   json client_capabilities = json::object();
+  std::string log_level;  // 2026: the level the request asked for ("" for none)
 
   // Its lifetime: cancellation (notifications/cancelled, the session or the
   // stream ending) and a deadline past which nothing waits for the client.

@@ -150,6 +150,7 @@ std::optional<json> StatelessFront::handle_request(Message& msg, const Caller& c
   rq.era = ProtocolEra::stateless_2026;
   rq.protocol_version = env.version;
   rq.client_capabilities = std::move(env.client_capabilities);
+  if (env.log_level_set) rq.log_level = to_string(env.log_level);
   rq.snapshot = dispatcher_.snapshot();
   rq.peer = &peer;
   rq.stream = stream;

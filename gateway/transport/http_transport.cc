@@ -243,7 +243,10 @@ void HttpTransport::post_message(const httplib::Request& req, httplib::Response&
     res.status = 202;
     return;
   }
-  bool wants_stream = session->wants_stream(msg);
+  // A 2025 client that lists SSE first gets it, as it has since 2025-03-26.
+  std::string accept = req.get_header_value("Accept");
+  bool prefers_sse = accept.find("text/event-stream") < accept.find("application/json");
+  bool wants_stream = session->wants_stream(msg) || prefers_sse;
   answer(
       req, res, std::move(msg), wants_stream,
       [session](Message m, ClientStream* out) { return session->handle(std::move(m), out); },
@@ -283,13 +286,11 @@ void HttpTransport::open_session(const httplib::Request& req, httplib::Response&
 void HttpTransport::answer(const httplib::Request& req, httplib::Response& res, Message msg,
                            bool wants_stream, Handler handle, bool sse_ok, bool json_ok,
                            StatusOf status_of) {
-  // Stream when the handler says the answer had better come as one (the
+  // Stream when the caller says the answer had better come as one (the
   // call will send progress, or may ask the client something on the way),
-  // or when the client can only read streams or lists them first;
-  // otherwise one plain JSON answer is cheaper.
-  std::string accept = req.get_header_value("Accept");
-  bool prefers_sse = accept.find("text/event-stream") < accept.find("application/json");
-  if (!(sse_ok && (wants_stream || prefers_sse || !json_ok))) {
+  // or when the client can only read streams; otherwise one plain JSON
+  // answer is cheaper.
+  if (!(sse_ok && (wants_stream || !json_ok))) {
     auto reply = handle(std::move(msg), nullptr);
     if (reply) {
       send_json(res, status_of ? status_of(*reply) : 200, *reply);

@@ -65,3 +65,36 @@ start_http_gateway() {
   [ -n "${port}" ] || { echo "gateway did not start:" >&2; cat "${WORKDIR}/gateway.log" >&2; exit 1; }
   GW_URL="http://127.0.0.1:${port}/mcp"
 }
+
+# --- MCP fixture servers and toolgate in front of them (mcp_proxy.sh,
+# conformance_2026.sh). Callers keep PIDS=() and kill them in their trap.
+
+# Copies tests/e2e/mcp/$1 into tests/npm (so its imports resolve against
+# node_modules there) and prints the copy's path; the caller removes it.
+copy_fixture() {
+  local copy="${ROOT}/tests/npm/.${1%.mjs}.$$.mjs"
+  cp "${ROOT}/tests/e2e/mcp/$1" "${copy}"
+  echo "${copy}"
+}
+
+# $1: variable to set to its port, $2: log name, $3: the fixture's copy, rest:
+# its arguments. Not run in a subshell: PIDS must keep the server's pid.
+start_fixture() {
+  local var="$1" log="${WORKDIR}/$2.log" script="$3"
+  shift 3
+  "${NODE22}" "${script}" --port 0 "$@" >"${log}" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do grep -q '^listening' "${log}" && break; sleep 0.1; done
+  printf -v "${var}" '%s' "$(sed -n 's/^listening \([0-9]*\)$/\1/p' "${log}")"
+}
+
+# $1: name, $2: the source's lines. Starts toolgate on HTTP in front of one
+# type: mcp source named fx; sets GW_URL.
+start_proxy() {
+  printf 'sources:\n  - name: fx\n    type: mcp\n    prefix: never\n%s\n' "$2" >"${WORKDIR}/$1.yaml"
+  "${BUILD}/toolgate" serve -c "${WORKDIR}/$1.yaml" --listen 127.0.0.1:0 2>"${WORKDIR}/$1.gw.log" &
+  PIDS+=($!)
+  for _ in $(seq 1 300); do grep -q '"listening"' "${WORKDIR}/$1.gw.log" && break; sleep 0.1; done
+  GW_URL="$(grep -o 'http://127.0.0.1:[0-9]*/mcp' "${WORKDIR}/$1.gw.log" | head -1)"
+  [ -n "${GW_URL}" ] || { cat "${WORKDIR}/$1.gw.log" >&2; echo "toolgate ($1) did not start" >&2; exit 1; }
+}

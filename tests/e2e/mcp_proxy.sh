@@ -13,24 +13,11 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 require_npm_tools
 fail() { echo "FAIL: $*" >&2; exit 1; }
 export HOME="${WORKDIR}"  # the inspector and the suite write under $HOME
-FIXTURE="${ROOT}/tests/npm/.fixture_server.$$.mjs"
 PIDS=()
+FIXTURE="$(copy_fixture fixture_server.mjs)"
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -f "${FIXTURE}"; cleanup' EXIT
-# Inside tests/npm, so its imports resolve against node_modules there.
-cp "$(dirname -- "${BASH_SOURCE[0]}")/mcp/fixture_server.mjs" "${FIXTURE}"
-
-# $1: variable to set to its port, $2: log name, rest: fixture arguments.
-# Not run in a subshell: PIDS must keep the server's pid for the trap.
-fixture() {
-  local var="$1" log="${WORKDIR}/$2.log"
-  shift 2
-  "${NODE22}" "${FIXTURE}" --port 0 "$@" >"${log}" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 100); do grep -q '^listening' "${log}" && break; sleep 0.1; done
-  printf -v "${var}" '%s' "$(sed -n 's/^listening \([0-9]*\)$/\1/p' "${log}")"
-}
-fixture fport fixture-http
-fixture lport fixture-legacy --legacy-sse
+start_fixture fport fixture-http "${FIXTURE}"
+start_fixture lport fixture-legacy "${FIXTURE}" --legacy-sse
 [ -n "${fport}" ] && [ -n "${lport}" ] || { cat "${WORKDIR}"/fixture-*.log >&2; fail "the fixture did not start"; }
 
 # $1: name, $2: URL. Runs the active suite; keeps the per-scenario lines.
@@ -41,23 +28,13 @@ suite() {
   echo "$1: $(grep -c '^✓' "${WORKDIR}/$1.summary") scenarios passed, $(tail -1 "${WORKDIR}/$1.log")"
 }
 
-# $1: name, $2: the source's lines. Starts toolgate on HTTP; sets GW_URL.
-gateway() {
-  printf 'sources:\n  - name: fx\n    type: mcp\n    prefix: never\n%s\n' "$2" >"${WORKDIR}/$1.yaml"
-  "${BUILD}/toolgate" serve -c "${WORKDIR}/$1.yaml" --listen 127.0.0.1:0 2>"${WORKDIR}/$1.gw.log" &
-  PIDS+=($!)
-  for _ in $(seq 1 300); do grep -q '"listening"' "${WORKDIR}/$1.gw.log" && break; sleep 0.1; done
-  GW_URL="$(grep -o 'http://127.0.0.1:[0-9]*/mcp' "${WORKDIR}/$1.gw.log" | head -1)"
-  [ -n "${GW_URL}" ] || { cat "${WORKDIR}/$1.gw.log" >&2; fail "toolgate ($1) did not start"; }
-}
-
 suite fixture "http://127.0.0.1:${fport}/mcp"
-gateway stdio "    command: [${NODE22}, ${FIXTURE}, --stdio]
+start_proxy stdio "    command: [${NODE22}, ${FIXTURE}, --stdio]
     sandbox: {paths: [{path: ${ROOT}/tests/npm}]}"
 suite via-stdio "${GW_URL}"
-gateway http "    url: http://127.0.0.1:${fport}/mcp"
+start_proxy http "    url: http://127.0.0.1:${fport}/mcp"
 suite via-http "${GW_URL}"
-gateway legacy "    url: http://127.0.0.1:${lport}/mcp"
+start_proxy legacy "    url: http://127.0.0.1:${lport}/mcp"
 suite via-legacy-sse "${GW_URL}"
 for way in via-stdio via-http via-legacy-sse; do
   diff "${WORKDIR}/fixture.summary" "${WORKDIR}/${way}.summary" >&2 ||

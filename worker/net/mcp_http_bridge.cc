@@ -3,15 +3,18 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/base64.h"
 #include "common/io.h"
 #include "worker/net/curl_lib.h"
 #include "worker/net/http_headers.h"
@@ -31,6 +34,9 @@ struct Bridge {
   int broker_fd;
   std::mutex out_mu, state_mu, broker_mu;
   std::string session_id, protocol_version;
+  // The x-mcp-header arguments of each tool, as the server's own tools/list
+  // declared them: 2026-07-28 calls mirror them in Mcp-Param-* headers.
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> param_headers;
   std::atomic<bool> get_started{false}, closing{false};
   // The legacy HTTP+SSE transport: messages are POSTed to the endpoint the
   // server's stream named (post_url, under state_mu), answers come on it.
@@ -57,8 +63,28 @@ struct Bridge {
     endpoint_cv.notify_all();
   }
 
+  void learn_param_headers(const json& tools) {
+    std::lock_guard<std::mutex> lock(state_mu);
+    for (auto& t : tools) {
+      if (!t.is_object() || !t.value("name", json()).is_string()) continue;
+      auto props = t.value("inputSchema", json::object()).value("properties", json::object());
+      std::vector<std::pair<std::string, std::string>> marked;
+      if (props.is_object())
+        for (auto& [name, schema] : props.items())
+          if (schema.is_object() && schema.value("x-mcp-header", json()).is_string())
+            marked.emplace_back(name, schema["x-mcp-header"].get<std::string>());
+      if (marked.empty())
+        param_headers.erase(t["name"].get<std::string>());
+      else
+        param_headers[t["name"].get<std::string>()] = std::move(marked);
+    }
+  }
+
   // One message to the gateway: one compact JSON line on stdout.
   void emit(const json& msg) {
+    if (msg.is_object() && msg.contains("result") && msg["result"].is_object() &&
+        msg["result"].value("tools", json()).is_array())
+      learn_param_headers(msg["result"]["tools"]);
     // Later requests carry the protocol version the server chose.
     if (msg.is_object() && msg.contains("result") && msg["result"].is_object() &&
         msg["result"].contains("serverInfo")) {
@@ -121,6 +147,48 @@ struct Exchange : BrokeredTarget {
   }
 };
 
+// A header value as MCP 2026-07-28 spells it: visible ASCII as it is,
+// anything else (non-ASCII, control characters, edge spaces) in the Base64
+// sentinel, so no value can break out of its header line.
+std::string header_value(const std::string& v) {
+  bool plain = !v.empty() && v.front() != ' ' && v.back() != ' ';
+  for (unsigned char c : v) plain = plain && c >= 0x20 && c <= 0x7E;
+  return plain ? v : "=?base64?" + base64_encode(v) + "?=";
+}
+
+// The headers a 2026-07-28 request carries (its body has the per-request
+// envelope): the version, the method, the name it acts on, and the
+// arguments the tool marks x-mcp-header. Empty for 2025-era messages.
+std::vector<std::string> modern_headers(Bridge& b, const json& msg) {
+  std::vector<std::string> out;
+  const json params = msg.value("params", json::object());
+  if (!params.is_object()) return out;
+  json version = params.value("_meta", json::object())
+                     .value("io.modelcontextprotocol/protocolVersion", json());
+  if (!version.is_string() || !msg.value("method", json()).is_string()) return out;
+  std::string method = msg["method"];
+  out.push_back("MCP-Protocol-Version: " + header_value(version.get<std::string>()));
+  out.push_back("Mcp-Method: " + header_value(method));
+  const char* field = method == "resources/read"                          ? "uri"
+                      : method == "tools/call" || method == "prompts/get" ? "name"
+                                                                          : nullptr;
+  if (field && params.value(field, json()).is_string())
+    out.push_back(std::string("Mcp-Name: ") + header_value(params[field].get<std::string>()));
+  if (method != "tools/call" || !params.value("name", json()).is_string()) return out;
+  json args = params.value("arguments", json::object());
+  std::lock_guard<std::mutex> lock(b.state_mu);
+  auto it = b.param_headers.find(params["name"].get<std::string>());
+  if (it == b.param_headers.end() || !args.is_object()) return out;
+  for (auto& [prop, header] : it->second) {
+    auto v = args.find(prop);
+    if (v == args.end() || v->is_null() || v->is_object() || v->is_array()) continue;
+    std::string text = v->is_string() ? v->get<std::string>() : v->dump();
+    bool header_ok = !header.empty() && header.find_first_of(":\r\n ") == std::string::npos;
+    if (header_ok) out.push_back("Mcp-Param-" + header + ": " + header_value(text));
+  }
+  return out;
+}
+
 size_t on_data(char* p, size_t size, size_t n, void* ud) {
   auto* x = static_cast<Exchange*>(ud);
   size_t len = size * n;
@@ -145,8 +213,10 @@ size_t on_header(char* p, size_t size, size_t n, void* ud) {
 }
 
 // Makes one request; returns the HTTP status (0: no answer, `error` says why).
+// `modern`: a 2026-07-28 request's own headers, which replace the session's.
 long exchange(Bridge& b, Exchange& x, const char* method, const std::string& body,
-              const std::string& url, std::string* error) {
+              const std::string& url, std::string* error,
+              const std::vector<std::string>& modern = {}) {
   x.bridge = &b;
   x.broker_fd = b.broker_fd;
   x.broker_mu = &b.broker_mu;
@@ -163,7 +233,9 @@ long exchange(Bridge& b, Exchange& x, const char* method, const std::string& bod
   }
   curl_slist* hs = nullptr;
   for (auto& s : b.headers) hs = c.slist_append(hs, s.c_str());
-  {
+  if (!modern.empty()) {
+    for (auto& m : modern) hs = c.slist_append(hs, m.c_str());
+  } else {
     std::lock_guard<std::mutex> lock(b.state_mu);
     if (!b.session_id.empty()) hs = c.slist_append(hs, ("Mcp-Session-Id: " + b.session_id).c_str());
     if (!b.protocol_version.empty())
@@ -239,7 +311,8 @@ void post(Bridge* b, json msg) {
   Exchange x;
   std::string error;
   std::string body = dump_safe(msg);
-  long status = exchange(*b, x, "POST", body, b->post_target(), &error);
+  std::vector<std::string> modern = modern_headers(*b, msg);
+  long status = exchange(*b, x, "POST", body, b->post_target(), &error, modern);
   // A server that refuses the initialize POST with 400, 404 or 405 may
   // speak the legacy HTTP+SSE transport (the spec's backwards
   // compatibility rule): try that, once.
@@ -252,7 +325,14 @@ void post(Bridge* b, json msg) {
     std::lock_guard<std::mutex> lock(b->state_mu);
     b->session_id = x.session_header;
   }
-  if (!x.sse && status >= 200 && status < 300 && !x.body.empty()) {
+  // A 2026-07-28 server answers some errors with a 4xx status and the
+  // JSON-RPC error as the body: that error is the answer.
+  bool rpc_error = false;
+  if (!x.sse && status >= 400 && !id.is_null()) {
+    auto doc = parse_bounded(x.body, 64);
+    rpc_error = doc && doc->is_object() && doc->value("id", json()) == id && doc->contains("error");
+  }
+  if (!x.sse && ((status >= 200 && status < 300) || rpc_error) && !x.body.empty()) {
     b->emit_text(x.body);
   } else if (!x.sse && !(status >= 200 && status < 300) && !id.is_null()) {
     // The request failed at the HTTP level: its caller gets an error, not

@@ -168,6 +168,16 @@ Param read_param(const json& root, const json& raw, std::string ptr, int major) 
       if (!std::isalnum(c) && kToken.find(char(c)) == std::string::npos)
         throw OpError{ptr, "invalid " + out.in + " parameter name '" + out.name + "'"};
   }
+  // MCP 2026-07-28: a parameter marked x-mcp-header travels in an
+  // Mcp-Param-{Name} header too, so its argument's schema carries the mark
+  // (clients send the header, the gateway checks it against the body).
+  if (auto h = p.find("x-mcp-header"); h != p.end()) {
+    std::string name = h->is_string() ? h->get<std::string>() : "";
+    bool ok = !name.empty();
+    for (unsigned char c : name) ok = ok && (std::isalnum(c) || c == '-' || c == '_');
+    if (!ok) throw OpError{ptr + "/x-mcp-header", "must be a header name (letters, digits, - and _)"};
+    if (out.schema.is_object()) out.schema["x-mcp-header"] = name;
+  }
   // A path value must be a non-empty segment; say so in the schema.
   if (out.in == "path" && out.schema.is_object() && out.schema.value("type", json()) == "string" &&
       !out.schema.contains("minLength"))

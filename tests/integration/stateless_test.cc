@@ -373,3 +373,39 @@ TEST_CASE("2026 over stdio: discover, calls and a 2025 session on the same pipe"
   json old_list = gw->roundtrip(request("tools/list", json::object(), 5));
   CHECK_FALSE(old_list["result"].contains("resultType"));
 }
+
+TEST_CASE("2026: an OpenAPI parameter marked x-mcp-header must travel in its header too") {
+  TempDir dir;
+  dir.file("spec.yaml", R"(openapi: 3.0.3
+info: {title: regions, version: "1"}
+paths:
+  /items:
+    get:
+      operationId: listItems
+      parameters:
+        - {name: region, in: query, required: true, schema: {type: string}, x-mcp-header: Region}
+      responses: {"200": {description: ok}}
+)");
+  std::string config = dir.file(
+      "c.yaml", "sources:\n  - {name: api, type: openapi, spec: " + dir.path +
+                    "/spec.yaml, base_url: \"http://127.0.0.1:9/v1\"}\n");
+  auto gw = Gateway::http(config);
+  McpHttp mcp(gw->port());
+  json listed = mcp.post_raw(modern("tools/list").dump(),
+                             {{"MCP-Protocol-Version", "2026-07-28"},
+                              {"Mcp-Method", "tools/list"},
+                              {"Accept", "application/json, text/event-stream"}})
+                    .body_json;
+  json props = listed["result"]["tools"][0]["inputSchema"]["properties"];
+  CHECK(props["region"]["x-mcp-header"] == "Region");
+  json call = modern("tools/call", {{"name", "api__listItems"}, {"arguments", {{"region", "eu"}}}});
+  httplib::Headers h = headers_for(call);
+  h.emplace("Accept", "application/json, text/event-stream");
+  auto refused = mcp.post_raw(call.dump(), h);
+  CHECK(refused.status == 400);
+  CHECK(refused.body_json["error"]["code"] == -32020);
+  h.emplace("Mcp-Param-Region", "eu");
+  auto sent = mcp.post_raw(call.dump(), h);
+  CHECK(sent.status == 200);  // on to the API (which is not there: a tool error)
+  CHECK(sent.body_json["result"]["isError"] == true);
+}

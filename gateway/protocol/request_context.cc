@@ -25,6 +25,17 @@ bool parse_mcp_level(const std::string& s, McpLevel* out) {
 
 const char* to_string(McpLevel level) { return kLevelNames[int(level)]; }
 
+RequestContext RequestContext::of(Message& msg, const Caller& caller, ProtocolEra era) {
+  RequestContext rq;
+  rq.id = msg.id;
+  rq.method = msg.method;
+  rq.params = std::move(msg.params);
+  rq.progress_token = msg.progress_token;
+  rq.caller = caller;
+  rq.era = era;
+  return rq;
+}
+
 const std::string& RequestContext::session_id() const {
   return peer ? peer->peer_id() : kNoSession;
 }

@@ -26,6 +26,7 @@ namespace toolgate {
 
 class ClientStream;
 class Session;
+struct Message;
 
 // MCP log levels, in order (RFC 5424 names).
 enum class McpLevel { debug, info, notice, warning, error, critical, alert, emergency };
@@ -86,6 +87,10 @@ struct RequestContext {
   // (a POST's SSE stream; null for the peer's default stream).
   ClientPeer* peer = nullptr;
   ClientStream* stream = nullptr;
+
+  // What `msg` asks (its params moved in), who asks and in which era; the
+  // front that builds it fills in the rest.
+  static RequestContext of(Message& msg, const Caller& caller, ProtocolEra era);
 
   bool cancelled() const { return cancel && cancel->cancelled(); }
   const std::string& session_id() const;

@@ -213,13 +213,7 @@ std::optional<json> Session::set_level(const Message& msg) {
 }
 
 RequestContext Session::context_for(Message& msg, ClientStream* stream) const {
-  RequestContext rq;
-  rq.id = msg.id;
-  rq.method = msg.method;
-  rq.params = std::move(msg.params);
-  rq.progress_token = msg.progress_token;
-  rq.caller = caller_;
-  rq.era = ProtocolEra::session_2025;
+  RequestContext rq = RequestContext::of(msg, caller_, ProtocolEra::session_2025);
   {
     std::lock_guard<std::mutex> lock(mu_);
     rq.protocol_version = protocol_version_;

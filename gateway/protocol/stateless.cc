@@ -141,13 +141,7 @@ std::optional<json> StatelessFront::handle_request(Message& msg, const Caller& c
     return listeners_.listen(msg.id, msg.params, stream, discover()["capabilities"]);
 
   RequestPeer peer(stream, env);
-  RequestContext rq;
-  rq.id = msg.id;
-  rq.method = msg.method;
-  rq.params = std::move(msg.params);
-  rq.progress_token = msg.progress_token;
-  rq.caller = caller;
-  rq.era = ProtocolEra::stateless_2026;
+  RequestContext rq = RequestContext::of(msg, caller, ProtocolEra::stateless_2026);
   rq.protocol_version = env.version;
   rq.client_capabilities = std::move(env.client_capabilities);
   if (env.log_level_set) rq.log_level = to_string(env.log_level);

@@ -51,6 +51,31 @@ sources:
 YAML
 }
 
+# write_config plus a tool whose calls a policy rule sends for approval
+# (demo__remove, destructive) and an audit log: approval.sh, sdk_v2_client.sh.
+write_approval_config() {
+  write_config
+  cat >>"${WORKDIR}/config.yaml" <<YAML
+      - name: remove
+        description: Pretends to remove a file.
+        command: [cat]
+        input_schema: {type: object, properties: {path: {type: string}}, required: [path]}
+        annotations: {destructiveHint: true}
+policies: [policy.yaml]
+audit: {path: audit.jsonl}
+YAML
+  cat >"${WORKDIR}/policy.yaml" <<YAML
+version: 1
+default: allow
+rules:
+  - id: destructive-needs-a-human
+    tools: ["*"]
+    when: {annotations.destructiveHint: true}
+    effect: approve
+    message: A person must confirm removals.
+YAML
+}
+
 # Starts the gateway on a free loopback port; sets GW_PID and GW_URL.
 start_http_gateway() {
   "${BUILD}/toolgate" serve -c "${WORKDIR}/config.yaml" --listen 127.0.0.1:0 \

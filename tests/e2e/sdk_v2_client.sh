@@ -13,26 +13,7 @@
 # verdicts for every run.
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 require_npm_tools
-write_config
-cat >>"${WORKDIR}/config.yaml" <<YAML
-      - name: remove
-        description: Pretends to remove a file.
-        command: [cat]
-        input_schema: {type: object, properties: {path: {type: string}}, required: [path]}
-        annotations: {destructiveHint: true}
-policies: [policy.yaml]
-audit: {path: audit.jsonl}
-YAML
-cat >"${WORKDIR}/policy.yaml" <<YAML
-version: 1
-default: allow
-rules:
-  - id: destructive-needs-a-human
-    tools: ["*"]
-    when: {annotations.destructiveHint: true}
-    effect: approve
-    message: A person must confirm removals.
-YAML
+write_approval_config
 # The SDK is resolved from tests/npm, where it is installed.
 cp "$(dirname -- "${BASH_SOURCE[0]}")/sdk_v2_client.mjs" "${ROOT}/tests/npm/.sdk_v2_client.$$.mjs"
 trap 'rm -f "${ROOT}/tests/npm/.sdk_v2_client.$$.mjs"; cleanup' EXIT

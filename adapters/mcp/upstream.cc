@@ -1,5 +1,7 @@
 #include "adapters/mcp/upstream.h"
+#include "adapters/mcp/upstream_call.h"
 
+#include <cstring>
 #include <thread>
 
 #include "common/log.h"
@@ -9,8 +11,6 @@
 
 namespace toolgate::mcp {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 constexpr auto kMaxBackoff = std::chrono::seconds(30);
 // A server up this long has recovered: its next crash starts the backoff anew.
@@ -34,40 +34,6 @@ bool log_wanted(const std::string& asked, const json& params) {
 }
 
 }  // namespace
-
-// A request in flight to the server, and who it is for.
-struct Upstream::Call {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  json reply;
-  std::weak_ptr<Session> session;
-  // A 2026-07-28 client has no session: its notifications go straight to
-  // its request's stream, log messages only at the level it asked for.
-  bool stateless = false;
-  std::string log_level;
-  ClientStream* stream = nullptr;
-  json client_token;  // the client's progress token, or null
-  std::string our_token;
-  const CancelToken* cancel = nullptr;
-  Clock::time_point deadline;
-  Clock::time_point latest;  // progress extends the deadline up to here
-  uint64_t timeout_ms = 0;
-  double last_progress = -1;
-  // Requests of the server asked of the client on this call's behalf: they
-  // use the call's stream, so the call does not end before they do.
-  CancelToken nested_cancel;
-  int nested = 0;
-  bool finished = false;  // the caller has its answer: stream is gone
-
-  void finish(json r) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (done) return;
-    done = true;
-    reply = std::move(r);
-    cv.notify_all();
-  }
-};
 
 std::shared_ptr<Upstream> Upstream::create(UpstreamOptions options) {
   return std::shared_ptr<Upstream>(new Upstream(std::move(options)));
@@ -220,6 +186,14 @@ Result<json> Upstream::forward(const std::string& method, json params, ForwardCo
     for (auto& m : relisten) send_now(m);
     return json::object();
   }
+  // A 2026 client's retry of a call this (2025) server asked it about.
+  if (!stateless && ctx.stateless_client) {
+    auto state = ctx.retry.find("requestState");
+    if (state != ctx.retry.end() && state->is_string() &&
+        state->get_ref<const std::string&>().rfind(kParkedStatePrefix, 0) == 0)
+      return resume(state->get<std::string>().substr(std::strlen(kParkedStatePrefix)), method,
+                    params, ctx);
+  }
   params = shape_params(method, std::move(params), ctx, stateless);
   auto r = request(method, params, &ctx, opt_.request_timeout_ms);
   // A 2025 client cannot answer input_required itself: it is asked, and
@@ -257,6 +231,14 @@ Result<json> Upstream::request(const std::string& method, json params, ForwardCo
       call->cancel = ctx->cancel;
       call->stateless = ctx->stateless_client;
       call->log_level = ctx->log_level;
+      call->client_capabilities = ctx->client_capabilities;
+      call->caller = ctx->caller;
+      for (const char* k : {"name", "uri"}) {
+        if (params.is_object() && params.value(k, json()).is_string()) {
+          call->target = params[k];
+          break;
+        }
+      }
       if (ctx->session) {
         call->session = ctx->session->weak_from_this();
         sessions_[ctx->session] = call->session;
@@ -272,46 +254,56 @@ Result<json> Upstream::request(const std::string& method, json params, ForwardCo
   }
   if (!params.is_object()) params = json::object();
   if (!call->our_token.empty()) params["_meta"]["progressToken"] = call->our_token;
-  auto forget = [&] {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      pending_.erase(id);
-      if (!call->our_token.empty()) by_token_.erase(call->our_token);
-    }
-    // Nothing may use the caller's stream after this returns: nested
-    // requests are told to stop (they look every 100 ms) and waited for.
-    call->nested_cancel.cancel();
-    std::unique_lock<std::mutex> lock(call->mu);
-    call->finished = true;
-    call->cv.wait(lock, [&] { return call->nested == 0; });
-  };
   if (!link->send(make_request(id, method, std::move(params)))) {
-    forget();
+    forget(id, call);
     return Error{rpc::kInternalError, "the upstream server '" + opt_.source + "' is gone"};
   }
+  return await_call(call, id, link, method);
+}
+
+void Upstream::forget(int64_t id, const std::shared_ptr<Call>& call) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.erase(id);
+    if (!call->our_token.empty()) by_token_.erase(call->our_token);
+  }
+  // Nothing may use the caller's stream after this returns: nested
+  // requests are told to stop (they look every 100 ms) and waited for.
+  call->nested_cancel.cancel();
+  std::unique_lock<std::mutex> lock(call->mu);
+  call->finished = true;
+  call->cv.wait(lock, [&] { return call->nested == 0; });
+}
+
+Result<json> Upstream::await_call(const std::shared_ptr<Call>& call, int64_t id,
+                                  const std::shared_ptr<Link>& link, const std::string& method) {
   std::unique_lock<std::mutex> lock(call->mu);
   while (!call->done) {
+    if (!call->asks.empty()) {
+      lock.unlock();
+      return park(call, id, link, method);
+    }
     if (call->cancel && call->cancel->cancelled()) {
       lock.unlock();
-      forget();
+      forget(id, call);
       link->send(make_notification("notifications/cancelled",
                                    {{"requestId", id}, {"reason", "cancelled by the client"}}));
       return Error{rpc::kRequestTimeout, "the call was cancelled"};
     }
     if (Clock::now() >= call->deadline) {
       lock.unlock();
-      forget();
+      forget(id, call);
       link->send(make_notification("notifications/cancelled",
                                    {{"requestId", id}, {"reason", "timed out"}}));
       return Error{rpc::kRequestTimeout, "the upstream server '" + opt_.source +
                                              "' did not answer " + method + " within " +
-                                             std::to_string(timeout_ms) + " ms"};
+                                             std::to_string(call->timeout_ms) + " ms"};
     }
     call->cv.wait_for(lock, std::chrono::milliseconds(50));
   }
   json reply = std::move(call->reply);
   lock.unlock();
-  forget();
+  forget(id, call);
   if (auto e = reply.find("error"); e != reply.end())
     return error_of(*e, "the upstream server returned an error");
   auto r = reply.find("result");
@@ -412,6 +404,10 @@ void Upstream::on_request(const json& msg) {
   }
   auto call = target_call();
   auto session = call ? call->session.lock() : nullptr;
+  if (call && !session && call->stateless) {
+    ask_later(call, id, method, params, capability);
+    return;
+  }
   if (!session) {
     send_now(make_error(id, rpc::kInvalidRequest,
                         method + " is only relayed during a request of a single client session"));

@@ -24,11 +24,15 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "adapters/mcp/link.h"
 #include "gateway/catalog/upstream.h"
 
 namespace toolgate::mcp {
+
+// The requestState of a call parked on a 2025 server's question.
+inline constexpr const char* kParkedStatePrefix = "toolgate-upstream.";
 
 // An upstream the adapter manages: one that can be started and waited for.
 class ManagedUpstream : public McpUpstream {
@@ -81,6 +85,24 @@ class Upstream : public ManagedUpstream, public std::enable_shared_from_this<Ups
                                      ForwardContext& ctx);
   Result<json> request(const std::string& method, json params, ForwardContext* ctx,
                        uint64_t timeout_ms);
+  // Waits for the server's answer to request `id`, cancellation, the
+  // deadline, or (a 2026 client on a 2025 server) a question to park on.
+  Result<json> await_call(const std::shared_ptr<Call>& call, int64_t id,
+                          const std::shared_ptr<Link>& link, const std::string& method);
+  void forget(int64_t id, const std::shared_ptr<Call>& call);
+
+  // A 2025 server asking a 2026 client something during a call
+  // (upstream_parking.cc): the question is queued on the call, the client's
+  // request ends with input_required, and the call waits, parked, for the
+  // retry that brings the answers.
+  void ask_later(const std::shared_ptr<Call>& call, const json& id, const std::string& method,
+                 const json& params, const char* capability);
+  Result<json> park(const std::shared_ptr<Call>& call, int64_t id,
+                    const std::shared_ptr<Link>& link, const std::string& method);
+  Result<json> resume(const std::string& key, const std::string& method, const json& params,
+                      ForwardContext& ctx);
+  // Parked calls whose time is up are cancelled upstream.
+  void drop_expired_parked();
   void on_message(json msg);
   void on_closed(const std::string& why);
   void on_response(const json& msg);
@@ -110,6 +132,14 @@ class Upstream : public ManagedUpstream, public std::enable_shared_from_this<Ups
   std::map<Session*, std::weak_ptr<Session>> sessions_;
   std::map<std::string, std::map<Session*, std::weak_ptr<Session>>> subscribers_;
   int listens_ = 0;  // subscriptions/listen requests sent, for their ids
+  struct Parked {
+    std::shared_ptr<Call> call;
+    int64_t id = 0;
+    std::shared_ptr<Link> link;
+    std::string method;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::map<std::string, Parked> parked_;  // by the requestState's random key
 };
 
 }  // namespace toolgate::mcp

@@ -229,8 +229,11 @@ Ending forward(Call& c) {
   }
   result = finish_result(*c.tool, std::move(result), c.rq.snapshot.config->secrets);
   bool is_error = result.value("isError", false);
-  c.record->ended(is_error ? CallEnd::tool_error : CallEnd::ok, nullptr, dump_safe(result).size(),
-                  is_error);
+  bool asks = result.value("resultType", "") == "input_required";
+  c.record->ended(asks       ? CallEnd::input_required
+                  : is_error ? CallEnd::tool_error
+                             : CallEnd::ok,
+                  nullptr, dump_safe(result).size(), is_error);
   json fields = c.log_fields();
   fields["outcome"] = is_error ? "tool_error" : "ok";
   log::info("call finished", fields);

@@ -30,6 +30,7 @@ struct ForwardContext {
   // request, answers input_required itself, and may bring inputResponses
   // and a requestState for the upstream (`retry`: those two fields).
   bool stateless_client = false;
+  std::string caller;        // who asks: a parked upstream call resumes only for them
   json client_capabilities;  // null: unknown (toolgate's own requests)
   std::string log_level;     // "" when the client asked for no log messages
   json retry = json::object();

@@ -87,6 +87,7 @@ ForwardContext RequestContext::forward() const {
   f.progress_token = progress_token;
   f.cancel = cancel.get();
   f.client_capabilities = client_capabilities;
+  f.caller = caller.id;
   if (era != ProtocolEra::stateless_2026) return f;
   f.stateless_client = true;
   f.log_level = log_level;

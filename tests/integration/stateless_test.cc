@@ -386,16 +386,16 @@ paths:
         - {name: region, in: query, required: true, schema: {type: string}, x-mcp-header: Region}
       responses: {"200": {description: ok}}
 )");
-  std::string config = dir.file(
-      "c.yaml", "sources:\n  - {name: api, type: openapi, spec: " + dir.path +
-                    "/spec.yaml, base_url: \"http://127.0.0.1:9/v1\"}\n");
+  std::string config =
+      dir.file("c.yaml", "sources:\n  - {name: api, type: openapi, spec: " + dir.path +
+                             "/spec.yaml, base_url: \"http://127.0.0.1:9/v1\"}\n");
   auto gw = Gateway::http(config);
   McpHttp mcp(gw->port());
-  json listed = mcp.post_raw(modern("tools/list").dump(),
-                             {{"MCP-Protocol-Version", "2026-07-28"},
-                              {"Mcp-Method", "tools/list"},
-                              {"Accept", "application/json, text/event-stream"}})
-                    .body_json;
+  json listed =
+      mcp.post_raw(modern("tools/list").dump(), {{"MCP-Protocol-Version", "2026-07-28"},
+                                                 {"Mcp-Method", "tools/list"},
+                                                 {"Accept", "application/json, text/event-stream"}})
+          .body_json;
   json props = listed["result"]["tools"][0]["inputSchema"]["properties"];
   CHECK(props["region"]["x-mcp-header"] == "Region");
   json call = modern("tools/call", {{"name", "api__listItems"}, {"arguments", {{"region", "eu"}}}});
@@ -408,4 +408,54 @@ paths:
   auto sent = mcp.post_raw(call.dump(), h);
   CHECK(sent.status == 200);  // on to the API (which is not there: a tool error)
   CHECK(sent.body_json["result"]["isError"] == true);
+}
+
+TEST_CASE("2026 client in front of a 2025 upstream: its sampling request becomes input_required") {
+  TempDir dir;
+  std::string path = dir.path + "/gateway.yaml";
+  auto gw = Gateway::stdio(
+      dir.file("gateway.yaml", "sources:\n  - name: up\n    type: mcp\n    command: [python3, " +
+                                   std::string(SOURCE_DIR) + "/tests/testcases/mcp_upstream.py, " +
+                                   path + "]\n    timeout_ms: 20000\n"));
+  json sampling = {{"sampling", json::object()}};
+  json call = modern("tools/call", {{"name", "up__sample"}, {"arguments", {{"prompt", "say yes"}}}},
+                     1, sampling);
+  json round1 = gw->roundtrip(call);
+  const json& ask = round1["result"];
+  REQUIRE(ask["resultType"] == "input_required");
+  const json& question = ask["inputRequests"]["toolgate_upstream_0"];
+  CHECK(question["method"] == "sampling/createMessage");
+  CHECK(question["params"]["messages"][0]["content"]["text"] == "say yes");
+  std::string state = ask["requestState"];
+  json answer = {
+      {"role", "assistant"}, {"content", {{"type", "text"}, {"text", "yes"}}}, {"model", "test"}};
+  auto retry = [&](const std::string& s, json id, const std::string& tool = "up__sample") {
+    json again = modern("tools/call",
+                        {{"name", tool},
+                         {"arguments", {{"prompt", "say yes"}}},
+                         {"inputResponses", {{"toolgate_upstream_0", answer}}},
+                         {"requestState", s}},
+                        id, sampling);
+    return gw->roundtrip(again);
+  };
+  CHECK(retry(state + "0", 2)["error"]["code"] == -32602);  // no such parked call
+  json done = retry(state, 3);
+  CHECK(done["result"]["resultType"] == "complete");
+  CHECK(done["result"]["content"][0]["text"] == "the client said: yes");
+  CHECK(retry(state, 4)["error"]["code"] == -32602);  // used once
+  // A client that did not declare sampling is not asked at all.
+  json undeclared = modern("tools/call", {{"name", "up__sample"}, {"arguments", {{"prompt", "x"}}}},
+                           5, json::object());
+  json r = gw->roundtrip(undeclared);
+  CHECK_FALSE(r["result"].value("resultType", "") == "input_required");
+  // A 2025 session on the same gateway still gets a real sampling request.
+  gw->initialize("2025-11-25", sampling);
+  gw->send(th::call("up__sample", {{"prompt", "say no"}}, 9));
+  std::optional<json> asked;
+  for (int i = 0; i < 20 && !asked; ++i) {
+    auto m = gw->recv();
+    REQUIRE(m);
+    if (m->value("method", "") == "sampling/createMessage") asked = m;
+  }
+  REQUIRE(asked);
 }

@@ -52,6 +52,8 @@ Gateway::Gateway(std::shared_ptr<const Config> cfg, const AdapterRegistry& regis
 }
 
 Gateway::~Gateway() {
+  // Calls running on as tasks use everything below: they end first.
+  if (stateless_) stateless_->tasks().shutdown();
   // Sessions first (they end their upstream subscriptions), then the
   // generations' upstream servers, which need the worker pool to stop.
   sessions_.for_each([](Session& s) { s.close(); });

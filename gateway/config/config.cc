@@ -73,6 +73,14 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
                    ") must be at least http_threads (" + std::to_string(sv.http_threads) + ")");
     get_to(*s, "log_level", &sv.log_level);
     get_to(*s, "hide_denied_tools", &sv.hide_denied_tools);
+    if (auto t = s->find("tasks"); t != s->end()) {
+      get_to(*t, "after_ms", &sv.tasks.after_ms);
+      get_to(*t, "long_running", &sv.tasks.long_running);
+      get_to(*t, "ttl_ms", &sv.tasks.ttl_ms);
+      get_to(*t, "max_tasks", &sv.tasks.max_tasks);
+      get_to(*t, "max_result_bytes", &sv.tasks.max_result_bytes);
+      get_to(*t, "poll_ms", &sv.tasks.poll_ms);
+    }
     if (auto lc = s->find("local_caller"); lc != s->end()) {
       get_to(*lc, "id", &sv.local_caller_id);
       get_to(*lc, "roles", &sv.local_caller_roles);

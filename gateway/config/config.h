@@ -25,6 +25,19 @@ struct ApiKey {
   std::vector<std::string> roles;
 };
 
+// MCP 2026-07-28 Tasks extension (io.modelcontextprotocol/tasks): for
+// clients that declare it, a tools/call still running after `after_ms`
+// (at once for tools matching `long_running`) is answered with a task
+// handle, and runs on to completion under all its limits.
+struct TasksConfig {
+  uint64_t after_ms = 10000;
+  std::vector<std::string> long_running;  // tool name globs
+  uint64_t ttl_ms = 60 * 60 * 1000;       // a finished task's result is kept this long
+  size_t max_tasks = 256;                 // kept at once, over all callers
+  size_t max_result_bytes = 16 << 20;     // a larger result is not kept
+  uint64_t poll_ms = 1000;                // the pollIntervalMs clients are told
+};
+
 struct ServerConfig {
   std::string transport = "http";  // "http" | "stdio"
   std::string listen_host = "127.0.0.1";
@@ -42,6 +55,7 @@ struct ServerConfig {
   int http_max_threads = 4096;
   std::string log_level = "info";
   bool hide_denied_tools = true;
+  TasksConfig tasks;
   std::vector<ApiKey> api_keys;  // empty: HTTP clients are local_caller
   std::string local_caller_id = "local";
   std::vector<std::string> local_caller_roles;

@@ -64,6 +64,8 @@ std::optional<std::string> decode_header_value(const std::string& value) {
 const char* name_header_source(const std::string& method) {
   if (method == "tools/call" || method == "prompts/get") return "name";
   if (method == "resources/read") return "uri";
+  if (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel")
+    return "taskId";
   return "";
 }
 

@@ -1,6 +1,7 @@
 // The HTTP headers of MCP 2026-07-28 that mirror the body, so that load
 // balancers and gateways can route without parsing JSON: MCP-Protocol-
-// Version, Mcp-Method, Mcp-Name (tools/call, prompts/get, resources/read),
+// Version, Mcp-Method, Mcp-Name (tools/call, prompts/get, resources/read,
+// tasks/*),
 // and Mcp-Param-{Name} for tool arguments whose schema marks them with
 // x-mcp-header. A header that disagrees with the body is refused
 // (HeaderMismatch, -32020, HTTP 400): something between the client and the
@@ -32,7 +33,7 @@ using HeaderLookup = std::function<std::optional<std::string>(const std::string&
 // not canonical Base64 or not UTF-8.
 std::optional<std::string> decode_header_value(const std::string& value);
 
-// The body field Mcp-Name mirrors for `method` ("name", "uri"), or "".
+// The body field Mcp-Name mirrors for `method` ("name", "uri", "taskId"), or "".
 const char* name_header_source(const std::string& method);
 
 // MCP-Protocol-Version against the envelope's version, Mcp-Method against

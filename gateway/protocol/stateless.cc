@@ -80,6 +80,7 @@ json StatelessFront::discover() const {
   // (a 2026 client must not be told of a method the server then answers).
   caps["prompts"] = {{"listChanged", true}};
   caps["resources"] = {{"listChanged", true}};
+  caps["extensions"] = {{kTasksExtension, json::object()}};
   return {{"supportedVersions", supported_versions()},
           {"capabilities", std::move(caps)},
           {"instructions", Dispatcher::instructions()},
@@ -168,13 +169,30 @@ std::optional<json> StatelessFront::handle_request(Message& msg, const Caller& c
     }
   } forget{*this, key};
 
-  auto reply = dispatcher_.handle(rq);
+  auto reply = dispatch(rq);
   if (!reply) return std::nullopt;
   auto r = reply->find("result");
   if (r == reply->end()) return reply;
   bool caller_specific = rq.method == "tools/list" && rq.snapshot.config->server.hide_denied_tools;
   *r = stamp_stateless_result(rq.method, std::move(*r), caller_specific);
   return reply;
+}
+
+std::optional<json> StatelessFront::dispatch(RequestContext& rq) {
+  bool task_method =
+      rq.method == "tasks/get" || rq.method == "tasks/cancel" || rq.method == "tasks/update";
+  if (task_method && !TaskStore::declared(rq)) {
+    return make_error(
+        rq.id, rpc::kMissingClientCapability,
+        std::string("the client must declare the ") + kTasksExtension + " extension",
+        {{"requiredCapabilities", {{"extensions", {{kTasksExtension, json::object()}}}}}});
+  }
+  if (rq.method == "tasks/get") return tasks_.get(rq.id, rq.caller, rq.params);
+  if (rq.method == "tasks/cancel") return tasks_.cancel(rq.id, rq.caller, rq.params);
+  if (rq.method == "tasks/update") return tasks_.update(rq.id, rq.caller, rq.params);
+  const Dispatcher* d = &dispatcher_;
+  return tasks_.run(rq, rq.snapshot.config->server.tasks,
+                    [d](RequestContext& r) { return d->handle(r); });
 }
 
 std::optional<json> StatelessFront::handle(Message msg, const Caller& caller,

@@ -21,6 +21,7 @@
 #include "gateway/protocol/envelope.h"
 #include "gateway/protocol/jsonrpc.h"
 #include "gateway/protocol/listeners.h"
+#include "gateway/protocol/tasks.h"
 
 namespace toolgate {
 
@@ -52,9 +53,13 @@ class StatelessFront {
   json discover() const;
   // The open subscriptions/listen requests: list changes go to them.
   ListenerSet& listeners() { return listeners_; }
+  // Calls that run on as tasks (the Tasks extension).
+  TaskStore& tasks() { return tasks_; }
 
  private:
   std::optional<json> handle_request(Message& msg, const Caller& caller, ClientStream* stream);
+  // tools/call (perhaps as a task) and the tasks/* methods; else the dispatcher.
+  std::optional<json> dispatch(RequestContext& rq);
   void cancel(const Caller& caller, const json& params);
 
   const Dispatcher& dispatcher_;
@@ -62,6 +67,7 @@ class StatelessFront {
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<CancelToken>> in_flight_;
   ListenerSet listeners_;
+  TaskStore tasks_;
 };
 
 // A 2026 result as the revision shapes it: resultType, serverInfo in _meta,

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -458,4 +459,90 @@ TEST_CASE("2026 client in front of a 2025 upstream: its sampling request becomes
     if (m->value("method", "") == "sampling/createMessage") asked = m;
   }
   REQUIRE(asked);
+}
+
+namespace {
+
+// A gateway with two callers and tools that run on as tasks.
+struct TaskFixture {
+  TempDir dir;
+  std::string marker = "tg-task-" + std::to_string(::getpid());
+  std::unique_ptr<Gateway> gw = Gateway::http(
+      dir.file("c.yaml",
+               "server:\n  tasks: {after_ms: 300, long_running: [s__forever], ttl_ms: 60000}\n"
+               "  auth:\n    api_keys:\n"
+               "      - {key: alice-key-0123456789, caller: alice}\n"
+               "      - {key: bob-key-0123456789ab, caller: bob}\n"
+               "sources:\n  - name: s\n    type: script\n    tools:\n"
+               "      - name: slow\n        command: [sh, -c, \"sleep 1.5; echo done\"]\n"
+               "      - name: quick\n        command: [echo, quick]\n"
+               "      - name: forever\n        command: [\"" +
+                   testcase("sleep_forever") + "\", \"" + marker +
+                   "\"]\n        timeout_ms: 60000\naudit: {path: audit.jsonl}\n"));
+  McpHttp alice{gw->port()}, bob{gw->port()};
+  json with_tasks = {{"extensions", {{"io.modelcontextprotocol/tasks", json::object()}}}};
+  TaskFixture() {
+    alice.bearer = "alice-key-0123456789";
+    bob.bearer = "bob-key-0123456789ab";
+  }
+  json post(McpHttp& who, const json& msg) {
+    httplib::Headers h = headers_for(msg);
+    h.emplace("Accept", "application/json, text/event-stream");
+    if (msg["params"].contains("taskId"))
+      h.emplace("Mcp-Name", msg["params"]["taskId"].get<std::string>());
+    return who.post_raw(msg.dump(), h).body_json;
+  }
+  json start(const std::string& tool, json caps) {
+    return post(alice,
+                modern("tools/call", {{"name", tool}, {"arguments", json::object()}}, 1, caps));
+  }
+  json task_call(McpHttp& who, const std::string& method, const std::string& id) {
+    return post(who, modern(method, {{"taskId", id}}, 2, with_tasks));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("2026 Tasks: a long call becomes a task its caller polls to the result") {
+  TaskFixture f;
+  json quick = f.start("s__quick", f.with_tasks);
+  CHECK(quick["result"]["resultType"] == "complete");  // in time: no task
+  json handle = f.start("s__slow", f.with_tasks)["result"];
+  REQUIRE(handle["resultType"] == "task");
+  CHECK(handle["status"] == "working");
+  CHECK(handle["pollIntervalMs"].is_number());
+  std::string id = handle["taskId"];
+  CHECK(f.task_call(f.alice, "tasks/get", id)["result"]["status"] == "working");
+  // Only its caller sees it.
+  CHECK(f.task_call(f.bob, "tasks/get", id)["error"]["code"] == -32602);
+  CHECK(f.task_call(f.bob, "tasks/cancel", id)["error"]["code"] == -32602);
+  json done;
+  CHECK(eventually([&] {
+    done = f.task_call(f.alice, "tasks/get", id)["result"];
+    return done["status"] == "completed";
+  }));
+  CHECK(done["result"]["content"][0]["text"].get<std::string>().find("done") != std::string::npos);
+  // Without the extension, the same call simply runs to its end.
+  json plain = f.start("s__slow", json::object());
+  CHECK(plain["result"]["resultType"] == "complete");
+  // And the tasks methods need the extension declared.
+  json undeclared = f.post(f.alice, modern("tasks/get", {{"taskId", id}}, 3));
+  CHECK(undeclared["error"]["code"] == -32021);
+  std::string audit = read_file(f.dir.path + "/audit.jsonl");
+  CHECK(audit.find("\"event\":\"task\"") != std::string::npos);
+  CHECK(audit.find("\"status\":\"completed\"") != std::string::npos);
+}
+
+TEST_CASE("2026 Tasks: a task cancelled mid-run leaves no process behind") {
+  TaskFixture f;
+  json handle = f.start("s__forever", f.with_tasks)["result"];
+  REQUIRE(handle["resultType"] == "task");
+  std::string id = handle["taskId"];
+  CHECK(eventually([&] { return count_procs_with(f.marker) > 0; }));
+  CHECK(f.task_call(f.alice, "tasks/cancel", id)["result"].is_object());
+  CHECK(f.task_call(f.alice, "tasks/get", id)["result"]["status"] == "cancelled");
+  CHECK(wait_no_procs_with(f.marker, 5000) == 0);
+  CHECK(f.task_call(f.alice, "tasks/get", "no-such-task")["error"]["code"] == -32602);
+  std::string audit = read_file(f.dir.path + "/audit.jsonl");
+  CHECK(audit.find("\"change\":\"cancelled\"") != std::string::npos);
 }

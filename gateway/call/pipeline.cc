@@ -143,6 +143,10 @@ StepResult approval_in_rounds(Call& c, const ApprovalRequest& req, Verdict* v, s
     case ApprovalRound::Kind::decided:
       *v = round.verdict;
       *by = round.by;
+      // The state and answers were the gateway's own: an upstream must not
+      // take them for answers to questions of its own.
+      c.rq.params.erase("requestState");
+      c.rq.params.erase("inputResponses");
       return std::nullopt;
     case ApprovalRound::Kind::wait:
       break;

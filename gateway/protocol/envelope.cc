@@ -1,5 +1,7 @@
 #include "gateway/protocol/envelope.h"
 
+#include "gateway/protocol/jsonrpc.h"
+
 namespace toolgate {
 
 bool is_modern_version(const std::string& v) { return v >= kStatelessVersion; }
@@ -49,6 +51,18 @@ Envelope read_envelope(const json& params) {
     env.log_level_set = true;
   }
   return env;
+}
+
+json envelope_error(const json& id, const Envelope& env) {
+  return make_error(id, rpc::kInvalidParams,
+                    "Invalid _meta envelope for protocol revision 2026-07-28: " + env.problem,
+                    {{"envelope", env.problem}});
+}
+
+json unsupported_version_error(const json& id, const std::string& version) {
+  return make_error(id, rpc::kUnsupportedProtocolVersion,
+                    "Unsupported protocol version: " + version,
+                    {{"supported", supported_versions()}, {"requested", version}});
 }
 
 }  // namespace toolgate

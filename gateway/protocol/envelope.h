@@ -43,4 +43,10 @@ struct Envelope {
 
 Envelope read_envelope(const json& params);
 
+// The revision's errors for a request that claims the era: a malformed
+// envelope (-32602, data.envelope), and a version toolgate does not speak
+// (-32022, data.supported and data.requested).
+json envelope_error(const json& id, const Envelope& env);
+json unsupported_version_error(const json& id, const std::string& version);
+
 }  // namespace toolgate

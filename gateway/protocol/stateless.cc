@@ -118,16 +118,9 @@ void StatelessFront::cancel(const Caller& caller, const json& params) {
 std::optional<json> StatelessFront::handle_request(Message& msg, const Caller& caller,
                                                    ClientStream* stream) {
   Envelope env = read_envelope(msg.params);
-  if (!env.problem.empty()) {
-    return make_error(msg.id, rpc::kInvalidParams,
-                      "Invalid _meta envelope for protocol revision 2026-07-28: " + env.problem,
-                      {{"envelope", env.problem}});
-  }
-  if (env.claimed && !is_stateless_version(env.version)) {
-    return make_error(msg.id, rpc::kUnsupportedProtocolVersion,
-                      "Unsupported protocol version: " + env.version,
-                      {{"supported", supported_versions()}, {"requested", env.version}});
-  }
+  if (!env.problem.empty()) return envelope_error(msg.id, env);
+  if (env.claimed && !is_stateless_version(env.version))
+    return unsupported_version_error(msg.id, env.version);
   if (!env.claimed) {
     return make_error(msg.id, rpc::kInvalidParams,
                       std::string("a 2026-07-28 request must carry _meta.") + kMetaProtocolVersion);

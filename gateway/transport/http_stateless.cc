@@ -51,19 +51,12 @@ std::optional<json> refused_before_dispatch(const httplib::Request& req, const M
                             kMetaProtocolVersion);
     }
   }
-  if (!env.problem.empty()) {
-    return make_error(msg.id, rpc::kInvalidParams,
-                      "Invalid _meta envelope for protocol revision 2026-07-28: " + env.problem,
-                      {{"envelope", env.problem}});
-  }
+  if (!env.problem.empty()) return envelope_error(msg.id, env);
   auto get = headers_of(req);
   if (auto e = check_standard_headers(msg, env.version, get)) return e;
   std::string version = env.claimed ? env.version : header_version;
-  if (!version.empty() && !is_stateless_version(version)) {
-    return make_error(msg.id, rpc::kUnsupportedProtocolVersion,
-                      "Unsupported protocol version: " + version,
-                      {{"supported", supported_versions()}, {"requested", version}});
-  }
+  if (!version.empty() && !is_stateless_version(version))
+    return unsupported_version_error(msg.id, version);
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
-// One upstream MCP server, as a client of it: the initialize handshake,
-// requests with their answers, and everything the server sends on its own,
+// One upstream MCP server, as a client of it: the handshake (server/discover
+// for MCP 2026-07-28, else initialize: upstream_2026.cc), requests with
+// their answers, and everything the server sends on its own,
 // routed to the right client session:
 //   - progress, with the client's token swapped for ours and back;
 //   - sampling, elicitation and roots requests during a call, asked of the

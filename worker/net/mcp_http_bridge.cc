@@ -183,7 +183,11 @@ std::vector<std::string> modern_headers(Bridge& b, const json& msg) {
     auto v = args.find(prop);
     if (v == args.end() || v->is_null() || v->is_object() || v->is_array()) continue;
     std::string text = v->is_string() ? v->get<std::string>() : v->dump();
-    bool header_ok = !header.empty() && header.find_first_of(":\r\n ") == std::string::npos;
+    // The upstream chose the name: a header token only (RFC 9110), so it
+    // cannot start another header or end this one.
+    bool header_ok = !header.empty();
+    for (unsigned char c : header)
+      header_ok = header_ok && (std::isalnum(c) || c == '-' || c == '_');
     if (header_ok) out.push_back("Mcp-Param-" + header + ": " + header_value(text));
   }
   return out;

@@ -74,21 +74,8 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
   starting_ = true;
   uint64_t gen = ++generation_;
   bool restart = gen > 1;
-  std::weak_ptr<Upstream> weak = weak_from_this();
-  LinkHandlers h{[weak](json m) {
-                   if (auto self = weak.lock()) self->on_message(std::move(m));
-                 },
-                 [weak, gen](const std::string& why) {
-                   auto self = weak.lock();
-                   if (!self) return;
-                   {
-                     std::lock_guard<std::mutex> l(self->mu_);
-                     if (self->generation_ != gen) return;
-                   }
-                   self->on_closed(why);
-                 }};
   lock.unlock();
-  auto link = StdioLink::start(*opt_.launcher, opt_.order, opt_.source, std::move(h));
+  auto link = StdioLink::start(*opt_.launcher, opt_.order, opt_.source, handlers_for(gen));
   lock.lock();
   auto fail = [&](const std::string& why) -> Error {
     starting_ = false;
@@ -126,26 +113,44 @@ Result<json> Upstream::start_locked(std::unique_lock<std::mutex>& lock, uint64_t
   starting_ = false;
   started_at_ = Clock::now();
   cv_.notify_all();
+  after_handshake(lock, restart);
+  return capabilities_;
+}
+
+LinkHandlers Upstream::handlers_for(uint64_t gen) {
+  std::weak_ptr<Upstream> weak = weak_from_this();
+  return LinkHandlers{[weak](json m) {
+                        if (auto self = weak.lock()) self->on_message(std::move(m));
+                      },
+                      [weak, gen](const std::string& why) {
+                        auto self = weak.lock();
+                        if (!self) return;
+                        {
+                          std::lock_guard<std::mutex> l(self->mu_);
+                          if (self->generation_ != gen) return;  // a stale start's link
+                        }
+                        self->on_closed(why);
+                      }};
+}
+
+void Upstream::after_handshake(std::unique_lock<std::mutex>& lock, bool restart) {
   std::shared_ptr<Link> l = link_;
   bool logging = capabilities_.contains("logging");
   bool stateless = stateless_;
+  std::vector<json> listen;
+  if (stateless) listen = relisten_locked();  // list changes come on it; it never answers
   lock.unlock();
   if (!stateless) {
     l->send(make_notification("notifications/initialized", nullptr));
     // Everything is asked for; each client's own level filters what it gets.
     if (logging) request("logging/setLevel", {{"level", "debug"}}, nullptr, 10000);
-  } else {
-    lock.lock();
-    auto listen = relisten_locked();  // list changes come on it; it never answers
-    lock.unlock();
-    for (auto& m : listen) l->send(m);
   }
+  for (auto& m : listen) l->send(m);
   log::info("upstream server ready", {{"source", opt_.source},
                                       {"restart", restart},
                                       {"protocol", stateless ? kStatelessVersion : "2025"}});
   if (restart && opt_.launcher->changed) opt_.launcher->changed("tools");
   lock.lock();
-  return capabilities_;
 }
 
 Result<json> Upstream::forward(const std::string& method, json params, ForwardContext& ctx) {

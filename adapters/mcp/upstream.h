@@ -68,6 +68,12 @@ class Upstream : public ManagedUpstream, public std::enable_shared_from_this<Ups
   struct Call;
   explicit Upstream(UpstreamOptions o) : opt_(std::move(o)) {}
   Result<json> start_locked(std::unique_lock<std::mutex>& lock, uint64_t timeout_ms);
+  // What the link of start number `gen` reports to (a later start's close
+  // of an earlier link is ignored).
+  LinkHandlers handlers_for(uint64_t gen);
+  // The handshake is done: initialized and the log level (2025), or the
+  // listen for list changes (2026). Called and returns with mu_ held.
+  void after_handshake(std::unique_lock<std::mutex>& lock, bool restart);
   // The 2026-07-28 dialect (upstream_2026.cc). server/discover first, as the
   // revision asks, else initialize: {"capabilities", "stateless"}.
   Result<json> handshake(uint64_t timeout_ms);

@@ -42,6 +42,65 @@ const SchemaValidator& config_validator() {
   return *v;
 }
 
+// The server section. `doc` is for error positions, and loses the API keys
+// themselves once their hashes are taken.
+void read_server(YamlDoc& doc, const json& section, ServerConfig& sv) {
+  const json* s = &section;
+  get_to(*s, "transport", &sv.transport);
+  if (auto l = s->find("listen"); l != s->end()) {
+    if (!parse_listen(*l, &sv.listen_host, &sv.listen_port)) {
+      doc.fail("/server/listen", "expected HOST:PORT with a port from 0 to 65535");
+    }
+  }
+  get_to(*s, "allowed_origins", &sv.allowed_origins);
+  get_to(*s, "allowed_hosts", &sv.allowed_hosts);
+  get_to(*s, "max_body_bytes", &sv.max_body_bytes);
+  get_to(*s, "max_json_depth", &sv.max_json_depth);
+  get_to(*s, "page_size", &sv.page_size);
+  get_to(*s, "session_idle_timeout_ms", &sv.session_idle_timeout_ms);
+  get_to(*s, "max_sessions", &sv.max_sessions);
+  get_to(*s, "http_threads", &sv.http_threads);
+  get_to(*s, "http_max_threads", &sv.http_max_threads);
+  if (sv.http_max_threads < sv.http_threads)
+    doc.fail("/server/http_max_threads",
+             "http_max_threads (" + std::to_string(sv.http_max_threads) +
+                 ") must be at least http_threads (" + std::to_string(sv.http_threads) + ")");
+  get_to(*s, "log_level", &sv.log_level);
+  get_to(*s, "hide_denied_tools", &sv.hide_denied_tools);
+  if (auto t = s->find("tasks"); t != s->end()) {
+    get_to(*t, "after_ms", &sv.tasks.after_ms);
+    get_to(*t, "long_running", &sv.tasks.long_running);
+    get_to(*t, "ttl_ms", &sv.tasks.ttl_ms);
+    get_to(*t, "max_tasks", &sv.tasks.max_tasks);
+    get_to(*t, "max_result_bytes", &sv.tasks.max_result_bytes);
+    get_to(*t, "poll_ms", &sv.tasks.poll_ms);
+  }
+  if (auto lc = s->find("local_caller"); lc != s->end()) {
+    get_to(*lc, "id", &sv.local_caller_id);
+    get_to(*lc, "roles", &sv.local_caller_roles);
+  }
+  if (auto auth = s->find("auth"); auth != s->end()) {
+    const json& keys = auth->value("api_keys", json::array());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      ApiKey k;
+      k.key_sha256 = sha256_raw(keys[i].at("key").get<std::string>());
+      k.caller = keys[i].at("caller");
+      get_to(keys[i], "roles", &k.roles);
+      for (size_t j = 0; j < sv.api_keys.size(); ++j) {
+        if (sv.api_keys[j].key_sha256 == k.key_sha256) {
+          doc.fail("/server/auth/api_keys/" + std::to_string(i) + "/key",
+                   "the same key is configured twice (also at " +
+                       doc.where("/server/auth/api_keys/" + std::to_string(j) + "/key") + ")");
+        }
+      }
+      sv.api_keys.push_back(std::move(k));
+    }
+    // Only the hashes stay: the document kept for error positions loses
+    // the keys themselves.
+    for (auto& k : doc.value["server"]["auth"]["api_keys"]) k["key"] = "[REDACTED]";
+  }
+}
+
 std::shared_ptr<const Config> build(YamlDoc doc) {
   auto cfg = std::make_shared<Config>();
   cfg->path = doc.file;
@@ -50,62 +109,8 @@ std::shared_ptr<const Config> build(YamlDoc doc) {
   check_document(doc, config_validator());
   const json& root = doc.value;
 
-  if (auto s = root.find("server"); s != root.end() && s->is_object()) {
-    ServerConfig& sv = cfg->server;
-    get_to(*s, "transport", &sv.transport);
-    if (auto l = s->find("listen"); l != s->end()) {
-      if (!parse_listen(*l, &sv.listen_host, &sv.listen_port)) {
-        doc.fail("/server/listen", "expected HOST:PORT with a port from 0 to 65535");
-      }
-    }
-    get_to(*s, "allowed_origins", &sv.allowed_origins);
-    get_to(*s, "allowed_hosts", &sv.allowed_hosts);
-    get_to(*s, "max_body_bytes", &sv.max_body_bytes);
-    get_to(*s, "max_json_depth", &sv.max_json_depth);
-    get_to(*s, "page_size", &sv.page_size);
-    get_to(*s, "session_idle_timeout_ms", &sv.session_idle_timeout_ms);
-    get_to(*s, "max_sessions", &sv.max_sessions);
-    get_to(*s, "http_threads", &sv.http_threads);
-    get_to(*s, "http_max_threads", &sv.http_max_threads);
-    if (sv.http_max_threads < sv.http_threads)
-      doc.fail("/server/http_max_threads",
-               "http_max_threads (" + std::to_string(sv.http_max_threads) +
-                   ") must be at least http_threads (" + std::to_string(sv.http_threads) + ")");
-    get_to(*s, "log_level", &sv.log_level);
-    get_to(*s, "hide_denied_tools", &sv.hide_denied_tools);
-    if (auto t = s->find("tasks"); t != s->end()) {
-      get_to(*t, "after_ms", &sv.tasks.after_ms);
-      get_to(*t, "long_running", &sv.tasks.long_running);
-      get_to(*t, "ttl_ms", &sv.tasks.ttl_ms);
-      get_to(*t, "max_tasks", &sv.tasks.max_tasks);
-      get_to(*t, "max_result_bytes", &sv.tasks.max_result_bytes);
-      get_to(*t, "poll_ms", &sv.tasks.poll_ms);
-    }
-    if (auto lc = s->find("local_caller"); lc != s->end()) {
-      get_to(*lc, "id", &sv.local_caller_id);
-      get_to(*lc, "roles", &sv.local_caller_roles);
-    }
-    if (auto auth = s->find("auth"); auth != s->end()) {
-      const json& keys = auth->value("api_keys", json::array());
-      for (size_t i = 0; i < keys.size(); ++i) {
-        ApiKey k;
-        k.key_sha256 = sha256_raw(keys[i].at("key").get<std::string>());
-        k.caller = keys[i].at("caller");
-        get_to(keys[i], "roles", &k.roles);
-        for (size_t j = 0; j < sv.api_keys.size(); ++j) {
-          if (sv.api_keys[j].key_sha256 == k.key_sha256) {
-            doc.fail("/server/auth/api_keys/" + std::to_string(i) + "/key",
-                     "the same key is configured twice (also at " +
-                         doc.where("/server/auth/api_keys/" + std::to_string(j) + "/key") + ")");
-          }
-        }
-        sv.api_keys.push_back(std::move(k));
-      }
-      // Only the hashes stay: the document kept for error positions loses
-      // the keys themselves.
-      for (auto& k : doc.value["server"]["auth"]["api_keys"]) k["key"] = "[REDACTED]";
-    }
-  }
+  if (auto s = root.find("server"); s != root.end() && s->is_object())
+    read_server(doc, *s, cfg->server);
   if (auto p = root.find("policies"); p != root.end()) {
     for (auto& f : *p) cfg->policies.push_back(resolve_relative(doc.file, f.get<std::string>()));
   }

@@ -56,6 +56,11 @@ void read_server(YamlDoc& doc, const json& section, ServerConfig& sv) {
   get_to(*s, "allowed_hosts", &sv.allowed_hosts);
   get_to(*s, "max_body_bytes", &sv.max_body_bytes);
   get_to(*s, "max_json_depth", &sv.max_json_depth);
+  get_to(*s, "max_header_bytes", &sv.max_header_bytes);
+  get_to(*s, "max_header_count", &sv.max_header_count);
+  get_to(*s, "max_line_bytes", &sv.max_line_bytes);
+  get_to(*s, "header_timeout_ms", &sv.header_timeout_ms);
+  get_to(*s, "body_timeout_ms", &sv.body_timeout_ms);
   get_to(*s, "page_size", &sv.page_size);
   get_to(*s, "session_idle_timeout_ms", &sv.session_idle_timeout_ms);
   get_to(*s, "max_sessions", &sv.max_sessions);

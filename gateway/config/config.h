@@ -46,6 +46,13 @@ struct ServerConfig {
   std::vector<std::string> allowed_hosts;    // extra Host globs
   size_t max_body_bytes = 4 << 20;
   size_t max_json_depth = 64;
+  // Bounds on an HTTP request's head, and on how long it may take to arrive
+  // (gateway/transport/request_framing.h).
+  size_t max_header_bytes = 64 << 10;
+  size_t max_header_count = 100;
+  size_t max_line_bytes = 8 << 10;
+  uint64_t header_timeout_ms = 10000;
+  uint64_t body_timeout_ms = 60000;
   size_t page_size = 100;
   uint64_t session_idle_timeout_ms = 30 * 60 * 1000;
   size_t max_sessions = 10000;

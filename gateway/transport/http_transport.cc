@@ -13,10 +13,10 @@
 #include "gateway/identity/auth.h"
 #include "gateway/protocol/jsonrpc.h"
 #include "gateway/protocol/stateless.h"
+#include "gateway/transport/bounded_server.h"
 #include "gateway/transport/elastic_pool.h"
 #include "gateway/transport/http_admin.h"
 #include "gateway/transport/http_reply.h"
-#include "gateway/transport/listen_backlog.h"
 #include "gateway/transport/sse_stream.h"
 #include "gateway/transport/transport.h"
 
@@ -54,6 +54,17 @@ void raise_open_files_limit() {
   l.rlim_cur = l.rlim_max;
   if (::setrlimit(RLIMIT_NOFILE, &l) != 0)
     log::warn("cannot raise the open files limit", {{"soft", uint64_t(was)}});
+}
+
+HttpLimits http_limits(const ServerConfig& sv) {
+  HttpLimits l;
+  l.max_body_bytes = sv.max_body_bytes;
+  l.max_header_bytes = sv.max_header_bytes;
+  l.max_header_count = sv.max_header_count;
+  l.max_line_bytes = sv.max_line_bytes;
+  l.header_timeout_ms = sv.header_timeout_ms;
+  l.body_timeout_ms = sv.body_timeout_ms;
+  return l;
 }
 
 bool is_local_name(const std::string& h) {
@@ -94,14 +105,15 @@ HttpTransport::HttpTransport(Gateway& gateway, std::string host, uint16_t port)
     : gateway_(gateway),
       host_(std::move(host)),
       port_(port),
-      http_(std::make_unique<httplib::Server>()),
+      http_(std::make_unique<BoundedServer>(http_limits(gateway.config()->server))),
       gauges_(std::make_shared<HttpGauges>()) {
   auto cfg = gateway_.config();
   size_t core = size_t(cfg->server.http_threads), max = size_t(cfg->server.http_max_threads);
   http_->new_task_queue = [core, max, g = gauges_] { return new ElasticPool(core, max, g); };
   http_->set_payload_max_length(cfg->server.max_body_bytes);
   http_->set_keep_alive_max_count(100000);
-  // Short, because stop() waits for idle keep-alive connections to time out.
+  // An idle connection holds a thread (elastic_pool.h); stop() does not wait
+  // for it (bounded_server.cc checks every 100 ms).
   http_->set_keep_alive_timeout(5);
   http_->set_tcp_nodelay(true);
   http_->set_read_timeout(30, 0);
@@ -124,7 +136,7 @@ bool HttpTransport::bind() {
     return false;
   }
   raise_open_files_limit();
-  if (!widen_listen_backlog(port_))
+  if (!http_->widen_backlog())
     log::warn("the listen backlog stays at cpp-httplib's 5", {{"port", port_}});
   return true;
 }

@@ -51,7 +51,8 @@ class StdioTransport : public Transport {
 };
 
 // Streamable HTTP at /mcp, plus /healthz and /readyz.
-struct HttpGauges;  // elastic_pool.h
+struct HttpGauges;    // elastic_pool.h
+class BoundedServer;  // bounded_server.h
 
 class HttpTransport : public Transport {
  public:
@@ -92,7 +93,7 @@ class HttpTransport : public Transport {
   Gateway& gateway_;
   std::string host_;
   uint16_t port_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<BoundedServer> http_;
   std::shared_ptr<HttpGauges> gauges_;
   // Serializes "is a GET stream open? if not, open one" across sessions;
   // shared with the streams' close callbacks.

@@ -101,14 +101,18 @@ WorkerPool::~WorkerPool() {
   }
   warm_cv_.notify_all();
   if (spawner_.joinable()) spawner_.join();
+  // The spawner ended every worker queued to end before it stopped; what a
+  // call queued after that, and the prepared workers, are ended here.
   for (auto& [due, w] : to_reap_) {
     close_warm(w);
     kill_and_reap(w.pid);
+    forget_worker(w.pid);
   }
   for (auto& [key, list] : warm_) {
     for (auto& w : list) {
       close_warm(w);
       kill_and_reap(w.pid);
+      forget_worker(w.pid);
     }
   }
 }

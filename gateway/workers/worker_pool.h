@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -102,6 +103,14 @@ class WorkerPool {
   bool take_warm(const std::string& key, Warm* out);
   void request_warm(const std::string& key, const WorkOrder& order);
   void spawner_loop();
+  struct SpawnerWork {
+    std::optional<std::pair<std::string, WorkOrder>> job;
+    std::vector<Warm> reap;
+    bool stopping = false;
+  };
+  SpawnerWork next_spawner_work(bool collecting);
+  void drop_dead_warm(std::vector<Warm>& reap);
+  void prepare_one(const std::pair<std::string, WorkOrder>& job, std::vector<Warm>& evicted);
   // Closes the worker's sockets (if any left), kills and reaps it, on the
   // spawner thread.
   void reap_later(const Warm& w);
@@ -118,6 +127,9 @@ class WorkerPool {
   std::map<std::string, std::vector<Warm>> warm_;
   std::vector<std::string> warm_order_;  // keys in order of preparation, for eviction
   std::vector<std::pair<std::string, WorkOrder>> to_prepare_;
+  std::map<std::string, WorkOrder> profiles_;  // by key: what replaces a prepared worker that died
+  // How often the spawner looks for prepared workers that died waiting.
+  static constexpr std::chrono::milliseconds kWarmCheck{200};
   // Workers to end, off the call's path, each not before its time: a
   // worker's exit (and its contained process's: memory, namespaces) is
   // milliseconds of kernel work, which should not compete with sending the

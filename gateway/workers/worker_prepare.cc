@@ -40,22 +40,26 @@ void WorkerPool::close_warm(const Warm& w) {
 }
 
 bool WorkerPool::take_warm(const std::string& key, Warm* out) {
-  std::lock_guard<std::mutex> lock(warm_mu_);
-  auto it = warm_.find(key);
-  while (it != warm_.end() && !it->second.empty()) {
-    Warm w = it->second.back();
-    it->second.pop_back();
-    auto pos = std::find(warm_order_.begin(), warm_order_.end(), key);
-    if (pos != warm_order_.end()) warm_order_.erase(pos);
-    if (still_alive(w.fd) && (w.direct < 0 || still_alive(w.direct))) {
-      *out = w;
-      return true;
+  bool dropped = false;
+  {
+    std::lock_guard<std::mutex> lock(warm_mu_);
+    auto it = warm_.find(key);
+    while (it != warm_.end() && !it->second.empty()) {
+      Warm w = it->second.back();
+      it->second.pop_back();
+      auto pos = std::find(warm_order_.begin(), warm_order_.end(), key);
+      if (pos != warm_order_.end()) warm_order_.erase(pos);
+      if (still_alive(w.fd) && (w.direct < 0 || still_alive(w.direct))) {
+        *out = w;
+        return true;
+      }
+      // Died while prepared: the spawner thread reaps it and removes its
+      // cgroups, off this call's path.
+      to_reap_.emplace_back(Clock::now(), w);
+      dropped = true;
     }
-    close_warm(w);
-    kill_and_reap(w.pid);
-    std::lock_guard<std::mutex> l2(live_mu_);
-    live_.erase(w.pid);
   }
+  if (dropped) warm_cv_.notify_one();
   return false;
 }
 
@@ -72,6 +76,7 @@ void WorkerPool::request_warm(const std::string& key, const WorkOrder& order) {
     profile.limits = order.limits;
     profile.sandbox = order.sandbox;
     if (order.direct_http()) profile.http = json::object();
+    profiles_[key] = profile;
     to_prepare_.emplace_back(key, std::move(profile));
   }
   warm_cv_.notify_one();
@@ -85,11 +90,118 @@ void WorkerPool::reap_later(const Warm& w) {
   warm_cv_.notify_one();
 }
 
+// Prepared workers that died while waiting (a crash, an operator's kill):
+// taken out of the pool, handed to `reap`, and replaced, so that the next
+// call neither finds a zombie nor waits for a cold start.
+void WorkerPool::drop_dead_warm(std::vector<Warm>& reap) {
+  for (auto& [key, list] : warm_) {
+    for (size_t i = 0; i < list.size();) {
+      const Warm& w = list[i];
+      if (still_alive(w.fd) && (w.direct < 0 || still_alive(w.direct))) {
+        ++i;
+        continue;
+      }
+      reap.push_back(w);
+      list.erase(list.begin() + long(i));
+      auto pos = std::find(warm_order_.begin(), warm_order_.end(), key);
+      if (pos != warm_order_.end()) warm_order_.erase(pos);
+      if (auto p = profiles_.find(key); p != profiles_.end() && prespawn_ > 0)
+        to_prepare_.emplace_back(key, p->second);
+    }
+  }
+}
+
+// Waits for work: an order to prepare, workers due to end, killed ones to
+// collect, and a look at the prepared ones now and then.
+WorkerPool::SpawnerWork WorkerPool::next_spawner_work(bool collecting) {
+  SpawnerWork work;
+  std::unique_lock<std::mutex> lock(warm_mu_);
+  auto due = [&] {
+    auto t = Clock::time_point::max();
+    for (auto& e : to_reap_) t = std::min(t, e.first);
+    return t;
+  };
+  // A worker queued to end meanwhile changes when to wake: wake for it
+  // too, and wait again with the new time.
+  const size_t queued = to_reap_.size();
+  auto ready = [&] {
+    return stopping_ || !to_prepare_.empty() || to_reap_.size() != queued || due() <= Clock::now();
+  };
+  auto until = due();
+  if (collecting) until = std::min(until, Clock::now() + std::chrono::milliseconds(5));
+  bool any_warm = !warm_order_.empty();
+  if (any_warm) until = std::min(until, Clock::now() + kWarmCheck);
+  if (until == Clock::time_point::max())
+    warm_cv_.wait(lock, ready);
+  else
+    warm_cv_.wait_until(lock, until, ready);
+  auto now = Clock::now();
+  for (size_t i = 0; i < to_reap_.size();) {
+    if (stopping_ || to_reap_[i].first <= now) {
+      work.reap.push_back(to_reap_[i].second);
+      to_reap_.erase(to_reap_.begin() + long(i));
+    } else {
+      ++i;
+    }
+  }
+  if (any_warm && !stopping_) drop_dead_warm(work.reap);
+  if (!stopping_ && !to_prepare_.empty()) {
+    work.job = std::move(to_prepare_.front());
+    to_prepare_.erase(to_prepare_.begin());
+  }
+  work.stopping = stopping_ && to_reap_.empty();
+  return work;
+}
+
+// Starts one prepared worker. The pool keeps at most kMaxWarm: past that,
+// the oldest profiles' go first, into `evicted`.
+void WorkerPool::prepare_one(const std::pair<std::string, WorkOrder>& job,
+                             std::vector<Warm>& evicted) {
+  SpawnedWorker w;
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    auto s = spawn_worker(worker_path_);
+    if (!s) return;
+    w = *s;
+    live_.insert(w.pid);
+  }
+  stats_.spawned++;
+  if (!write_frame(w.fd, dump_safe(json{{"prepare", job.second.to_json()}}))) {
+    evicted.push_back({w.pid, w.fd});
+    return;
+  }
+  std::lock_guard<std::mutex> lock(warm_mu_);
+  warm_[job.first].push_back({w.pid, w.fd});
+  warm_order_.push_back(job.first);
+  size_t total = 0;
+  for (auto& [k, v] : warm_) total += v.size();
+  for (size_t i = 0; total > kMaxWarm && i < warm_order_.size();) {
+    auto& list = warm_[warm_order_[i]];
+    if (!list.empty()) {
+      evicted.push_back(list.front());
+      list.erase(list.begin());
+      --total;
+    }
+    warm_order_.erase(warm_order_.begin() + long(i));
+  }
+}
+
 void WorkerPool::spawner_loop() {
   // Killed workers not yet reaped. A worker's exit waits for its
   // namespaces to be torn down (an RCU grace period, milliseconds), so they
   // are collected without waiting while the next workers are prepared.
+  // Every worker that ends goes through here, so forget_worker() removes
+  // its cgroups whichever way it ended.
   std::vector<pid_t> dying;
+  auto end_all = [&](std::vector<Warm>& ending) {
+    for (auto& r : ending) {
+      close_warm(r);
+      ::kill(-r.pid, SIGKILL);
+      ::kill(r.pid, SIGKILL);
+      dying.push_back(r.pid);
+    }
+    ending.clear();
+  };
   auto collect = [&](bool wait) {
     for (size_t i = 0; i < dying.size();) {
       pid_t r;
@@ -104,101 +216,17 @@ void WorkerPool::spawner_loop() {
     }
   };
   for (;;) {
-    std::pair<std::string, WorkOrder> job;
-    bool have_job = false;
-    std::vector<Warm> reap;
-    {
-      std::unique_lock<std::mutex> lock(warm_mu_);
-      // Wake for work, for the next worker due to end, and every few
-      // milliseconds while killed ones remain to be collected.
-      auto due = [&] {
-        auto t = Clock::time_point::max();
-        for (auto& e : to_reap_) t = std::min(t, e.first);
-        return t;
-      };
-      // A worker queued to end meanwhile changes when to wake: wake for
-      // it too, and wait again with the new time.
-      const size_t queued = to_reap_.size();
-      auto ready = [&] {
-        return stopping_ || !to_prepare_.empty() || to_reap_.size() != queued ||
-               due() <= Clock::now();
-      };
-      auto until = std::min(due(), dying.empty() ? Clock::time_point::max()
-                                                 : Clock::now() + std::chrono::milliseconds(5));
-      if (until == Clock::time_point::max())
-        warm_cv_.wait(lock, ready);
-      else
-        warm_cv_.wait_until(lock, until, ready);
-      auto now = Clock::now();
-      for (size_t i = 0; i < to_reap_.size();) {
-        if (stopping_ || to_reap_[i].first <= now) {
-          reap.push_back(to_reap_[i].second);
-          to_reap_.erase(to_reap_.begin() + long(i));
-        } else {
-          ++i;
-        }
-      }
-      if (!stopping_ && !to_prepare_.empty()) {
-        job = std::move(to_prepare_.front());
-        to_prepare_.erase(to_prepare_.begin());
-        have_job = true;
-      }
-    }
-    for (auto& r : reap) {
-      close_warm(r);
-      ::kill(-r.pid, SIGKILL);
-      ::kill(r.pid, SIGKILL);
-      dying.push_back(r.pid);
-    }
+    SpawnerWork work = next_spawner_work(!dying.empty());
+    end_all(work.reap);
     collect(false);
-    {
-      std::lock_guard<std::mutex> lock(warm_mu_);
-      if (stopping_ && to_reap_.empty()) {
-        collect(true);
-        return;
-      }
+    if (work.stopping) {
+      collect(true);
+      return;
     }
-    if (!have_job) continue;
-    SpawnedWorker w;
-    {
-      std::lock_guard<std::mutex> lock(live_mu_);
-      auto s = spawn_worker(worker_path_);
-      if (!s) continue;
-      w = *s;
-      live_.insert(w.pid);
-    }
-    stats_.spawned++;
-    if (!write_frame(w.fd, dump_safe(json{{"prepare", job.second.to_json()}}))) {
-      ::close(w.fd);
-      kill_and_reap(w.pid);
-      std::lock_guard<std::mutex> lock(live_mu_);
-      live_.erase(w.pid);
-      continue;
-    }
+    if (!work.job) continue;
     std::vector<Warm> evicted;
-    {
-      std::lock_guard<std::mutex> lock(warm_mu_);
-      warm_[job.first].push_back({w.pid, w.fd});
-      warm_order_.push_back(job.first);
-      size_t total = 0;
-      for (auto& [k, v] : warm_) total += v.size();
-      // Too many idle prepared workers: drop the oldest profiles' first.
-      for (size_t i = 0; total > kMaxWarm && i < warm_order_.size();) {
-        auto& list = warm_[warm_order_[i]];
-        if (!list.empty()) {
-          evicted.push_back(list.front());
-          list.erase(list.begin());
-          --total;
-        }
-        warm_order_.erase(warm_order_.begin() + long(i));
-      }
-    }
-    for (auto& e : evicted) {
-      close_warm(e);
-      kill_and_reap(e.pid);
-      std::lock_guard<std::mutex> lock(live_mu_);
-      live_.erase(e.pid);
-    }
+    prepare_one(*work.job, evicted);
+    end_all(evicted);
   }
 }
 

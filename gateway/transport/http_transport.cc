@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "gateway/catalog/naming.h"
 #include "gateway/identity/auth.h"
+#include "gateway/protocol/batch.h"
 #include "gateway/protocol/jsonrpc.h"
 #include "gateway/protocol/stateless.h"
 #include "gateway/transport/bounded_server.h"
@@ -238,6 +239,7 @@ void HttpTransport::post_message(const httplib::Request& req, httplib::Response&
     send_rpc_error(res, 400, nullptr, rpc::kParseError, "Parse error: " + doc.error().message);
     return;
   }
+  if (doc->is_array()) return post_batch(req, res, std::move(*doc), who);
   Message msg = read_message(std::move(*doc));
   if (msg.kind == MessageKind::invalid) {
     send_rpc_error(res, 400, msg.id, rpc::kInvalidRequest, msg.error);
@@ -263,6 +265,21 @@ void HttpTransport::post_message(const httplib::Request& req, httplib::Response&
       req, res, std::move(msg), wants_stream,
       [session](Message m, ClientStream* out) { return session->handle(std::move(m), out); },
       sse_ok, json_ok);
+}
+
+// A JSON-RPC batch: a 2025-03-26 session's, answered with one JSON array.
+void HttpTransport::post_batch(const httplib::Request& req, httplib::Response& res, json batch,
+                               const Caller& who) {
+  if (!version_ok(req, res)) return;
+  auto session = session_of(req, res, nullptr, who);
+  if (!session) return;
+  if (!accepts_batches(*session)) return send_json(res, 400, batch_refused(*session));
+  auto replies = handle_batch(*session, std::move(batch), nullptr);
+  if (!replies) {
+    res.status = 202;
+    return;
+  }
+  send_json(res, 200, *replies);
 }
 
 // initialize: a new session, whose id the answer's header carries.

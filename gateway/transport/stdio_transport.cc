@@ -10,6 +10,7 @@
 
 #include "common/io.h"
 #include "common/log.h"
+#include "gateway/protocol/batch.h"
 #include "gateway/protocol/jsonrpc.h"
 #include "gateway/protocol/stateless.h"
 #include "gateway/transport/elastic_pool.h"
@@ -151,6 +152,18 @@ int StdioTransport::run() {
     return session->handle(std::move(m), nullptr);
   };
 
+  // A batch (2025-03-26 only) runs on a call thread: it may hold calls.
+  auto run_batch = [&](json batch) {
+    if (!accepts_batches(*session)) return (void)out->send(batch_refused(*session));
+    if (!calls->try_start(std::max(64, gateway_.config()->workers.max_concurrent * 4)))
+      return (void)out->send(
+          make_error(nullptr, rpc::kInternalError, "too many calls in flight; retry later"));
+    threads->enqueue([session, out, calls, batch = std::move(batch)]() mutable {
+      if (auto replies = handle_batch(*session, std::move(batch), nullptr)) out->send(*replies);
+      calls->finished();
+    });
+  };
+
   auto process_line = [&](std::string& line) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) return;
@@ -159,6 +172,7 @@ int StdioTransport::run() {
       out->send(make_error(nullptr, rpc::kParseError, "parse error: " + doc.error().message));
       return;
     }
+    if (doc->is_array()) return run_batch(std::move(*doc));
     Message msg = read_message(std::move(*doc));
     // Calls can run for a long time and may need answers from the client
     // meanwhile, so they get a thread of their own; everything else is quick.

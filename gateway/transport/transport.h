@@ -74,6 +74,8 @@ class HttpTransport : public Transport {
   void post_message(const httplib::Request& req, httplib::Response& res);
   void open_session(const httplib::Request& req, httplib::Response& res, Message msg,
                     const Caller& who);
+  void post_batch(const httplib::Request& req, httplib::Response& res, json batch,
+                  const Caller& who);
   // What answers one request: its session (2025) or the stateless front
   // (2026-07-28). Runs on the HTTP thread, or inside the SSE stream.
   // `status_of` picks a plain JSON reply's HTTP status (null: always 200).

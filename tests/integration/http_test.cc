@@ -105,8 +105,40 @@ TEST_CASE("http: malformed, oversized and deeply nested bodies get clean errors"
   auto batch = f.mcp.post_raw("[" + request("ping").dump() + "]", h);
   CHECK(batch.status == 400);
   CHECK(batch.body_json["error"]["code"] == -32600);
+  CHECK(batch.body_json["error"]["message"].get<std::string>().find("2025-03-26") !=
+        std::string::npos);
   // Still serving.
   CHECK(f.mcp.post(request("ping")).status == 200);
+}
+
+TEST_CASE("http: a 2025-03-26 session takes JSON-RPC batches and answers with one array") {
+  HttpFixture f;
+  f.mcp.initialize("2025-03-26");
+  httplib::Headers h = {{"Accept", "application/json, text/event-stream"},
+                        {"Mcp-Session-Id", f.mcp.session},
+                        {"MCP-Protocol-Version", "2025-03-26"}};
+  json batch = json::array({request("ping", nullptr, "a"),
+                            {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}},
+                            call("s__echo", {{"n", 5}}, "b"),
+                            json(7),
+                            request("initialize", json::object(), "c")});
+  auto r = f.mcp.post_raw(batch.dump(), h);
+  REQUIRE(r.status == 200);
+  REQUIRE(r.body_json.is_array());
+  REQUIRE(r.body_json.size() == 4);
+  CHECK(r.body_json[0]["id"] == "a");
+  CHECK(r.body_json[0]["result"] == json::object());
+  CHECK(r.body_json[1]["id"] == "b");
+  CHECK(r.body_json[1]["result"]["structuredContent"]["n"] == 5);
+  CHECK(r.body_json[2]["error"]["code"] == -32600);  // 7 is no message
+  CHECK(r.body_json[3]["id"] == "c");
+  CHECK(r.body_json[3]["error"]["message"] == "initialize must not be part of a JSON-RPC batch");
+
+  json only_notes = json::array({{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}});
+  CHECK(f.mcp.post_raw(only_notes.dump(), h).status == 202);
+  auto empty = f.mcp.post_raw("[]", h);
+  CHECK(empty.status == 200);
+  CHECK(empty.body_json["error"]["code"] == -32600);
 }
 
 TEST_CASE("http: content negotiation") {

@@ -57,6 +57,33 @@ TEST_CASE("stdio: framing of newline-delimited messages") {
   }
 }
 
+TEST_CASE("stdio: a 2025-03-26 session takes a batch and a later revision refuses it") {
+  TempDir dir;
+  auto gw = Gateway::stdio(dir.file("c.yaml", config_with(1)));
+  gw->initialize("2025-03-26");
+  gw->send_raw(json::array({request("ping", nullptr, "p"),
+                            call("s__tool0", json::object(), "t"),
+                            {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}})
+                   .dump() +
+               "\n");
+  auto replies = gw->recv();
+  REQUIRE(replies);
+  REQUIRE(replies->is_array());
+  REQUIRE(replies->size() == 2);
+  CHECK((*replies)[0]["id"] == "p");
+  CHECK((*replies)[1]["id"] == "t");
+  CHECK((*replies)[1].contains("result"));
+
+  auto later = Gateway::stdio(dir.file("d.yaml", config_with(1)));
+  later->initialize("2025-06-18");
+  later->send_raw("[" + request("ping").dump() + "]\n");
+  auto refused = later->recv();
+  REQUIRE(refused);
+  CHECK((*refused)["error"]["code"] == -32600);
+  CHECK((*refused)["error"]["message"].get<std::string>().find("this session uses 2025-06-18") !=
+        std::string::npos);
+}
+
 TEST_CASE("stdio: each kind of bad JSON-RPC message gets its error code") {
   TempDir dir;
   auto gw = Gateway::stdio(dir.file("c.yaml", config_with(1)));

@@ -12,6 +12,10 @@ PACKAGES=(
   python3 procps ca-certificates
 )
 
+# The sanitizer build of the suite and the fuzz targets use clang with its
+# libFuzzer and sanitizer runtimes (scripts/test.sh --sanitize, scripts/fuzz.sh).
+PACKAGES+=(clang-16 libclang-rt-16-dev)
+
 # The end-to-end tests run the official MCP tools from npm; Debian's nodejs
 # and npm are enough to install them (they bring their own node 22).
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi

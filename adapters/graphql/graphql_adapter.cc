@@ -249,7 +249,8 @@ Result<WorkOrder> GraphQlAdapter::prepare(const Tool& tool, const json& args) co
             {"variables", args.value("variables", json::object())}};
     if (auto n = args.find("operationName"); n != args.end()) {
       bool found = false;
-      for (auto& op : d.operations) found = found || op.name == *n;
+      for (auto& op : d.operations)
+        found = found || (n->is_string() && op.name == n->get<std::string>());
       if (!found)
         return Error{rpc::kInvalidParams, "The document has no operation named " + dump_safe(*n)};
       body["operationName"] = *n;

@@ -31,6 +31,8 @@ constexpr const char* kAuditUnavailable =
 
 // One tools/call on its way through the pipeline.
 struct Call {
+  Call(RequestContext& r, const CallServices& s) : rq(r), services(s) {}
+
   RequestContext& rq;
   const CallServices& services;
   std::string name;
@@ -318,7 +320,7 @@ Ending render(Call& c) {
 }  // namespace
 
 std::optional<json> CallPipeline::run(RequestContext& rq) const {
-  Call c{rq, services_};
+  Call c(rq, services_);
   if (auto end = read_request(c)) return end->reply;
   if (auto end = look_up(c)) return end->reply;
   if (auto end = validate(c)) return end->reply;

@@ -12,6 +12,10 @@
 
 #include "harness.h"
 
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+
 using namespace th;
 
 namespace {
@@ -98,7 +102,13 @@ TEST_CASE("a tool that allocates without bound hits its memory cap") {
   Fixture f;
   json r = f.gw->roundtrip(call("t__alloc"));
   CHECK(is_error(r));
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+  // A sanitizer build sets no address-space limit in the contained process
+  // (worker/sandbox/contain.cc says why); the cgroup alone caps it there.
+  MESSAGE("sanitizer build: the rlimit memory cap is not set; got: " << text_of(r));
+#else
   CHECK(text_of(r).find("memory limit of 64 MB") != std::string::npos);
+#endif
   f.check_healthy_and_clean();
 }
 

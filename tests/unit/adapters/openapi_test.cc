@@ -94,7 +94,7 @@ TEST_CASE("build_request: path, query styles, headers, cookies, auth and the URL
   CHECK(has_header(*req, "Cookie: sess=s%3B1"));
   CHECK(has_header(*req, "X-Static: s"));
 
-  auto basic = build_request(route({param("id", "path", "simple")}, "",
+  auto basic = build_request(route(json::array({param("id", "path", "simple")}), "",
                                    {{"type", "basic"}, {"username", "u"}, {"password", "p:w"}}),
                              {{"id", 1}});
   REQUIRE(basic);

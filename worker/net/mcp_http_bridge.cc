@@ -18,6 +18,7 @@
 #include "common/io.h"
 #include "worker/net/curl_lib.h"
 #include "worker/net/http_headers.h"
+#include "worker/net/sse_parser.h"
 
 namespace toolgate::worker {
 namespace {
@@ -52,14 +53,13 @@ struct Bridge {
   // The endpoint event: a path, or a URL of the same origin; anything else
   // would send the session's messages somewhere the config never named.
   void set_endpoint(const std::string& where) {
-    std::string origin = url.substr(0, url.find('/', url.find("://") + 3));
-    std::string full = !where.empty() && where[0] == '/' ? origin + where : where;
-    if (full.compare(0, origin.size() + 1, origin + "/") != 0) {
+    auto full = endpoint_url(url, where);
+    if (!full) {
       std::fprintf(stderr, "toolgate-worker: endpoint event outside the server's origin ignored\n");
       return;
     }
     std::lock_guard<std::mutex> lock(state_mu);
-    post_url = full;
+    post_url = *full;
     endpoint_cv.notify_all();
   }
 
@@ -116,34 +116,19 @@ struct Bridge {
 struct Exchange : BrokeredTarget {
   Bridge* bridge = nullptr;
   bool sse = false, too_big = false;
-  std::string buf, data, event, body, ctype, session_header;
+  SseParser events;
+  std::string body, ctype, session_header;
   ResponseHeaders headers;
 
-  // SSE: "data:" lines accumulate; a blank line ends the event.
+  // SSE: the events go on as they arrive (sse_parser.h).
   void feed(const char* p, size_t n) {
-    buf.append(p, n);
-    size_t start = 0;
-    for (size_t nl; (nl = buf.find('\n', start)) != std::string::npos; start = nl + 1) {
-      std::string_view line(buf.data() + start, nl - start);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty()) {
-        if (event == "endpoint")
-          bridge->set_endpoint(data);
-        else if (!data.empty())
-          bridge->emit_text(data);
-        data.clear();
-        event.clear();
-      } else if (line.substr(0, 6) == "event:") {
-        line.remove_prefix(line.size() > 6 && line[6] == ' ' ? 7 : 6);
-        event = std::string(line.substr(0, 64));
-      } else if (line.substr(0, 5) == "data:") {
-        line.remove_prefix(line.size() > 5 && line[5] == ' ' ? 6 : 5);
-        if (!data.empty()) data += '\n';
-        data.append(line);
-      }
-    }
-    buf.erase(0, start);
-    if (buf.size() + data.size() > bridge->max_message) too_big = true;
+    too_big = !events.feed(std::string_view(p, n), bridge->max_message,
+                           [this](const std::string& event, const std::string& data) {
+                             if (event == "endpoint")
+                               bridge->set_endpoint(data);
+                             else if (!data.empty())
+                               bridge->emit_text(data);
+                           });
   }
 };
 

@@ -30,6 +30,9 @@ std::string dump_safe(const json& j);
 
 // Returns `s` with invalid UTF-8 sequences replaced by U+FFFD.
 std::string sanitize_utf8(std::string_view s);
+// The offset of the first byte that does not start a valid UTF-8 sequence,
+// or std::string_view::npos when all of `s` is valid.
+size_t first_invalid_utf8(std::string_view s);
 
 // Truncates to at most `max_bytes` without splitting a UTF-8 sequence.
 std::string truncate_utf8(std::string_view s, size_t max_bytes);

@@ -25,6 +25,9 @@ suite() {
   build/bench_policy --smoke
   build/bench_mcp --smoke
   build/bench_streams --smoke
+  # A few seconds of worker kills and client disconnects: fails on any
+  # unanswered call or leaked process, fd or cgroup.
+  build/bench_soak --smoke
 }
 
 # -O1 with line tables only: the sanitizers need no more, and it builds

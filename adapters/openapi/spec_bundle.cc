@@ -45,7 +45,7 @@ json read_any(const std::string& path) {
     if (!j) throw ConfigError(path + ": not valid JSON: " + j.error().message);
     return *j;
   }
-  return parse_yaml(text, path, std::max<size_t>(200'000, text.size())).value;
+  return parse_yaml(text, path, std::max<size_t>(200'000, text.size()), BadUtf8::replace).value;
 }
 
 class Bundler {

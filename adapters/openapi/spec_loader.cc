@@ -43,7 +43,7 @@ Doc parse_doc(const std::string& text, const std::string& path) {
   } else {
     // Real specs have more nodes than configs; without aliases a document
     // cannot have more nodes than bytes, so that bounds alias bombs too.
-    d.yaml = parse_yaml(text, path, std::max<size_t>(200'000, text.size()));
+    d.yaml = parse_yaml(text, path, std::max<size_t>(200'000, text.size()), BadUtf8::replace);
     d.is_yaml = true;
   }
   return d;
@@ -175,7 +175,8 @@ Param read_param(const json& root, const json& raw, std::string ptr, int major) 
     std::string name = h->is_string() ? h->get<std::string>() : "";
     bool ok = !name.empty();
     for (unsigned char c : name) ok = ok && (std::isalnum(c) || c == '-' || c == '_');
-    if (!ok) throw OpError{ptr + "/x-mcp-header", "must be a header name (letters, digits, - and _)"};
+    if (!ok)
+      throw OpError{ptr + "/x-mcp-header", "must be a header name (letters, digits, - and _)"};
     if (out.schema.is_object()) out.schema["x-mcp-header"] = name;
   }
   // A path value must be a non-empty segment; say so in the schema.

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -125,9 +126,29 @@ void YamlDoc::fail(const std::string& pointer, const std::string& message) const
   throw ConfigError(where(pointer) + ": " + message);
 }
 
-YamlDoc parse_yaml(const std::string& text, const std::string& file, size_t max_nodes) {
+namespace {
+
+// "file:line:col: ..." for the first byte of `text` that is not UTF-8.
+std::string bad_utf8_error(const std::string& text, size_t at, const std::string& file) {
+  size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+  line_start = line_start == std::string::npos || at == 0 ? 0 : line_start + 1;
+  size_t line = 1 + size_t(std::count(text.begin(), text.begin() + long(line_start), '\n'));
+  return file + ":" + std::to_string(line) + ":" + std::to_string(at - line_start + 1) +
+         ": the file is not valid UTF-8 here (byte offset " + std::to_string(at) + ")";
+}
+
+}  // namespace
+
+YamlDoc parse_yaml(const std::string& raw, const std::string& file, size_t max_nodes,
+                   BadUtf8 bad_utf8) {
   YamlDoc doc;
   doc.file = file;
+  std::string replaced;
+  if (size_t bad = first_invalid_utf8(raw); bad != std::string::npos) {
+    if (bad_utf8 == BadUtf8::refuse) throw ConfigError(bad_utf8_error(raw, bad, file));
+    replaced = sanitize_utf8(raw);
+  }
+  const std::string& text = replaced.empty() ? raw : replaced;
   YAML::Node root;
   try {
     root = YAML::Load(text);

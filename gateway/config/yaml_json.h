@@ -42,7 +42,12 @@ struct YamlDoc {
 // documents nested deeper than 64 levels are rejected.
 // `max_nodes` bounds the values after alias expansion (default: far beyond
 // any real config; large documents such as API specs pass their own).
-YamlDoc parse_yaml(const std::string& text, const std::string& file, size_t max_nodes = 200'000);
+// YAML is Unicode, and the schema checks behind this read strings as UTF-8:
+// text that is not valid UTF-8 is refused at its first bad byte, or, for
+// documents toolgate does not own (API specs), has it replaced by U+FFFD.
+enum class BadUtf8 { refuse, replace };
+YamlDoc parse_yaml(const std::string& text, const std::string& file, size_t max_nodes = 200'000,
+                   BadUtf8 bad_utf8 = BadUtf8::refuse);
 YamlDoc load_yaml_file(const std::string& path);
 
 // Escapes a key for use in a JSON pointer (RFC 6901).

@@ -134,10 +134,15 @@ struct Exchange : BrokeredTarget {
 
 // A header value as MCP 2026-07-28 spells it: visible ASCII as it is,
 // anything else (non-ASCII, control characters, edge spaces) in the Base64
-// sentinel, so no value can break out of its header line.
+// sentinel, so no value can break out of its header line. A value that
+// itself looks like the sentinel is encoded too, or the server would
+// decode it into something else.
 std::string header_value(const std::string& v) {
   bool plain = !v.empty() && v.front() != ' ' && v.back() != ' ';
   for (unsigned char c : v) plain = plain && c >= 0x20 && c <= 0x7E;
+  bool looks_encoded =
+      v.rfind("=?base64?", 0) == 0 && v.size() >= 11 && v.compare(v.size() - 2, 2, "?=") == 0;
+  plain = plain && !looks_encoded;
   return plain ? v : "=?base64?" + base64_encode(v) + "?=";
 }
 

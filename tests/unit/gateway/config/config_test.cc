@@ -98,6 +98,16 @@ TEST_CASE("an unknown top-level key is reported with file:line:col") {
   CHECK(err.find("bogus") != std::string::npos);
 }
 
+TEST_CASE("a config that is not UTF-8 is refused at its first bad byte") {
+  // Found by the config fuzz target: valijson's maxLength reads past a
+  // table on such strings. A YAML file must be Unicode anyway.
+  std::string err = config_error(
+      [] { parse_config("sources:\n  - name: s\xff\n    type: script\n", "test.yaml"); });
+  CHECK(starts_with(err, "test.yaml:2:12: the file is not valid UTF-8"));
+  YamlDoc spec = parse_yaml("title: caf\xe9\n", "api.yaml", 1000, BadUtf8::replace);
+  CHECK(spec.value["title"] == "caf\xef\xbf\xbd");
+}
+
 TEST_CASE("an unknown key inside a mapping is reported at the key itself") {
   std::string first = config_error(
       [] { parse_config("server:\n  listn: 127.0.0.1:80\nsources: []\n", "test.yaml"); });

@@ -2,8 +2,8 @@
 # Quickstart 2: install dependencies (Debian packages and the pinned npm test
 # tools), build everything, and run the whole test suite with ctest.
 #
-#   scripts/test.sh              the suite, then (under CI=true, or with
-#                                --with-sanitize) the sanitizer pass
+#   scripts/test.sh              the suite (what CI runs)
+#   scripts/test.sh --with-sanitize   the suite, then the sanitizer pass
 #   scripts/test.sh --sanitize   only the sanitizer pass: everything built
 #                                with clang, ASan and UBSan into build-san/,
 #                                the unit and integration tests and the fuzz
@@ -25,9 +25,6 @@ suite() {
   build/bench_policy --smoke
   build/bench_mcp --smoke
   build/bench_streams --smoke
-  # A few seconds of worker kills and client disconnects: fails on any
-  # unanswered call or leaked process, fd or cgroup.
-  build/bench_soak --smoke
 }
 
 # -O1 with line tables only: the sanitizers need no more, and it builds
@@ -60,4 +57,6 @@ esac
 scripts/install-deps.sh
 scripts/install-npm-tools.sh
 suite
-if [ "${1:-}" = "--with-sanitize" ] || [ "${CI:-}" = "true" ]; then sanitize; fi
+# The sanitizer pass takes about 26 minutes here (a clang build of
+# everything, then the suite); CI leaves it out to stay well under its hour.
+if [ "${1:-}" = "--with-sanitize" ]; then sanitize; fi
